@@ -1,0 +1,380 @@
+package io.xbow.packet.frame;
+
+import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.xbow.packet.frame.FrameDescriptor.*;
+
+/**
+ * A pool of frames in one pre-allocated off-heap arena of fixed-size slots. Frames are handed around as
+ * {@code int} handles (the slot index); the bytes live in {@link #buffer()} at {@link #offset(int)}.
+ * <p>
+ * The pool belongs to one thread: {@link #allocate()} and {@link #free(int)} take no lock. Frames cross threads
+ * through {@link FrameQueue}s, and the frames a thread receives that way are freed back to the owning pool by the
+ * owner. The pool counts the frames that are out ({@link #outstanding()}) so that a test can assert a workload
+ * returned every frame, and it refuses a double free, which would otherwise hand one slot to two owners.
+ */
+public final class FramePool
+{
+    /** Returned by {@link #allocate()} when every slot is in use. */
+    public static final int NO_FRAME = -1;
+
+    private final UnsafeBuffer arena;
+    private final int slotSize;
+    private final int slotCount;
+    private final int maxFrameLength;
+    private final int[] freeStack;
+    private final boolean[] allocated;
+    private int freeCount;
+    private long allocationFailures;
+
+    /**
+     * A pool of standard 2 KiB slots, for frames of up to {@code 1500 + 22} bytes and some to spare.
+     *
+     * @param slotCount number of frames the pool holds.
+     */
+    public FramePool(final int slotCount)
+    {
+        this(slotCount, DEFAULT_SLOT_SIZE - DEFAULT_DATA_OFFSET);
+    }
+
+    /**
+     * @param slotCount      number of frames the pool holds.
+     * @param maxFrameLength the largest frame a slot must hold, at most {@link FrameDescriptor#MAX_FRAME_LENGTH}
+     *                       (a 9216-byte jumbo MTU with an Ethernet header and two VLAN tags).
+     */
+    public FramePool(final int slotCount, final int maxFrameLength)
+    {
+        if (slotCount < 1)
+        {
+            throw new IllegalArgumentException("frame pool needs at least one slot, got " + slotCount);
+        }
+        if (maxFrameLength < 64 || maxFrameLength > MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException(
+                "maximum frame length must be 64 to " + MAX_FRAME_LENGTH + " bytes, got " + maxFrameLength);
+        }
+        this.slotSize = slotSizeFor(maxFrameLength);
+        if ((long)slotCount * slotSize > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException(
+                "frame pool of " + slotCount + " slots of " + slotSize + " bytes exceeds 2 GiB");
+        }
+        this.slotCount = slotCount;
+        this.maxFrameLength = slotSize - DEFAULT_DATA_OFFSET;
+        this.arena = new UnsafeBuffer(BufferUtil.allocateDirectAligned(slotCount * slotSize, SLOT_ALIGNMENT));
+        this.freeStack = new int[slotCount];
+        this.allocated = new boolean[slotCount];
+        for (int i = 0; i < slotCount; i++)
+        {
+            freeStack[i] = slotCount - 1 - i;
+        }
+        this.freeCount = slotCount;
+    }
+
+    /**
+     * Take a frame from the pool. The frame is empty, its data starts after the default headroom, and its
+     * ingress port is {@link FrameDescriptor#NO_PORT}.
+     *
+     * @return the frame's handle, or {@link #NO_FRAME} when the pool is empty (counted in
+     * {@link #allocationFailures()}).
+     */
+    public int allocate()
+    {
+        if (freeCount == 0)
+        {
+            allocationFailures++;
+            return NO_FRAME;
+        }
+        final int handle = freeStack[--freeCount];
+        allocated[handle] = true;
+        final int base = handle * slotSize;
+        arena.putInt(base + LENGTH_OFFSET, 0);
+        arena.putInt(base + DATA_OFFSET_OFFSET, DEFAULT_DATA_OFFSET);
+        arena.putInt(base + INGRESS_PORT_OFFSET, NO_PORT);
+        arena.putInt(base + VLAN_TCI_OFFSET, 0);
+        arena.putLong(base + TIMESTAMP_OFFSET, 0);
+        return handle;
+    }
+
+    /**
+     * Return a frame to the pool.
+     *
+     * @param handle of a frame this pool allocated and that is still out.
+     * @throws IllegalStateException if the frame is not out: a double free is a bug in the caller, and letting it
+     *                               pass would give one slot to two owners.
+     */
+    public void free(final int handle)
+    {
+        if (handle < 0 || handle >= slotCount || !allocated[handle])
+        {
+            throw new IllegalStateException("free of a frame that is not allocated: handle " + handle);
+        }
+        allocated[handle] = false;
+        freeStack[freeCount++] = handle;
+    }
+
+    /**
+     * Free every frame in a batch and clear it.
+     *
+     * @param batch of frames owned by the caller.
+     */
+    public void freeAll(final FrameBatch batch)
+    {
+        for (int i = 0, n = batch.count(); i < n; i++)
+        {
+            free(batch.handle(i));
+        }
+        batch.clear();
+    }
+
+    /**
+     * Copy a frame into a new one: bytes, length, ingress port, VLAN TCI and timestamp.
+     *
+     * @param handle of the frame to copy.
+     * @return the copy's handle, or {@link #NO_FRAME} if the pool is empty.
+     */
+    public int copy(final int handle)
+    {
+        final int copy = allocate();
+        if (copy != NO_FRAME)
+        {
+            final int length = length(handle);
+            arena.putBytes(offset(copy), arena, offset(handle), length);
+            final int copyBase = copy * slotSize;
+            final int base = handle * slotSize;
+            arena.putInt(copyBase + LENGTH_OFFSET, length);
+            arena.putInt(copyBase + INGRESS_PORT_OFFSET, arena.getInt(base + INGRESS_PORT_OFFSET));
+            arena.putInt(copyBase + VLAN_TCI_OFFSET, arena.getInt(base + VLAN_TCI_OFFSET));
+            arena.putLong(copyBase + TIMESTAMP_OFFSET, arena.getLong(base + TIMESTAMP_OFFSET));
+        }
+        return copy;
+    }
+
+    /**
+     * @return the arena that holds every frame; a frame's bytes are at {@link #offset(int)}.
+     */
+    public MutableDirectBuffer buffer()
+    {
+        return arena;
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the offset in {@link #buffer()} of the frame's first byte.
+     */
+    public int offset(final int handle)
+    {
+        final int base = handle * slotSize;
+        return base + arena.getInt(base + DATA_OFFSET_OFFSET);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the frame's length in bytes.
+     */
+    public int length(final int handle)
+    {
+        return arena.getInt(handle * slotSize + LENGTH_OFFSET);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @param length new length in bytes; must fit between the frame's start and the end of its slot.
+     */
+    public void length(final int handle, final int length)
+    {
+        if (length < 0 || length > capacity(handle))
+        {
+            throw new IllegalArgumentException("frame length " + length + " outside 0.." + capacity(handle));
+        }
+        arena.putInt(handle * slotSize + LENGTH_OFFSET, length);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the most bytes the frame can hold from its current start to the end of its slot.
+     */
+    public int capacity(final int handle)
+    {
+        return slotSize - arena.getInt(handle * slotSize + DATA_OFFSET_OFFSET);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return bytes free in front of the frame, where headers can be pushed.
+     */
+    public int headroom(final int handle)
+    {
+        return arena.getInt(handle * slotSize + DATA_OFFSET_OFFSET) - METADATA_LENGTH;
+    }
+
+    /**
+     * Move the start of the frame, growing it at the front (negative delta: room for a pushed header) or
+     * shrinking it (positive delta: a header popped). The bytes between the old and new start are not touched.
+     *
+     * @param handle of a frame.
+     * @param delta  bytes to move the start by.
+     * @return false, with nothing changed, if the move would leave the headroom or the frame.
+     */
+    public boolean adjustStart(final int handle, final int delta)
+    {
+        final int base = handle * slotSize;
+        final int dataOffset = arena.getInt(base + DATA_OFFSET_OFFSET) + delta;
+        final int length = arena.getInt(base + LENGTH_OFFSET) - delta;
+        if (dataOffset < METADATA_LENGTH || length < 0)
+        {
+            return false;
+        }
+        arena.putInt(base + DATA_OFFSET_OFFSET, dataOffset);
+        arena.putInt(base + LENGTH_OFFSET, length);
+        return true;
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the switch port the frame arrived on, or {@link FrameDescriptor#NO_PORT}.
+     */
+    public int ingressPort(final int handle)
+    {
+        return arena.getInt(handle * slotSize + INGRESS_PORT_OFFSET);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @param port   the switch port the frame arrived on.
+     */
+    public void ingressPort(final int handle, final int port)
+    {
+        arena.putInt(handle * slotSize + INGRESS_PORT_OFFSET, port);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the frame's tag control information inside the switch (PCP, DEI, VLAN id).
+     */
+    public int vlanTci(final int handle)
+    {
+        return arena.getInt(handle * slotSize + VLAN_TCI_OFFSET);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @param tci    the frame's tag control information inside the switch.
+     */
+    public void vlanTci(final int handle, final int tci)
+    {
+        arena.putInt(handle * slotSize + VLAN_TCI_OFFSET, tci);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return the VLAN id inside the switch, from the TCI.
+     */
+    public int vlanId(final int handle)
+    {
+        return arena.getInt(handle * slotSize + VLAN_TCI_OFFSET) & 0xFFF;
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return when the frame entered the switch, in the switch clock's nanoseconds.
+     */
+    public long timestampNs(final int handle)
+    {
+        return arena.getLong(handle * slotSize + TIMESTAMP_OFFSET);
+    }
+
+    /**
+     * @param handle      of a frame.
+     * @param timestampNs when the frame entered the switch.
+     */
+    public void timestampNs(final int handle, final long timestampNs)
+    {
+        arena.putLong(handle * slotSize + TIMESTAMP_OFFSET, timestampNs);
+    }
+
+    /**
+     * Write bytes into a frame and set its length; for tests, tools and slow paths.
+     *
+     * @param handle of a frame.
+     * @param bytes  the whole frame, from the destination MAC.
+     */
+    public void put(final int handle, final byte[] bytes)
+    {
+        length(handle, bytes.length);
+        arena.putBytes(offset(handle), bytes);
+    }
+
+    /**
+     * Copy a frame's bytes out; allocates, so for tests, tools and slow paths only.
+     *
+     * @param handle of a frame.
+     * @return the frame's bytes.
+     */
+    public byte[] bytes(final int handle)
+    {
+        final byte[] bytes = new byte[length(handle)];
+        arena.getBytes(offset(handle), bytes);
+        return bytes;
+    }
+
+    /**
+     * @param handle a value that may be a handle.
+     * @return true if it names a frame of this pool that is currently out.
+     */
+    public boolean isAllocated(final int handle)
+    {
+        return handle >= 0 && handle < slotCount && allocated[handle];
+    }
+
+    /**
+     * @return frames currently out of the pool; zero after a workload that returned everything.
+     */
+    public int outstanding()
+    {
+        return slotCount - freeCount;
+    }
+
+    /**
+     * @return frames available to allocate.
+     */
+    public int available()
+    {
+        return freeCount;
+    }
+
+    /**
+     * @return total number of frames in the pool.
+     */
+    public int slotCount()
+    {
+        return slotCount;
+    }
+
+    /**
+     * @return size of each slot in bytes.
+     */
+    public int slotSize()
+    {
+        return slotSize;
+    }
+
+    /**
+     * @return the longest frame a fresh slot holds.
+     */
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /**
+     * @return how many times {@link #allocate()} found the pool empty.
+     */
+    public long allocationFailures()
+    {
+        return allocationFailures;
+    }
+
+}
