@@ -84,10 +84,11 @@ public final class FrameQueue
     }
 
     /**
-     * Producer: append as many frames of the batch as fit, from the front, and remove them from the batch.
+     * Producer: append as many frames from the front of the batch as fit. The batch is not changed: the frames
+     * from index 0 to the returned count now belong to the consumer, the rest still to the caller.
      *
      * @param batch frames to hand over.
-     * @return the number handed over; those left in the batch still belong to the caller.
+     * @return the number handed over.
      */
     public int offer(final FrameBatch batch)
     {
@@ -107,7 +108,6 @@ public final class FrameQueue
         if (n > 0)
         {
             TAIL.setRelease(this, t + n);
-            batch.removeFirst(n);
         }
         return n;
     }

@@ -1,0 +1,62 @@
+package io.xbow.vswitch;
+
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.stats.PortCounters;
+
+/**
+ * A port as the switch sees it: the device behind it, its VLAN policy, counters and output batch. The datapath
+ * thread owns the mutable parts; the control plane reads {@link #counters()} and the immutable fields.
+ */
+public final class SwitchPort
+{
+    final int index;
+    final String name;
+    final Port port;
+    final PortCounters counters = new PortCounters();
+    final FrameBatch output;
+    VlanPolicy policy;
+    boolean dirty;
+
+    SwitchPort(final int index, final String name, final Port port, final VlanPolicy policy, final int batchSize)
+    {
+        this.index = index;
+        this.name = name;
+        this.port = port;
+        this.policy = policy;
+        this.output = new FrameBatch(batchSize);
+    }
+
+    /**
+     * @return the port's index in the switch: what FDB entries and frame metadata name.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public Port port()
+    {
+        return port;
+    }
+
+    /**
+     * @return the port's counters, readable from any thread.
+     */
+    public PortCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + "#" + index;
+    }
+}

@@ -1,0 +1,31 @@
+package io.xbow.vswitch.port;
+
+import io.xbow.packet.frame.FrameBatch;
+
+/**
+ * What stands behind a switch port: a VNIC's netback, a TAP device, a packet socket, a tunnel, a router, or an
+ * in-memory queue. The switch's datapath thread polls {@link #receive} and calls {@link #transmit}; both are
+ * called only from that thread and must not block or throw.
+ * <p>
+ * Ownership moves with the handles: frames appended by {@code receive} belong to the switch; frames accepted by
+ * {@code transmit} belong to the port, which frees them (to the pool they came from) when it is done.
+ */
+public interface Port
+{
+    /**
+     * Append frames that arrived on this port, up to the batch's remaining room.
+     *
+     * @param batch to append to.
+     * @return the number of frames appended; 0 when none are waiting.
+     */
+    int receive(FrameBatch batch);
+
+    /**
+     * Take frames to send. The port accepts a prefix of the batch, in order, and leaves the batch as it was; the
+     * switch frees and counts the frames it did not accept (a full queue).
+     *
+     * @param batch frames to send.
+     * @return the number accepted from the front of the batch.
+     */
+    int transmit(FrameBatch batch);
+}
