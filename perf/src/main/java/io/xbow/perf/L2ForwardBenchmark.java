@@ -1,0 +1,152 @@
+package io.xbow.perf;
+
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.SwitchPort;
+import io.xbow.vswitch.VirtualSwitch;
+import org.agrona.concurrent.SystemNanoClock;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * L2 forwarding through one switch on one thread, with a warm forwarding table: every port is a
+ * {@link ReflectorPort} that sends back what it receives, addressed to the next port, so each of the
+ * {@code ports} ports has {@code batch} frames in flight and each duty cycle moves {@code ports * batch} frames
+ * through the full path (header validation, VLAN ingress, learning, lookup, output batching, flush).
+ * <p>
+ * The score to read is {@code frames} (frames per second, a JMH auxiliary counter); {@code cycles} counts duty
+ * cycles. Frame size, port count and batch size are parameters; one thread.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@State(Scope.Thread)
+public class L2ForwardBenchmark
+{
+    @Param({"64", "1500"})
+    int frameSize;
+
+    @Param({"2", "16", "256"})
+    int ports;
+
+    @Param({"1", "32", "256"})
+    int batch;
+
+    private FramePool pool;
+    private VirtualSwitch sw;
+    private ReflectorPort[] reflectors;
+    private SwitchPort first;
+
+    /**
+     * Frames forwarded, reported per second.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Frames
+    {
+        public long frames;
+
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            frames = 0;
+        }
+    }
+
+    @Setup
+    public void setUp()
+    {
+        final int inFlight = ports * batch;
+        pool = new FramePool(inFlight + 64, Math.max(1600, frameSize + 64));
+        sw = new VirtualSwitch("bench0", pool,
+            SwitchConfig.defaults().withBatchSize(batch).withMaxPorts(Math.max(ports, 16)),
+            SystemNanoClock.INSTANCE);
+        reflectors = new ReflectorPort[ports];
+        final FrameBuilder builder = new FrameBuilder();
+        for (int i = 0; i < ports; i++)
+        {
+            final long mac = mac(i);
+            final long next = mac((i + 1) % ports);
+            reflectors[i] = new ReflectorPort(pool, 2 * batch, mac, next);
+            final SwitchPort port = sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
+            if (i == 0)
+            {
+                first = port;
+            }
+            for (int f = 0; f < batch; f++)
+            {
+                reflectors[i].prime(builder.reset().ethernet(next, mac)
+                    .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
+                    .udp(1024, 2048, frameSize - 42).build(pool));
+            }
+        }
+        // Warm the forwarding table: the first cycles flood, after that every frame is a known unicast.
+        for (int i = 0; i < 4; i++)
+        {
+            sw.doWork();
+        }
+        if (first.counters().totalDrops() != 0)
+        {
+            throw new IllegalStateException("warm-up dropped frames: " + first.counters());
+        }
+    }
+
+    @TearDown
+    public void tearDown()
+    {
+        if (sw.macTable().learnedCount() != ports)
+        {
+            throw new IllegalStateException("expected " + ports + " learned MACs, found " + sw.macTable().learnedCount());
+        }
+        long drops = 0;
+        for (final SwitchPort port : sw.ports())
+        {
+            drops += port.counters().totalDrops();
+        }
+        if (drops != 0)
+        {
+            throw new IllegalStateException(drops + " frames dropped during the benchmark");
+        }
+        sw.onClose();
+        for (final ReflectorPort reflector : reflectors)
+        {
+            reflector.release();
+        }
+        if (pool.outstanding() != 0)
+        {
+            throw new IllegalStateException(pool.outstanding() + " frames leaked");
+        }
+    }
+
+    @Benchmark
+    public int forward(final Frames frames)
+    {
+        final int moved = sw.doWork();
+        frames.frames += moved;
+        return moved;
+    }
+
+    private static long mac(final int i)
+    {
+        return 0x0016_3e00_0000L + i + 1;
+    }
+}
