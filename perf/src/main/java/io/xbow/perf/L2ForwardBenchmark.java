@@ -54,7 +54,6 @@ public class L2ForwardBenchmark
     private FramePool pool;
     private VirtualSwitch sw;
     private ReflectorPort[] reflectors;
-    private SwitchPort first;
 
     /**
      * Frames forwarded, reported per second.
@@ -81,38 +80,47 @@ public class L2ForwardBenchmark
             SwitchConfig.defaults().withBatchSize(batch).withMaxPorts(Math.max(ports, 16)),
             SystemNanoClock.INSTANCE);
         reflectors = new ReflectorPort[ports];
-        final FrameBuilder builder = new FrameBuilder();
+        final FrameBuilder builder = new FrameBuilder()
+            .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
+            .udp(1024, 2048, frameSize - 42);
         for (int i = 0; i < ports; i++)
         {
-            final long mac = mac(i);
-            final long next = mac((i + 1) % ports);
-            reflectors[i] = new ReflectorPort(pool, 2 * batch, mac, next);
-            final SwitchPort port = sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
-            if (i == 0)
-            {
-                first = port;
-            }
-            for (int f = 0; f < batch; f++)
-            {
-                reflectors[i].prime(builder.reset().ethernet(next, mac)
-                    .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
-                    .udp(1024, 2048, frameSize - 42).build(pool));
-            }
+            reflectors[i] = new ReflectorPort(pool, 2 * batch, mac(i), mac((i + 1) % ports));
+            reflectors[i].sink(true);
+            sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
         }
-        // Warm the forwarding table: the first cycles flood, after that every frame is a known unicast.
-        for (int i = 0; i < 4; i++)
+        // Warm the forwarding table: every port says hello once while the ports swallow the floods; from then
+        // on every frame is a known unicast.
+        for (int i = 0; i < ports; i++)
         {
+            reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
             sw.doWork();
         }
-        if (first.counters().totalDrops() != 0)
+        while (sw.doWork() > 0)
         {
-            throw new IllegalStateException("warm-up dropped frames: " + first.counters());
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < ports; i++)
+        {
+            reflectors[i].sink(false);
+            for (int f = 0; f < batch; f++)
+            {
+                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
+            }
+        }
+        for (final SwitchPort port : sw.ports())
+        {
+            if (port.counters().totalDrops() != 0)
+            {
+                throw new IllegalStateException("warm-up dropped frames on " + port.name() + ": " + port.counters());
+            }
         }
     }
 
     @TearDown
     public void tearDown()
     {
+        // doWork() is this benchmark's thread; the table is safe to read here.
         if (sw.macTable().learnedCount() != ports)
         {
             throw new IllegalStateException("expected " + ports + " learned MACs, found " + sw.macTable().learnedCount());

@@ -24,6 +24,7 @@ public final class ReflectorPort implements Port
     private long tail;
     private final long addressesFirst8;
     private final int addressesLast4;
+    private boolean sink;
 
     /**
      * @param pool        the switch's pool.
@@ -59,6 +60,15 @@ public final class ReflectorPort implements Port
             throw new IllegalStateException("reflector full");
         }
         ring[(int)tail++ & mask] = frame;
+    }
+
+    /**
+     * @param sink true to free what the switch sends instead of sending it back: for warming a switch's forwarding
+     *             table without the floods of the first frames multiplying.
+     */
+    public void sink(final boolean sink)
+    {
+        this.sink = sink;
     }
 
     /**
@@ -99,6 +109,14 @@ public final class ReflectorPort implements Port
     @Override
     public int transmit(final FrameBatch batch)
     {
+        if (sink)
+        {
+            for (int i = 0; i < batch.count(); i++)
+            {
+                pool.free(batch.handle(i));
+            }
+            return batch.count();
+        }
         final int n = Math.min(batch.count(), ring.length - (int)(tail - head));
         for (int i = 0; i < n; i++)
         {

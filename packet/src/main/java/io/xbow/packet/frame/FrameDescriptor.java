@@ -1,44 +1,45 @@
 package io.xbow.packet.frame;
 
 /**
- * Layout of one frame slot in the {@link FramePool} arena. Every offset into a slot is named here and nowhere else.
- *
+ * Layout of the {@link FramePool}: one off-heap arena of fixed-size slots for frame bytes, and a compact on-heap
+ * metadata record per slot. Every offset is named here and nowhere else.
  * <pre>
- *   0                   4                   8                   12                  16
- *   +-------------------+-------------------+-------------------+-------------------+
- *   | frame length      | data offset       | ingress port      | VLAN TCI          |
- *   +-------------------+-------------------+-------------------+-------------------+
- *   | timestamp (ns, 8 bytes)               | reserved                              |
- *   +---------------------------------------+---------------------------------------+  32
- *   | headroom: space to push VLAN tags or tunnel headers in place                  |
- *   +-------------------------------------------------------------------------------+  DEFAULT_DATA_OFFSET (128)
- *   | frame bytes, from the destination MAC, no FCS ...                             |
- *   +-------------------------------------------------------------------------------+  slot size
- * </pre>
+ *   arena, one slot per frame:
+ *   0                               DEFAULT_DATA_OFFSET (64)                                    slot size
+ *   +-------------------------------+-----------------------------------------------------------+
+ *   | headroom: VLAN tags or tunnel | frame bytes, from the destination MAC, no FCS ...         |
+ *   | headers are pushed in place   |                                                           |
+ *   +-------------------------------+-----------------------------------------------------------+
  *
- * The metadata sits in the slot's first cache line, beside the headroom, so that touching a frame's length and its
- * Ethernet header costs two lines at most. All fields are native-endian ints and longs owned by the thread that
- * holds the handle.
+ *   metadata, 4 ints per frame (16 bytes; four frames share a cache line):
+ *   +--------------+-------------+--------------+----------+      plus a long timestamp per frame
+ *   | frame length | data offset | ingress port | VLAN TCI |
+ *   +--------------+-------------+--------------+----------+
+ * </pre>
+ * Keeping the metadata apart from the slots halves the cache lines a frame costs on the forwarding path: the
+ * Ethernet, IP and transport headers of a frame sit in the slot's second cache line, and the metadata of the frames
+ * in flight packs densely. (With the metadata in each slot's first line, 256 ports with 32 frames in flight each
+ * touched twice the memory and forwarded 25% slower than 2 ports; see L2ForwardBenchmark.)
  */
 public final class FrameDescriptor
 {
-    /** Length of the frame in bytes. */
-    public static final int LENGTH_OFFSET = 0;
-    /** Offset of the frame's first byte from the start of the slot; moves when tags are pushed or popped. */
-    public static final int DATA_OFFSET_OFFSET = 4;
-    /** Index of the switch port the frame arrived on, or {@link #NO_PORT}. */
-    public static final int INGRESS_PORT_OFFSET = 8;
-    /** The frame's 802.1Q tag control information inside the switch: PCP, DEI and VLAN id. */
-    public static final int VLAN_TCI_OFFSET = 12;
-    /** When the frame entered the switch, from the switch's nanosecond clock. */
-    public static final int TIMESTAMP_OFFSET = 16;
-    /** Bytes of metadata at the start of each slot. */
-    public static final int METADATA_LENGTH = 32;
-    /** Where frame data starts in a fresh slot: leaves 96 bytes of headroom after the metadata. */
-    public static final int DEFAULT_DATA_OFFSET = 128;
+    /** Metadata field: length of the frame in bytes. */
+    public static final int LENGTH = 0;
+    /** Metadata field: offset of the frame's first byte from the start of its slot; moves when tags are pushed. */
+    public static final int DATA_OFFSET = 1;
+    /** Metadata field: index of the switch port the frame arrived on, or {@link #NO_PORT}. */
+    public static final int INGRESS_PORT = 2;
+    /** Metadata field: the frame's 802.1Q tag control information inside the switch (PCP, DEI, VLAN id). */
+    public static final int VLAN_TCI = 3;
+    /** Metadata ints per frame; a power of two so a handle's record is {@code handle << METADATA_SHIFT}. */
+    public static final int METADATA_INTS = 4;
+    public static final int METADATA_SHIFT = 2;
+
+    /** Where frame data starts in a fresh slot: 64 bytes of headroom, room for 16 VLAN tags or a VXLAN header. */
+    public static final int DEFAULT_DATA_OFFSET = 64;
     /** Slots are multiples of this, so every slot starts on a cache line. */
     public static final int SLOT_ALIGNMENT = 64;
-    /** Standard slot size: holds a 1500-byte MTU frame with two VLAN tags and the headroom. */
+    /** Standard slot size: holds a 1500-byte MTU frame with two VLAN tags and the headroom, and much to spare. */
     public static final int DEFAULT_SLOT_SIZE = 2048;
     /** Largest frame payload (MTU) a jumbo pool must carry. */
     public static final int MAX_JUMBO_MTU = 9216;
@@ -55,7 +56,7 @@ public final class FrameDescriptor
 
     /**
      * @param maxFrameLength the largest frame the slot must hold.
-     * @return the slot size for frames of up to that length: metadata, headroom and data, aligned to a cache line.
+     * @return the slot size for frames of up to that length: headroom and data, aligned to a cache line.
      */
     public static int slotSizeFor(final int maxFrameLength)
     {

@@ -8,7 +8,8 @@ import static io.xbow.packet.frame.FrameDescriptor.*;
 
 /**
  * A pool of frames in one pre-allocated off-heap arena of fixed-size slots. Frames are handed around as
- * {@code int} handles (the slot index); the bytes live in {@link #buffer()} at {@link #offset(int)}.
+ * {@code int} handles (the slot index); the bytes live in {@link #buffer()} at {@link #offset(int)}, the metadata
+ * (length, start, ingress port, VLAN TCI, timestamp) in compact arrays beside it (see {@link FrameDescriptor}).
  * <p>
  * The pool belongs to one thread: {@link #allocate()} and {@link #free(int)} take no lock. Frames cross threads
  * through {@link FrameQueue}s, and the frames a thread receives that way are freed back to the owning pool by the
@@ -21,6 +22,8 @@ public final class FramePool
     public static final int NO_FRAME = -1;
 
     private final UnsafeBuffer arena;
+    private final int[] metadata;
+    private final long[] timestamps;
     private final int slotSize;
     private final int slotCount;
     private final int maxFrameLength;
@@ -64,6 +67,8 @@ public final class FramePool
         this.slotCount = slotCount;
         this.maxFrameLength = slotSize - DEFAULT_DATA_OFFSET;
         this.arena = new UnsafeBuffer(BufferUtil.allocateDirectAligned(slotCount * slotSize, SLOT_ALIGNMENT));
+        this.metadata = new int[slotCount << METADATA_SHIFT];
+        this.timestamps = new long[slotCount];
         this.freeStack = new int[slotCount];
         this.allocated = new boolean[slotCount];
         for (int i = 0; i < slotCount; i++)
@@ -89,12 +94,12 @@ public final class FramePool
         }
         final int handle = freeStack[--freeCount];
         allocated[handle] = true;
-        final int base = handle * slotSize;
-        arena.putInt(base + LENGTH_OFFSET, 0);
-        arena.putInt(base + DATA_OFFSET_OFFSET, DEFAULT_DATA_OFFSET);
-        arena.putInt(base + INGRESS_PORT_OFFSET, NO_PORT);
-        arena.putInt(base + VLAN_TCI_OFFSET, 0);
-        arena.putLong(base + TIMESTAMP_OFFSET, 0);
+        final int meta = handle << METADATA_SHIFT;
+        metadata[meta + LENGTH] = 0;
+        metadata[meta + DATA_OFFSET] = DEFAULT_DATA_OFFSET;
+        metadata[meta + INGRESS_PORT] = NO_PORT;
+        metadata[meta + VLAN_TCI] = 0;
+        timestamps[handle] = 0;
         return handle;
     }
 
@@ -142,12 +147,12 @@ public final class FramePool
         {
             final int length = length(handle);
             arena.putBytes(offset(copy), arena, offset(handle), length);
-            final int copyBase = copy * slotSize;
-            final int base = handle * slotSize;
-            arena.putInt(copyBase + LENGTH_OFFSET, length);
-            arena.putInt(copyBase + INGRESS_PORT_OFFSET, arena.getInt(base + INGRESS_PORT_OFFSET));
-            arena.putInt(copyBase + VLAN_TCI_OFFSET, arena.getInt(base + VLAN_TCI_OFFSET));
-            arena.putLong(copyBase + TIMESTAMP_OFFSET, arena.getLong(base + TIMESTAMP_OFFSET));
+            final int copyMeta = copy << METADATA_SHIFT;
+            final int meta = handle << METADATA_SHIFT;
+            metadata[copyMeta + LENGTH] = length;
+            metadata[copyMeta + INGRESS_PORT] = metadata[meta + INGRESS_PORT];
+            metadata[copyMeta + VLAN_TCI] = metadata[meta + VLAN_TCI];
+            timestamps[copy] = timestamps[handle];
         }
         return copy;
     }
@@ -166,8 +171,7 @@ public final class FramePool
      */
     public int offset(final int handle)
     {
-        final int base = handle * slotSize;
-        return base + arena.getInt(base + DATA_OFFSET_OFFSET);
+        return handle * slotSize + metadata[(handle << METADATA_SHIFT) + DATA_OFFSET];
     }
 
     /**
@@ -176,7 +180,7 @@ public final class FramePool
      */
     public int length(final int handle)
     {
-        return arena.getInt(handle * slotSize + LENGTH_OFFSET);
+        return metadata[(handle << METADATA_SHIFT) + LENGTH];
     }
 
     /**
@@ -189,7 +193,7 @@ public final class FramePool
         {
             throw new IllegalArgumentException("frame length " + length + " outside 0.." + capacity(handle));
         }
-        arena.putInt(handle * slotSize + LENGTH_OFFSET, length);
+        metadata[(handle << METADATA_SHIFT) + LENGTH] = length;
     }
 
     /**
@@ -198,7 +202,7 @@ public final class FramePool
      */
     public int capacity(final int handle)
     {
-        return slotSize - arena.getInt(handle * slotSize + DATA_OFFSET_OFFSET);
+        return slotSize - metadata[(handle << METADATA_SHIFT) + DATA_OFFSET];
     }
 
     /**
@@ -207,7 +211,7 @@ public final class FramePool
      */
     public int headroom(final int handle)
     {
-        return arena.getInt(handle * slotSize + DATA_OFFSET_OFFSET) - METADATA_LENGTH;
+        return metadata[(handle << METADATA_SHIFT) + DATA_OFFSET];
     }
 
     /**
@@ -220,15 +224,15 @@ public final class FramePool
      */
     public boolean adjustStart(final int handle, final int delta)
     {
-        final int base = handle * slotSize;
-        final int dataOffset = arena.getInt(base + DATA_OFFSET_OFFSET) + delta;
-        final int length = arena.getInt(base + LENGTH_OFFSET) - delta;
-        if (dataOffset < METADATA_LENGTH || length < 0)
+        final int meta = handle << METADATA_SHIFT;
+        final int dataOffset = metadata[meta + DATA_OFFSET] + delta;
+        final int length = metadata[meta + LENGTH] - delta;
+        if (dataOffset < 0 || length < 0)
         {
             return false;
         }
-        arena.putInt(base + DATA_OFFSET_OFFSET, dataOffset);
-        arena.putInt(base + LENGTH_OFFSET, length);
+        metadata[meta + DATA_OFFSET] = dataOffset;
+        metadata[meta + LENGTH] = length;
         return true;
     }
 
@@ -238,7 +242,7 @@ public final class FramePool
      */
     public int ingressPort(final int handle)
     {
-        return arena.getInt(handle * slotSize + INGRESS_PORT_OFFSET);
+        return metadata[(handle << METADATA_SHIFT) + INGRESS_PORT];
     }
 
     /**
@@ -247,7 +251,7 @@ public final class FramePool
      */
     public void ingressPort(final int handle, final int port)
     {
-        arena.putInt(handle * slotSize + INGRESS_PORT_OFFSET, port);
+        metadata[(handle << METADATA_SHIFT) + INGRESS_PORT] = port;
     }
 
     /**
@@ -256,7 +260,7 @@ public final class FramePool
      */
     public int vlanTci(final int handle)
     {
-        return arena.getInt(handle * slotSize + VLAN_TCI_OFFSET);
+        return metadata[(handle << METADATA_SHIFT) + VLAN_TCI];
     }
 
     /**
@@ -265,7 +269,7 @@ public final class FramePool
      */
     public void vlanTci(final int handle, final int tci)
     {
-        arena.putInt(handle * slotSize + VLAN_TCI_OFFSET, tci);
+        metadata[(handle << METADATA_SHIFT) + VLAN_TCI] = tci;
     }
 
     /**
@@ -274,7 +278,7 @@ public final class FramePool
      */
     public int vlanId(final int handle)
     {
-        return arena.getInt(handle * slotSize + VLAN_TCI_OFFSET) & 0xFFF;
+        return metadata[(handle << METADATA_SHIFT) + VLAN_TCI] & 0xFFF;
     }
 
     /**
@@ -283,7 +287,7 @@ public final class FramePool
      */
     public long timestampNs(final int handle)
     {
-        return arena.getLong(handle * slotSize + TIMESTAMP_OFFSET);
+        return timestamps[handle];
     }
 
     /**
@@ -292,7 +296,7 @@ public final class FramePool
      */
     public void timestampNs(final int handle, final long timestampNs)
     {
-        arena.putLong(handle * slotSize + TIMESTAMP_OFFSET, timestampNs);
+        timestamps[handle] = timestampNs;
     }
 
     /**
