@@ -1,12 +1,11 @@
 package io.xbow.perf;
 
+import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vswitch.port.Port;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.ByteOrder;
 
 /**
  * A port that plays a guest answering every frame: what the switch sends it comes straight back on the next poll,
@@ -40,10 +39,8 @@ public final class ReflectorPort implements Port
         this.ring = new int[size];
         this.mask = size - 1;
         final UnsafeBuffer addresses = new UnsafeBuffer(new byte[12]);
-        addresses.putInt(0, (int)(peerMac >>> 16), ByteOrder.BIG_ENDIAN);
-        addresses.putShort(4, (short)peerMac, ByteOrder.BIG_ENDIAN);
-        addresses.putInt(6, (int)(ownMac >>> 16), ByteOrder.BIG_ENDIAN);
-        addresses.putShort(10, (short)ownMac, ByteOrder.BIG_ENDIAN);
+        MacAddress.write(addresses, 0, peerMac);
+        MacAddress.write(addresses, 6, ownMac);
         this.addressesFirst8 = addresses.getLong(0);
         this.addressesLast4 = addresses.getInt(8);
     }

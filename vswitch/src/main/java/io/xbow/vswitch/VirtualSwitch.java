@@ -18,8 +18,8 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
-import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +58,6 @@ public final class VirtualSwitch implements Agent
     public static final int FDB_ENTRIES = 1;
     private static final int COUNTER_COUNT = 2;
 
-    private static final ByteOrder NETWORK = ByteOrder.BIG_ENDIAN;
     private static final SwitchPort[] NO_PORTS = new SwitchPort[0];
 
     private final String name;
@@ -369,7 +368,7 @@ public final class VirtualSwitch implements Agent
                 continue;
             }
             final int offset = pool.offset(frame);
-            final long source = mac(offset + 6);
+            final long source = MacAddress.read(buffer, offset + 6);
             if (!MacAddress.isValidUnicast(source))
             {
                 drop(in, frame, DropReason.INVALID_SOURCE);
@@ -377,7 +376,7 @@ public final class VirtualSwitch implements Agent
             }
             fdb.learn(vid, source, in.index, nowMs);
 
-            final long destination = mac(offset);
+            final long destination = MacAddress.read(buffer, offset);
             if (MacAddress.isMulticast(destination))
             {
                 flood(in, frame, vid);
@@ -512,12 +511,6 @@ public final class VirtualSwitch implements Agent
         port.counters.dropped(reason);
     }
 
-    private long mac(final int offset)
-    {
-        return ((long)buffer.getInt(offset, NETWORK) & 0xFFFF_FFFFL) << 16 |
-            (buffer.getShort(offset + 4, NETWORK) & 0xFFFF);
-    }
-
     private void install(final SwitchPort port)
     {
         portsByIndex[port.index] = port;
@@ -563,7 +556,7 @@ public final class VirtualSwitch implements Agent
                     members[n++] = port;
                 }
             }
-            floodLists[vid] = n == 0 ? NO_PORTS : java.util.Arrays.copyOf(members, n);
+            floodLists[vid] = n == 0 ? NO_PORTS : Arrays.copyOf(members, n);
         }
         floodListsStale = false;
     }

@@ -1,5 +1,10 @@
 package io.xbow.packet.address;
 
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
 /**
  * 48-bit MAC addresses held in the low bits of a {@code long}, first octet most significant, so that a table key
  * or a comparison costs no object. Parses and formats both the usual form ({@code 00:16:3e:64:99:4d}) and dladm's
@@ -105,6 +110,28 @@ public final class MacAddress
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * @param buffer holding the address in network order.
+     * @param offset of its first octet.
+     * @return the address.
+     */
+    public static long read(final DirectBuffer buffer, final int offset)
+    {
+        return ((long)buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16 |
+            (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+    }
+
+    /**
+     * @param buffer to write the address into, in network order.
+     * @param offset of its first octet.
+     * @param mac    the address.
+     */
+    public static void write(final MutableDirectBuffer buffer, final int offset, final long mac)
+    {
+        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.xbow.packet.build;
 
+import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.codec.ArpFlyweight;
 import io.xbow.packet.codec.EtherType;
@@ -236,8 +237,8 @@ public final class FrameBuilder
     public int writeTo(final MutableDirectBuffer buffer, final int offset)
     {
         final int length = length();
-        putMac(buffer, offset, destination);
-        putMac(buffer, offset + 6, source);
+        MacAddress.write(buffer, offset, destination);
+        MacAddress.write(buffer, offset + 6, source);
         int position = offset + 12;
         for (int i = 0; i < tagCount; i++)
         {
@@ -333,12 +334,6 @@ public final class FrameBuilder
                 icmp.wrap(buffer, l4).type(icmpType).code(0).identifier(icmpIdentifier).sequence(icmpSequence)
                     .updateChecksum(l4Length);
         }
-    }
-
-    private static void putMac(final MutableDirectBuffer buffer, final int offset, final long mac)
-    {
-        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
     }
 
     private static void putShort(final MutableDirectBuffer buffer, final int offset, final int value)

@@ -1,5 +1,6 @@
 package io.xbow.packet.codec;
 
+import io.xbow.packet.address.MacAddress;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -83,8 +84,7 @@ public abstract class Flyweight
 
     protected final long mac(final int at)
     {
-        return ((long)buffer.getInt(offset + at, NETWORK) & 0xFFFF_FFFFL) << 16 |
-            (buffer.getShort(offset + at + 4, NETWORK) & 0xFFFF);
+        return MacAddress.read(buffer, offset + at);
     }
 
     protected final void u8(final int at, final int value)
@@ -104,7 +104,6 @@ public abstract class Flyweight
 
     protected final void mac(final int at, final long mac)
     {
-        buffer.putInt(offset + at, (int)(mac >>> 16), NETWORK);
-        buffer.putShort(offset + at + 4, (short)mac, NETWORK);
+        MacAddress.write(buffer, offset + at, mac);
     }
 }

@@ -13,6 +13,8 @@ import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
 import org.agrona.MutableDirectBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * One-line decoding of a frame in the style of {@code tcpdump -e -n}: MACs, VLAN tags, EtherType, then an L3/L4
  * summary. For terminals, logs and demos, not the datapath: it builds strings.
@@ -40,8 +42,8 @@ public final class FrameFormatter
         {
             return sb.append("[|ether] length ").append(length).toString();
         }
-        sb.append(MacAddress.format(mac(buffer, offset + 6))).append(" > ")
-            .append(MacAddress.format(mac(buffer, offset))).append(", ");
+        sb.append(MacAddress.format(MacAddress.read(buffer, offset + 6))).append(" > ")
+            .append(MacAddress.format(MacAddress.read(buffer, offset))).append(", ");
         int position = offset + 12;
         int type = u16(buffer, position);
         if (chain.tagCount() > 0 || EtherType.isVlanTag(type))
@@ -189,13 +191,8 @@ public final class FrameFormatter
         return sb.append(String.format("(0x%04x)", type));
     }
 
-    private static long mac(final MutableDirectBuffer buffer, final int offset)
-    {
-        return ((long)u16(buffer, offset) << 32) | ((long)u16(buffer, offset + 2) << 16) | u16(buffer, offset + 4);
-    }
-
     private static int u16(final MutableDirectBuffer buffer, final int offset)
     {
-        return buffer.getShort(offset, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return buffer.getShort(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF;
     }
 }

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.LinkedHashMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The quick start until the daemon exists: a switch with three guests on two VLANs and a trunk uplink. It shows
@@ -81,7 +82,7 @@ public final class ForwardingDemo
         out.println("Forwarding table:");
         out.printf("  %-5s %-18s %-8s %s%n", "VLAN", "MAC", "PORT", "TYPE");
         // This demo drives the switch on its own thread: the query is answered by the next duty cycle.
-        final java.util.concurrent.CompletableFuture<List<FdbEntry>> query = sw.fdbEntries();
+        final CompletableFuture<List<FdbEntry>> query = sw.fdbEntries();
         sw.doWork();
         final List<FdbEntry> entries = query.join();
         entries.sort(Comparator.comparingInt(FdbEntry::vid).thenComparingLong(FdbEntry::mac));
