@@ -1,35 +1,45 @@
 package io.xbow.vswitch;
 
-import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.IdleStrategy;
 
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When a cycle finds
- * no work, the thread backs off: a few spins, then yields, then parks for up to {@code maxParkNs}, so that an idle
- * switch costs close to no CPU while a busy one never sleeps. Which agents share a thread is the caller's choice.
+ * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When cycles find no
+ * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs}. Work
+ * handed over from other threads comes with a {@link #wakeup()}, which unparks it at once, so an idle datapath
+ * costs close to no CPU and still answers the first frame after a quiet spell without waiting out a park.
+ * <p>
+ * No wakeup is lost: before parking the thread announces it ({@code parked}, a volatile store) and runs one more
+ * cycle; a producer publishes its work, fences, and unparks the thread if it has announced. Either the extra cycle
+ * sees the work or the producer sees the announcement. Timers (MAC aging) need no wakeup: the park is bounded.
  * <p>
  * An exception escaping an agent is counted and logged (rate-limited) and the cycle goes on; agents are written so
  * that frame content can never cause one.
  */
-public final class DatapathThread implements AutoCloseable
+public final class DatapathThread implements AutoCloseable, Wakeup
 {
-    /** Longest park when idle: bounds the latency of the first frame after a quiet spell. */
-    public static final long DEFAULT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Longest park when idle: how often an idle datapath still runs its timers. */
+    public static final long DEFAULT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private static final System.Logger LOG = System.getLogger(DatapathThread.class.getName());
     private static final long LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final int SPINS = 100;
+    private static final int YIELDS = 10;
+    private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
 
-    private final AgentRunner runner;
+    private final List<Agent> agents;
+    private final long maxParkNs;
+    private final Thread thread;
     private final AtomicLong errors = new AtomicLong();
-    private final AtomicLong lastLogNs = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NS);
+    private final AtomicLong wakeups = new AtomicLong();
+    private long lastLogNs = System.nanoTime() - LOG_INTERVAL_NS;
+    private volatile boolean running = true;
+    private volatile boolean parked;
 
     /**
      * Start a thread running the agents with the default back-off.
@@ -51,40 +61,120 @@ public final class DatapathThread implements AutoCloseable
      */
     public static DatapathThread start(final String threadName, final long maxParkNs, final Agent... agents)
     {
-        final IdleStrategy idle = new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), maxParkNs);
-        return new DatapathThread(threadName, idle, agents);
+        return new DatapathThread(threadName, maxParkNs, agents);
     }
 
-    private DatapathThread(final String threadName, final IdleStrategy idle, final Agent... agents)
+    private DatapathThread(final String threadName, final long maxParkNs, final Agent... agents)
     {
-        final Agent agent = agents.length == 1 ? agents[0] : new CompositeAgent(List.of(agents));
-        final ErrorHandler onError = this::onError;
-        runner = new AgentRunner(idle, onError, null, agent);
-        AgentRunner.startOnThread(runner, r ->
+        this.agents = List.of(agents);
+        this.maxParkNs = Math.max(MIN_PARK_NS, maxParkNs);
+        for (final Agent agent : agents)
         {
-            final Thread thread = new Thread(r, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+            if (agent instanceof VirtualSwitch)
+            {
+                ((VirtualSwitch)agent).wakeupBy(this);
+            }
+        }
+        thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run()
+    {
+        for (final Agent agent : agents)
+        {
+            agent.onStart();
+        }
+        int idleCycles = 0;
+        long parkNs = MIN_PARK_NS;
+        while (running)
+        {
+            if (cycle() > 0)
+            {
+                idleCycles = 0;
+                parkNs = MIN_PARK_NS;
+                continue;
+            }
+            idleCycles++;
+            if (idleCycles <= SPINS)
+            {
+                Thread.onSpinWait();
+            }
+            else if (idleCycles <= SPINS + YIELDS)
+            {
+                Thread.yield();
+            }
+            else
+            {
+                parked = true;
+                if (cycle() > 0)
+                {
+                    parked = false;
+                    idleCycles = 0;
+                    parkNs = MIN_PARK_NS;
+                    continue;
+                }
+                LockSupport.parkNanos(this, parkNs);
+                parked = false;
+                parkNs = Math.min(parkNs * 2, maxParkNs);
+            }
+        }
+        for (final Agent agent : agents)
+        {
+            agent.onClose();
+        }
+    }
+
+    private int cycle()
+    {
+        int work = 0;
+        for (int i = 0, n = agents.size(); i < n; i++)
+        {
+            try
+            {
+                work += agents.get(i).doWork();
+            }
+            catch (final Throwable error)
+            {
+                onError(error);
+            }
+        }
+        return work;
     }
 
     private void onError(final Throwable error)
     {
         errors.incrementAndGet();
         final long now = System.nanoTime();
-        final long last = lastLogNs.get();
-        if (now - last >= LOG_INTERVAL_NS && lastLogNs.compareAndSet(last, now))
+        if (now - lastLogNs >= LOG_INTERVAL_NS)
         {
+            lastLogNs = now;
             LOG.log(System.Logger.Level.ERROR, "datapath agent error (" + errors.get() + " so far)", error);
         }
     }
 
     /**
-     * @return the thread running the agents, or null before it has started.
+     * Unpark the thread if it is parked; call after publishing work for it, from any thread.
+     */
+    @Override
+    public void wakeup()
+    {
+        // Orders the caller's publication before the read of the flag: the other half of the parking handshake.
+        VarHandle.fullFence();
+        if (parked)
+        {
+            wakeups.incrementAndGet();
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * @return the thread running the agents.
      */
     public Thread thread()
     {
-        return runner.thread();
+        return thread;
     }
 
     /**
@@ -96,11 +186,32 @@ public final class DatapathThread implements AutoCloseable
     }
 
     /**
+     * @return times a wakeup found the thread parked and unparked it.
+     */
+    public long wakeups()
+    {
+        return wakeups.get();
+    }
+
+    /**
      * Stop the thread and close its agents; waits for the current cycle to end.
      */
     @Override
     public void close()
     {
-        runner.close();
+        running = false;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive())
+        {
+            throw new IllegalStateException("datapath thread " + thread.getName() + " did not stop");
+        }
     }
 }

@@ -73,6 +73,7 @@ public final class VirtualSwitch implements Agent
     private final Map<String, SwitchPort> portsByName = new HashMap<>();
     private final BitSet usedIndices = new BitSet();
     private final ConcurrentLinkedQueue<Integer> releasedIndices = new ConcurrentLinkedQueue<>();
+    private volatile Wakeup wakeup = Wakeup.NONE;
 
     // Datapath side: owned by the thread running doWork().
     private final MacTable fdb;
@@ -289,12 +290,30 @@ public final class VirtualSwitch implements Agent
         {
             throw new IllegalStateException("switch " + name + " is not taking commands: its queue is full");
         }
+        wakeup.wakeup();
         return future;
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Datapath
     // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Called by the thread that runs this switch; ports attached from then on are given it too.
+     *
+     * @param wakeup wakes the datapath thread running this switch.
+     */
+    public void wakeupBy(final Wakeup wakeup)
+    {
+        this.wakeup = wakeup;
+        submit(() ->
+        {
+            for (final SwitchPort port : active)
+            {
+                port.port.wakeupBy(wakeup);
+            }
+        });
+    }
 
     @Override
     public String roleName()
@@ -513,6 +532,7 @@ public final class VirtualSwitch implements Agent
 
     private void install(final SwitchPort port)
     {
+        port.port.wakeupBy(wakeup);
         portsByIndex[port.index] = port;
         final SwitchPort[] ports = new SwitchPort[active.length + 1];
         System.arraycopy(active, 0, ports, 0, active.length);

@@ -2,6 +2,7 @@ package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameQueue;
+import io.xbow.vswitch.Wakeup;
 
 /**
  * A port backed by two in-memory queues: frames {@link #inject injected} by another thread enter the switch, and
@@ -13,6 +14,7 @@ public final class MemoryPort implements Port
 {
     private final FrameQueue toSwitch;
     private final FrameQueue fromSwitch;
+    private volatile Wakeup wakeup = Wakeup.NONE;
 
     /**
      * @param capacity frames each direction holds.
@@ -31,7 +33,12 @@ public final class MemoryPort implements Port
      */
     public boolean inject(final int handle)
     {
-        return toSwitch.offer(handle);
+        if (!toSwitch.offer(handle))
+        {
+            return false;
+        }
+        wakeup.wakeup();
+        return true;
     }
 
     /**
@@ -61,6 +68,12 @@ public final class MemoryPort implements Port
     public int pending()
     {
         return fromSwitch.size();
+    }
+
+    @Override
+    public void wakeupBy(final Wakeup wakeup)
+    {
+        this.wakeup = wakeup;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.vswitch.Wakeup;
 
 /**
  * What stands behind a switch port: a VNIC's netback, a TAP device, a packet socket, a tunnel, a router, or an
@@ -28,4 +29,14 @@ public interface Port
      * @return the number accepted from the front of the batch.
      */
     int transmit(FrameBatch batch);
+
+    /**
+     * Called when the port is attached, with what wakes the switch's datapath thread. A port whose frames arrive
+     * from another thread calls it after publishing them; a port polled only by the datapath ignores it.
+     *
+     * @param wakeup wakes the datapath thread that polls this port.
+     */
+    default void wakeupBy(final Wakeup wakeup)
+    {
+    }
 }
