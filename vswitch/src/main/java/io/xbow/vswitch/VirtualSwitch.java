@@ -83,7 +83,7 @@ public final class VirtualSwitch implements Agent
     private final SwitchPort[] portsByIndex;
     private final SwitchPort[][] floodLists = new SwitchPort[VlanId.MAX + 1][];
     private SwitchPort[] active = NO_PORTS;
-    private SwitchPort[] dirty;
+    private final SwitchPort[] dirty;
     private int dirtyCount;
     private boolean floodListsStale;
     private long nowNs;
