@@ -17,7 +17,21 @@ public enum DropReason
     /** No free frame in the pool, so a copy for flooding could not be made. */
     NO_BUFFER("no-buffer"),
     /** The output port's queue was full. */
-    QUEUE_FULL("queue-full");
+    QUEUE_FULL("queue-full"),
+    /** Link protection: the source MAC (or ARP sender MAC) is not the link's (dladm mac-nospoof; dlstat macspoofed). */
+    MAC_SPOOFED("macspoofed"),
+    /** Link protection: the sender IPv4 address is not in allowed-ips (ip-nospoof; dlstat ipspoofed). */
+    IP_SPOOFED("ipspoofed"),
+    /** Link protection: a DHCP client's chaddr or client id is not the link's (dhcp-nospoof; dlstat dhcpspoofed). */
+    DHCP_SPOOFED("dhcpspoofed"),
+    /** Link protection: an EtherType other than IPv4, IPv6 and ARP (restricted; dlstat restricted). */
+    RESTRICTED("restricted"),
+    /** Bandwidth limit: the frame exceeded maxbw and the shaping queue was full. */
+    OVER_RATE("over-rate"),
+    /** The frame is longer than the link's MTU allows. */
+    OVERSIZE("oversize"),
+    /** The link has nothing behind it to take the frame: a VNIC with no guest device plugged in. */
+    LINK_DOWN("link-down");
 
     private static final DropReason[] VALUES = values();
 

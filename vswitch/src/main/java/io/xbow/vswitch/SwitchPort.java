@@ -12,11 +12,13 @@ import io.xbow.vswitch.stats.PortCounters;
 public final class SwitchPort
 {
     final int index;
-    final String name;
+    volatile String name;
     final Port port;
     final PortCounters counters = new PortCounters();
     final FrameBatch output;
     VlanPolicy policy;
+    int priority;
+    long attachOrder;
     boolean dirty;
 
     SwitchPort(final int index, final String name, final Port port, final VlanPolicy policy, final int batchSize)

@@ -15,12 +15,14 @@ import io.xbow.vswitch.port.Port;
 import io.xbow.vswitch.stats.Counters;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,13 +61,17 @@ public final class VirtualSwitch implements Agent
     private static final int COUNTER_COUNT = 2;
 
     private static final SwitchPort[] NO_PORTS = new SwitchPort[0];
+    private static final Comparator<SwitchPort> PORT_ORDER =
+        Comparator.<SwitchPort>comparingInt(p -> p.priority).thenComparingLong(p -> p.attachOrder);
 
-    private final String name;
+    private volatile String name;
     private final FramePool pool;
     private final MutableDirectBuffer buffer;
     private final SwitchConfig config;
     private final NanoClock clock;
+    private final CachedNanoClock cycleClock = new CachedNanoClock();
     private final long epochNs;
+    private long attachCount;
     private final long sweepIntervalMs;
 
     // Control side: thread-safe.
@@ -104,6 +110,7 @@ public final class VirtualSwitch implements Agent
         this.config = config;
         this.clock = clock;
         this.epochNs = clock.nanoTime();
+        this.cycleClock.update(epochNs);
         final long agingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(config.agingNs()));
         this.sweepIntervalMs = Math.max(1, Math.min(1000, agingMs / 10));
         this.fdb = new MacTable(config.maxPorts(), config.maxLearnedPerPort(), config.maxLearned(), agingMs);
@@ -183,6 +190,59 @@ public final class VirtualSwitch implements Agent
             fdb.flushLearned(switchPort.index);
             floodListsStale = true;
         });
+    }
+
+    /**
+     * Set the order in which the switch serves a port: every cycle ports are polled from the highest priority
+     * (0) down, so on a congested output the frames of higher-priority ports take the room first (strict
+     * priority); ports of equal priority are served in the order they were attached.
+     *
+     * @param switchPort a port of this switch.
+     * @param priority   0 (served first) and up.
+     * @return completes when the new order is in force.
+     */
+    public CompletableFuture<Void> priority(final SwitchPort switchPort, final int priority)
+    {
+        if (priority < 0)
+        {
+            throw new IllegalArgumentException("port priority must not be negative, got " + priority);
+        }
+        return submit(() ->
+        {
+            switchPort.priority = priority;
+            sortActive();
+        });
+    }
+
+    /**
+     * Rename a port; everything attached to it stays.
+     *
+     * @param switchPort a port of this switch.
+     * @param newName    a name no other port of the switch has.
+     */
+    public synchronized void rename(final SwitchPort switchPort, final String newName)
+    {
+        if (portsByName.get(switchPort.name()) != switchPort)
+        {
+            throw new IllegalArgumentException("port '" + switchPort.name() + "' is not attached to switch " + name);
+        }
+        if (portsByName.containsKey(newName))
+        {
+            throw new IllegalArgumentException("port '" + newName + "' already exists on switch " + name);
+        }
+        portsByName.remove(switchPort.name());
+        switchPort.name = newName;
+        portsByName.put(newName, switchPort);
+    }
+
+    /**
+     * Rename the switch (when the link that owns it is renamed).
+     *
+     * @param newName the new name.
+     */
+    public void rename(final String newName)
+    {
+        name = newName;
     }
 
     /**
@@ -331,6 +391,7 @@ public final class VirtualSwitch implements Agent
         }
         nowNs = clock.nanoTime();
         nowMs = (nowNs - epochNs) / 1_000_000;
+        cycleClock.update(nowNs);
 
         final SwitchPort[] ports = active;
         for (final SwitchPort in : ports)
@@ -360,6 +421,7 @@ public final class VirtualSwitch implements Agent
         for (final SwitchPort port : active)
         {
             pool.freeAll(port.output);
+            port.port.onDetach();
         }
     }
 
@@ -533,12 +595,21 @@ public final class VirtualSwitch implements Agent
     private void install(final SwitchPort port)
     {
         port.port.wakeupBy(wakeup);
+        port.attachOrder = attachCount++;
         portsByIndex[port.index] = port;
         final SwitchPort[] ports = new SwitchPort[active.length + 1];
         System.arraycopy(active, 0, ports, 0, active.length);
         ports[active.length] = port;
         active = ports;
+        sortActive();
         floodListsStale = true;
+    }
+
+    private void sortActive()
+    {
+        final SwitchPort[] ports = active.clone();
+        Arrays.sort(ports, PORT_ORDER);
+        active = ports;
     }
 
     private void uninstall(final SwitchPort port)
@@ -548,6 +619,7 @@ public final class VirtualSwitch implements Agent
             flushAll();
         }
         pool.freeAll(port.output);
+        port.port.onDetach();
         fdb.removePort(port.index);
         portsByIndex[port.index] = null;
         final SwitchPort[] ports = new SwitchPort[active.length - 1];
@@ -622,6 +694,15 @@ public final class VirtualSwitch implements Agent
     public MacTable macTable()
     {
         return fdb;
+    }
+
+    /**
+     * @return a clock that reads the time of the switch's current cycle: what stages inside the switch's ports
+     * (shapers, timers) use, so that the clock is read once per cycle.
+     */
+    public NanoClock cycleClock()
+    {
+        return cycleClock;
     }
 
     /**

@@ -54,6 +54,36 @@ public final class FrameBatch
     }
 
     /**
+     * Replace the handle at a position: for stages that filter a batch in place, keeping the frames they pass at
+     * the front and then {@link #truncate truncating}.
+     *
+     * @param index  0 to {@link #count()} - 1.
+     * @param handle the handle to put there.
+     */
+    public void set(final int index, final int handle)
+    {
+        if (index >= count)
+        {
+            throw new IndexOutOfBoundsException("index " + index + " of batch with " + count + " frames");
+        }
+        handles[index] = handle;
+    }
+
+    /**
+     * Keep only the first {@code count} handles; the caller has handed on or freed the others.
+     *
+     * @param count handles to keep, at most {@link #count()}.
+     */
+    public void truncate(final int count)
+    {
+        if (count < 0 || count > this.count)
+        {
+            throw new IllegalArgumentException("cannot truncate a batch of " + this.count + " to " + count);
+        }
+        this.count = count;
+    }
+
+    /**
      * @return frames in the batch.
      */
     public int count()

@@ -39,4 +39,12 @@ public interface Port
     default void wakeupBy(final Wakeup wakeup)
     {
     }
+
+    /**
+     * Called on the datapath thread when the port leaves the switch (detached, or the switch closed): a port that
+     * holds frames of the switch's pool (a shaping queue) frees them here.
+     */
+    default void onDetach()
+    {
+    }
 }

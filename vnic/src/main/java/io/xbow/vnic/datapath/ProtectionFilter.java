@@ -1,0 +1,157 @@
+package io.xbow.vnic.datapath;
+
+import io.xbow.packet.DropReason;
+import io.xbow.packet.address.MacAddress;
+import io.xbow.packet.codec.EtherType;
+import io.xbow.packet.codec.IpProtocol;
+import io.xbow.packet.parse.HeaderChain;
+import org.agrona.DirectBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * Link protection for frames a guest sends (dladm {@code protection}): checks a validated frame against the
+ * VNIC's policy and names the first rule it breaks. One instance per datapath thread; allocates nothing.
+ * <ul>
+ *   <li>restricted: only untagged IPv4, IPv6 and ARP;</li>
+ *   <li>mac-nospoof: the source MAC, and an ARP packet's sender MAC, are the VNIC's;</li>
+ *   <li>ip-nospoof: an IPv4 packet's source, and an ARP packet's sender address, are in allowed-ips. Exceptions,
+ *   so that a guest can get an address at all: source 0.0.0.0 in a DHCP client packet (UDP 68 to 67), and sender
+ *   0.0.0.0 in an ARP probe (RFC 5227). IPv6 is not checked: allowed-ips holds IPv4 only;</li>
+ *   <li>dhcp-nospoof: a DHCP client packet's chaddr, and its client identifier (option 61) if present, are the
+ *   VNIC's MAC; a client packet too short or malformed to check is dropped.</li>
+ * </ul>
+ */
+public final class ProtectionFilter
+{
+    private static final ByteOrder NETWORK = ByteOrder.BIG_ENDIAN;
+    private static final int DHCP_CLIENT_PORT = 68;
+    private static final int DHCP_SERVER_PORT = 67;
+    private static final int BOOTP_CHADDR = 28;
+    private static final int BOOTP_MAGIC = 236;
+    private static final int BOOTP_OPTIONS = 240;
+    private static final int DHCP_MAGIC_COOKIE = 0x63825363;
+    private static final int OPTION_PAD = 0;
+    private static final int OPTION_END = 255;
+    private static final int OPTION_CLIENT_ID = 61;
+
+    /**
+     * @param policy the VNIC's policy.
+     * @param buffer holding the frame.
+     * @param chain  the frame's validated header chain.
+     * @return null if the frame may pass, or why it may not.
+     */
+    public DropReason check(final VnicPolicy policy, final DirectBuffer buffer, final HeaderChain chain)
+    {
+        final int frame = chain.frameOffset();
+        final int etherType = chain.etherType();
+        if (policy.restricted() && (chain.tagCount() != 0 ||
+            (etherType != EtherType.IPV4 && etherType != EtherType.IPV6 && etherType != EtherType.ARP)))
+        {
+            return DropReason.RESTRICTED;
+        }
+        final boolean arp = etherType == EtherType.ARP;
+        final boolean ethernetIpv4Arp = arp && isEthernetIpv4Arp(buffer, chain.l3Offset());
+        if (policy.macNoSpoof())
+        {
+            if (MacAddress.read(buffer, frame + 6) != policy.mac() ||
+                (ethernetIpv4Arp && MacAddress.read(buffer, chain.l3Offset() + 8) != policy.mac()))
+            {
+                return DropReason.MAC_SPOOFED;
+            }
+        }
+        final boolean dhcpClient = etherType == EtherType.IPV4 && isDhcpClient(buffer, chain);
+        if (policy.ipNoSpoof())
+        {
+            if (etherType == EtherType.IPV4)
+            {
+                final int source = buffer.getInt(chain.l3Offset() + 12, NETWORK);
+                if (!policy.allowedIps().contains(source) && !(source == 0 && dhcpClient))
+                {
+                    return DropReason.IP_SPOOFED;
+                }
+            }
+            else if (arp)
+            {
+                if (!ethernetIpv4Arp)
+                {
+                    return DropReason.IP_SPOOFED;
+                }
+                final int sender = buffer.getInt(chain.l3Offset() + 14, NETWORK);
+                if (sender != 0 && !policy.allowedIps().contains(sender))
+                {
+                    return DropReason.IP_SPOOFED;
+                }
+            }
+        }
+        if (policy.dhcpNoSpoof() && dhcpClient && !isOwnDhcpClient(buffer, chain, policy.mac()))
+        {
+            return DropReason.DHCP_SPOOFED;
+        }
+        return null;
+    }
+
+    private static boolean isEthernetIpv4Arp(final DirectBuffer buffer, final int arp)
+    {
+        return buffer.getInt(arp, NETWORK) == (1 << 16 | EtherType.IPV4) &&
+            buffer.getShort(arp + 4, NETWORK) == 0x0604;
+    }
+
+    private static boolean isDhcpClient(final DirectBuffer buffer, final HeaderChain chain)
+    {
+        final int udp = chain.l4Offset();
+        return chain.ipProtocol() == IpProtocol.UDP && udp != HeaderChain.ABSENT &&
+            (buffer.getShort(udp, NETWORK) & 0xFFFF) == DHCP_CLIENT_PORT &&
+            (buffer.getShort(udp + 2, NETWORK) & 0xFFFF) == DHCP_SERVER_PORT;
+    }
+
+    private static boolean isOwnDhcpClient(final DirectBuffer buffer, final HeaderChain chain, final long mac)
+    {
+        final int bootp = chain.l4Offset() + 8;
+        final int end = chain.l4Offset() + (buffer.getShort(chain.l4Offset() + 4, NETWORK) & 0xFFFF);
+        if (bootp + BOOTP_OPTIONS > end)
+        {
+            return false;
+        }
+        // htype 1 (Ethernet), hlen 6: anything else cannot be this VNIC's hardware address.
+        if (buffer.getByte(bootp + 1) != 1 || buffer.getByte(bootp + 2) != 6 ||
+            MacAddress.read(buffer, bootp + BOOTP_CHADDR) != mac)
+        {
+            return false;
+        }
+        if (buffer.getInt(bootp + BOOTP_MAGIC, NETWORK) != DHCP_MAGIC_COOKIE)
+        {
+            return true; // plain BOOTP: no options to check
+        }
+        int option = bootp + BOOTP_OPTIONS;
+        while (option < end)
+        {
+            final int code = buffer.getByte(option) & 0xFF;
+            if (code == OPTION_END)
+            {
+                return true;
+            }
+            if (code == OPTION_PAD)
+            {
+                option++;
+                continue;
+            }
+            if (option + 2 > end)
+            {
+                return false;
+            }
+            final int length = buffer.getByte(option + 1) & 0xFF;
+            if (option + 2 + length > end)
+            {
+                return false;
+            }
+            if (code == OPTION_CLIENT_ID &&
+                (length != 7 || buffer.getByte(option + 2) != 1 || MacAddress.read(buffer, option + 3) != mac))
+            {
+                return false;
+            }
+            option += 2 + length;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,318 @@
+package io.xbow.vnic.datapath;
+
+import io.xbow.packet.DropReason;
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.parse.HeaderChain;
+import io.xbow.packet.parse.ParseResult;
+import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.port.Port;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.NanoClock;
+
+/**
+ * A VNIC as a switch port: the stages between the guest's device (a netback, or an in-memory device in tests) and
+ * the switch.
+ * <pre>
+ *   guest device --receive--> [MTU] [protection] [outbound shaper] --> switch      (the guest sends)
+ *   guest device <--transmit-- [inbound shaper] [MTU] <-- switch                    (the guest receives)
+ * </pre>
+ * The policy (MAC, protection, allowed-ips, MTU, maxbw) is one immutable {@link VnicPolicy} read once per call,
+ * so the control plane changes it live. Frames over the rate wait in a bounded FIFO per direction and are released
+ * as tokens accrue, on every poll of the port; past the queue they are dropped as over rate. Waiting inbound frames
+ * are pumped to the device when the switch polls the port, so they leave even when no new frame arrives. A VNIC
+ * with no device plugged in is down: what the switch sends it is dropped as link-down.
+ * <p>
+ * Called only by the switch's datapath thread; allocates nothing per frame.
+ */
+public final class VnicPort implements Port
+{
+    private static final Port UNPLUGGED = new Port()
+    {
+        @Override
+        public int receive(final FrameBatch batch)
+        {
+            return 0;
+        }
+
+        @Override
+        public int transmit(final FrameBatch batch)
+        {
+            return 0;
+        }
+    };
+
+    private final FramePool pool;
+    private final MutableDirectBuffer buffer;
+    private final NanoClock clock;
+    private final HeaderChain chain = new HeaderChain();
+    private final ProtectionFilter filter = new ProtectionFilter();
+    private final Shaper outbound;
+    private final Shaper inbound;
+    private final FrameBatch toDevice;
+    private final VnicCounters counters = new VnicCounters();
+    private volatile VnicPolicy policy;
+    private volatile Port device = UNPLUGGED;
+    private volatile boolean releaseQueues;
+    private Wakeup wakeup = Wakeup.NONE;
+
+    /**
+     * @param pool               the switch's frame pool.
+     * @param clock              the switch's cycle clock.
+     * @param policy             the initial policy.
+     * @param batchSize          the switch's batch size.
+     * @param shapingQueueFrames frames each shaping queue holds.
+     */
+    public VnicPort(
+        final FramePool pool,
+        final NanoClock clock,
+        final VnicPolicy policy,
+        final int batchSize,
+        final int shapingQueueFrames)
+    {
+        this.pool = pool;
+        this.buffer = pool.buffer();
+        this.clock = clock;
+        this.policy = policy;
+        this.outbound = new Shaper(shapingQueueFrames);
+        this.inbound = new Shaper(shapingQueueFrames);
+        this.toDevice = new FrameBatch(Math.min(FrameBatch.MAX_CAPACITY, 2 * batchSize));
+    }
+
+    /**
+     * Control plane: replace the policy; it applies from the next batch.
+     *
+     * @param policy the new policy.
+     */
+    public void policy(final VnicPolicy policy)
+    {
+        this.policy = policy;
+        wakeup.wakeup();
+    }
+
+    public VnicPolicy policy()
+    {
+        return policy;
+    }
+
+    /**
+     * Control plane: plug in the guest's device, or unplug it with null. Frames waiting in the shaping queues
+     * are dropped at the next poll when a device is unplugged.
+     *
+     * @param device the guest's side, or null.
+     */
+    public void device(final Port device)
+    {
+        final Port plugged = device == null ? UNPLUGGED : device;
+        plugged.wakeupBy(wakeup);
+        this.device = plugged;
+        if (device == null)
+        {
+            releaseQueues = true;
+        }
+        wakeup.wakeup();
+    }
+
+    /**
+     * @return true if a guest device is plugged in.
+     */
+    public boolean isPlugged()
+    {
+        return device != UNPLUGGED;
+    }
+
+    public VnicCounters counters()
+    {
+        return counters;
+    }
+
+    @Override
+    public void wakeupBy(final Wakeup wakeup)
+    {
+        this.wakeup = wakeup;
+        device.wakeupBy(wakeup);
+    }
+
+    @Override
+    public void onDetach()
+    {
+        counters.inboundDropped(DropReason.LINK_DOWN, inbound.clear(pool));
+        counters.outboundDropped(DropReason.LINK_DOWN, outbound.clear(pool));
+        counters.queueDepths(0, 0);
+    }
+
+    /**
+     * The guest sends: frames from the device pass MTU, protection and the outbound shaper into the batch.
+     */
+    @Override
+    public int receive(final FrameBatch batch)
+    {
+        final VnicPolicy p = policy;
+        final Port dev = device;
+        if (releaseQueues)
+        {
+            releaseQueues = false;
+            counters.inboundDropped(DropReason.LINK_DOWN, inbound.clear(pool));
+            counters.outboundDropped(DropReason.LINK_DOWN, outbound.clear(pool));
+        }
+        final long now = clock.nanoTime();
+        if (p.isLimited())
+        {
+            inbound.refill(now, p);
+            outbound.refill(now, p);
+        }
+        if (!inbound.isEmpty())
+        {
+            toDevice.clear();
+            inbound.release(pool, toDevice, !p.isLimited());
+            deliver(dev);
+        }
+
+        final int start = batch.count();
+        if (!outbound.isEmpty())
+        {
+            outbound.release(pool, batch, !p.isLimited());
+        }
+        final int polledFrom = batch.count();
+        if (!batch.isFull())
+        {
+            dev.receive(batch);
+        }
+        int kept = polledFrom;
+        long sentBytes = 0;
+        for (int i = start; i < polledFrom; i++)
+        {
+            sentBytes += pool.length(batch.handle(i));
+        }
+        for (int i = polledFrom, n = batch.count(); i < n; i++)
+        {
+            final int frame = batch.handle(i);
+            final int length = pool.length(frame);
+            final DropReason reason = check(p, frame, length);
+            if (reason != null)
+            {
+                pool.free(frame);
+                counters.outboundDropped(reason, 1);
+                continue;
+            }
+            if (p.isLimited() || !outbound.isEmpty())
+            {
+                final int verdict = outbound.admit(frame, length);
+                if (verdict == Shaper.QUEUED)
+                {
+                    continue;
+                }
+                if (verdict == Shaper.REFUSED)
+                {
+                    pool.free(frame);
+                    counters.outboundDropped(DropReason.OVER_RATE, 1);
+                    continue;
+                }
+            }
+            batch.set(kept++, frame);
+            sentBytes += length;
+        }
+        batch.truncate(kept);
+        final int sent = kept - start;
+        if (sent > 0)
+        {
+            counters.sent(sent, sentBytes);
+        }
+        counters.queueDepths(inbound.depth(), outbound.depth());
+        return sent;
+    }
+
+    private DropReason check(final VnicPolicy p, final int frame, final int length)
+    {
+        if (length > p.maxFrameLength())
+        {
+            return DropReason.OVERSIZE;
+        }
+        if (!p.anyProtection())
+        {
+            return null;
+        }
+        if (chain.parse(buffer, pool.offset(frame), length) != ParseResult.OK)
+        {
+            return DropReason.MALFORMED;
+        }
+        return filter.check(p, buffer, chain);
+    }
+
+    /**
+     * The guest receives: the VNIC takes every frame; those over the MTU are dropped, those over the rate wait or
+     * are dropped, the rest go to the device.
+     */
+    @Override
+    public int transmit(final FrameBatch batch)
+    {
+        final VnicPolicy p = policy;
+        final Port dev = device;
+        toDevice.clear();
+        final int count = batch.count();
+        int i = 0;
+        while (i < count)
+        {
+            if (toDevice.isFull())
+            {
+                deliver(dev);
+                toDevice.clear();
+            }
+            final int frame = batch.handle(i++);
+            final int length = pool.length(frame);
+            if (length > p.maxFrameLength())
+            {
+                pool.free(frame);
+                counters.inboundDropped(DropReason.OVERSIZE, 1);
+                continue;
+            }
+            if (p.isLimited() || !inbound.isEmpty())
+            {
+                final int verdict = inbound.admit(frame, length);
+                if (verdict == Shaper.QUEUED)
+                {
+                    continue;
+                }
+                if (verdict == Shaper.REFUSED)
+                {
+                    pool.free(frame);
+                    counters.inboundDropped(DropReason.OVER_RATE, 1);
+                    continue;
+                }
+            }
+            toDevice.add(frame);
+        }
+        deliver(dev);
+        return count;
+    }
+
+    private void deliver(final Port dev)
+    {
+        final int count = toDevice.count();
+        if (count == 0)
+        {
+            return;
+        }
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            bytes += pool.length(toDevice.handle(i));
+        }
+        final int accepted = dev.transmit(toDevice);
+        if (accepted < count)
+        {
+            for (int i = accepted; i < count; i++)
+            {
+                final int frame = toDevice.handle(i);
+                bytes -= pool.length(frame);
+                pool.free(frame);
+            }
+            counters.inboundDropped(dev == UNPLUGGED ? DropReason.LINK_DOWN : DropReason.QUEUE_FULL, count - accepted);
+        }
+        if (accepted > 0)
+        {
+            counters.delivered(accepted, bytes);
+        }
+        toDevice.clear();
+    }
+}

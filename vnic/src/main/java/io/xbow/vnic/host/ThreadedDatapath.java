@@ -1,0 +1,70 @@
+package io.xbow.vnic.host;
+
+import io.xbow.vswitch.DatapathThread;
+import io.xbow.vswitch.VirtualSwitch;
+import org.agrona.concurrent.DynamicCompositeAgent;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every switch on one datapath thread, added and removed while it runs (Agrona's {@link DynamicCompositeAgent}).
+ * One thread serves a host's virtual networks comfortably; more threads are a matter of configuration later.
+ */
+public final class ThreadedDatapath implements Datapath
+{
+    private final DynamicCompositeAgent agents = new DynamicCompositeAgent("xbow-datapath");
+    private final DatapathThread thread;
+
+    /**
+     * @param threadName name of the datapath thread.
+     */
+    public ThreadedDatapath(final String threadName)
+    {
+        thread = DatapathThread.start(threadName, agents);
+    }
+
+    @Override
+    public synchronized void add(final VirtualSwitch sw)
+    {
+        sw.wakeupBy(thread);
+        awaitTrue(() -> agents.tryAdd(sw));
+        thread.wakeup();
+        awaitTrue(agents::hasAddAgentCompleted);
+    }
+
+    @Override
+    public synchronized void remove(final VirtualSwitch sw)
+    {
+        awaitTrue(() -> agents.tryRemove(sw));
+        thread.wakeup();
+        awaitTrue(agents::hasRemoveAgentCompleted);
+    }
+
+    /**
+     * @return the thread, for its counters.
+     */
+    public DatapathThread thread()
+    {
+        return thread;
+    }
+
+    @Override
+    public void close()
+    {
+        thread.close();
+    }
+
+    private void awaitTrue(final java.util.function.BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("the datapath thread did not answer within 10 s");
+            }
+            thread.wakeup();
+            Thread.onSpinWait();
+        }
+    }
+}
