@@ -45,6 +45,7 @@ public final class FrameBuilder
     private int etherType = 0x88B5; // IEEE local experimental EtherType
     private int payloadLength;
     private byte payloadFill = 0;
+    private byte[] payload;
     private int arpOperation;
     private long arpSha;
     private int arpSpa;
@@ -76,6 +77,7 @@ public final class FrameBuilder
         etherType = 0x88B5;
         payloadLength = 0;
         payloadFill = 0;
+        payload = null;
         ttl = 64;
         ipIdentification = 0;
         tcpFlags = 0;
@@ -210,6 +212,21 @@ public final class FrameBuilder
     public FrameBuilder payloadFill(final int fill)
     {
         payloadFill = (byte)fill;
+        payload = null;
+        return this;
+    }
+
+    /**
+     * Carry these bytes as the payload (of UDP, TCP, ICMP echo or the raw EtherType), replacing the length given
+     * before; call after choosing the kind of frame.
+     *
+     * @param bytes the payload.
+     * @return this.
+     */
+    public FrameBuilder payload(final byte[] bytes)
+    {
+        payload = bytes.clone();
+        payloadLength = bytes.length;
         return this;
     }
 
@@ -261,7 +278,7 @@ public final class FrameBuilder
                 break;
             default:
                 putShort(buffer, position, etherType);
-                buffer.setMemory(l3, payloadLength, payloadFill);
+                writePayload(buffer, l3);
         }
         return length;
     }
@@ -317,7 +334,7 @@ public final class FrameBuilder
             .destination(ipDestination)
             .updateHeaderChecksum();
         final int headerLength = kind == Kind.TCP ? TcpFlyweight.MIN_HEADER_LENGTH : 8;
-        buffer.setMemory(l4 + headerLength, l4Length - headerLength, payloadFill);
+        writePayload(buffer, l4 + headerLength);
         switch (kind)
         {
             case UDP:
@@ -333,6 +350,18 @@ public final class FrameBuilder
             default:
                 icmp.wrap(buffer, l4).type(icmpType).code(0).identifier(icmpIdentifier).sequence(icmpSequence)
                     .updateChecksum(l4Length);
+        }
+    }
+
+    private void writePayload(final MutableDirectBuffer buffer, final int offset)
+    {
+        if (payload != null)
+        {
+            buffer.putBytes(offset, payload);
+        }
+        else
+        {
+            buffer.setMemory(offset, payloadLength, payloadFill);
         }
     }
 

@@ -1,0 +1,204 @@
+package io.xbow.vnic;
+
+import io.xbow.packet.DropReason;
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.address.MacAddress;
+import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.codec.ArpFlyweight;
+import io.xbow.packet.codec.EtherType;
+import io.xbow.vnic.mac.MacSpec;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Each protection mode with frames that pass and frames that are dropped and counted under dlstat's names.
+ */
+class ProtectionTest
+{
+    private static final long GUEST = MacAddress.parse("0:16:3e:0:0:1");
+    private static final long PEER = MacAddress.parse("0:16:3e:0:0:2");
+    private static final long OTHER = MacAddress.parse("0:16:3e:0:0:99");
+    private static final int GUEST_IP = Ipv4Address.parse("10.0.0.2");
+    private static final int PEER_IP = Ipv4Address.parse("10.0.0.3");
+
+    private final VnicHarness h = new VnicHarness();
+    private final LinkRegistry r = h.registry;
+
+    @BeforeEach
+    void setUp()
+    {
+        r.createEtherstub("stub0", false);
+        r.createVnic("guest0", "stub0", MacSpec.fixed(GUEST), 0, Map.of(), false);
+        r.createVnic("peer0", "stub0", MacSpec.fixed(PEER), 0, Map.of(), false);
+        h.plug("guest0");
+        h.plug("peer0");
+        h.run();
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        h.assertNoFrameLeaked();
+        h.close();
+    }
+
+    private void protect(final String modes)
+    {
+        r.setProperties("guest0", Map.of("protection", modes));
+    }
+
+    /** Sends from the guest and says whether the peer got it. */
+    private boolean passes(final FrameBuilder frame)
+    {
+        h.send("guest0", frame);
+        h.run();
+        return h.receivedCount("peer0") == 1;
+    }
+
+    private long dropped(final DropReason reason)
+    {
+        return r.stats("guest0").drops(reason);
+    }
+
+    private static FrameBuilder udp(final long srcMac, final int srcIp)
+    {
+        return new FrameBuilder().ethernet(PEER, srcMac).ipv4(srcIp, PEER_IP).udp(5000, 6000, 20);
+    }
+
+    private static FrameBuilder arp(final long ethSrc, final long sha, final int spa)
+    {
+        return new FrameBuilder().ethernet(MacAddress.BROADCAST, ethSrc)
+            .arp(ArpFlyweight.OP_REQUEST, sha, spa, 0, PEER_IP);
+    }
+
+    @Test
+    void shouldLetEverythingThroughWithoutProtection()
+    {
+        assertTrue(passes(udp(OTHER, Ipv4Address.parse("1.2.3.4"))));
+        assertTrue(passes(new FrameBuilder().ethernet(PEER, GUEST).raw(0x88B5, 46)));
+    }
+
+    @Test
+    void macNoSpoofShouldDropFramesAndArpFromAnotherMac()
+    {
+        protect("mac-nospoof");
+        assertTrue(passes(udp(GUEST, GUEST_IP)));
+        assertFalse(passes(udp(OTHER, GUEST_IP)));
+        assertTrue(passes(arp(GUEST, GUEST, GUEST_IP)));
+        assertFalse(passes(arp(GUEST, OTHER, GUEST_IP)), "ARP claiming another MAC poisons caches");
+        assertEquals(2, dropped(DropReason.MAC_SPOOFED));
+        assertEquals(2, r.stats("guest0").oerrors());
+    }
+
+    @Test
+    void ipNoSpoofShouldDropIpAndArpFromAddressesNotAllowed()
+    {
+        r.setProperties("guest0", Map.of("protection", "ip-nospoof", "allowed-ips", "10.0.0.2,192.168.5.0/24"));
+        assertTrue(passes(udp(GUEST, GUEST_IP)));
+        assertTrue(passes(udp(GUEST, Ipv4Address.parse("192.168.5.77"))), "inside an allowed prefix");
+        assertFalse(passes(udp(GUEST, Ipv4Address.parse("10.0.0.9"))));
+        assertTrue(passes(arp(GUEST, GUEST, GUEST_IP)));
+        assertFalse(passes(arp(GUEST, GUEST, Ipv4Address.parse("10.0.0.1"))), "ARP claiming the gateway");
+        assertTrue(passes(arp(GUEST, GUEST, 0)), "an ARP probe (RFC 5227) has sender 0.0.0.0");
+        assertTrue(passes(dhcpDiscover(GUEST, GUEST, true)), "a DHCP client has no address yet");
+        assertFalse(passes(new FrameBuilder().ethernet(PEER, GUEST).ipv4(0, PEER_IP).udp(5000, 6000, 20)),
+            "0.0.0.0 only for DHCP");
+        assertEquals(3, dropped(DropReason.IP_SPOOFED));
+    }
+
+    @Test
+    void ipNoSpoofWithoutAllowedIpsShouldDropAllIpv4ButDhcp()
+    {
+        protect("ip-nospoof");
+        assertFalse(passes(udp(GUEST, GUEST_IP)));
+        assertTrue(passes(dhcpDiscover(GUEST, GUEST, true)));
+        assertEquals(1, dropped(DropReason.IP_SPOOFED));
+    }
+
+    @Test
+    void dhcpNoSpoofShouldDropClientPacketsForAnotherHardwareAddress()
+    {
+        protect("dhcp-nospoof");
+        assertTrue(passes(dhcpDiscover(GUEST, GUEST, true)));
+        assertFalse(passes(dhcpDiscover(GUEST, OTHER, false)), "chaddr of another NIC: DHCP starvation");
+        assertFalse(passes(dhcpDiscover(GUEST, GUEST, false)), "client id of another NIC");
+        assertTrue(passes(udp(GUEST, GUEST_IP)), "not DHCP: not this mode's business");
+        assertEquals(2, dropped(DropReason.DHCP_SPOOFED));
+    }
+
+    @Test
+    void restrictedShouldPassOnlyIpv4Ipv6AndArp()
+    {
+        protect("restricted");
+        assertTrue(passes(udp(GUEST, GUEST_IP)));
+        assertTrue(passes(arp(GUEST, GUEST, GUEST_IP)));
+        final byte[] ipv6 = new byte[40]; // version 6, no payload, next header 59 (none)
+        ipv6[0] = 0x60;
+        ipv6[6] = 59;
+        assertTrue(passes(new FrameBuilder().ethernet(PEER, GUEST).raw(EtherType.IPV6, 0).payload(ipv6)));
+        assertFalse(passes(new FrameBuilder().ethernet(PEER, GUEST).raw(0x88CC, 46)), "LLDP");
+        assertFalse(passes(new FrameBuilder().ethernet(PEER, GUEST).raw(100, 100)), "802.3 LLC");
+        assertEquals(2, dropped(DropReason.RESTRICTED));
+    }
+
+    @Test
+    void shouldCombineModes()
+    {
+        r.setProperties("guest0", Map.of("protection", "mac-nospoof,ip-nospoof,restricted", "allowed-ips",
+            "10.0.0.2"));
+        assertTrue(passes(udp(GUEST, GUEST_IP)));
+        assertFalse(passes(udp(OTHER, GUEST_IP)));
+        assertFalse(passes(udp(GUEST, PEER_IP)));
+        assertFalse(passes(new FrameBuilder().ethernet(PEER, GUEST).raw(0x88B5, 46)));
+        assertEquals(1, dropped(DropReason.MAC_SPOOFED));
+        assertEquals(1, dropped(DropReason.IP_SPOOFED));
+        assertEquals(1, dropped(DropReason.RESTRICTED));
+        r.resetProperties("guest0", java.util.List.of("protection"));
+        assertTrue(passes(udp(OTHER, PEER_IP)), "protection off again, live");
+    }
+
+    @Test
+    void shouldDropMalformedFramesWhenProtectionMustLookInside()
+    {
+        protect("ip-nospoof");
+        final byte[] truncated = java.util.Arrays.copyOf(udp(GUEST, GUEST_IP).toBytes(), 30);
+        final int frame = h.poolOf("guest0").allocate();
+        h.poolOf("guest0").put(frame, truncated);
+        h.devices.get("guest0").inject(frame);
+        h.run();
+        assertEquals(0, h.receivedCount("peer0"));
+        assertEquals(1, dropped(DropReason.MALFORMED));
+    }
+
+    /**
+     * A DHCPDISCOVER: UDP 68 to 67 from 0.0.0.0, BOOTP with the given chaddr, and option 61 (client id) naming
+     * the guest's MAC or, when {@code ownClientId} is false, another's.
+     */
+    private static FrameBuilder dhcpDiscover(final long ethSrc, final long chaddr, final boolean ownClientId)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[240 + 3 + 9 + 1]);
+        b.putByte(0, (byte)1);     // op: request
+        b.putByte(1, (byte)1);     // htype: Ethernet
+        b.putByte(2, (byte)6);     // hlen
+        MacAddress.write(b, 28, chaddr);
+        b.putInt(236, 0x63825363, ByteOrder.BIG_ENDIAN);
+        int o = 240;
+        b.putByte(o++, (byte)53);  // message type
+        b.putByte(o++, (byte)1);
+        b.putByte(o++, (byte)1);   // DHCPDISCOVER
+        b.putByte(o++, (byte)61);  // client identifier
+        b.putByte(o++, (byte)7);
+        b.putByte(o++, (byte)1);   // hardware type Ethernet
+        MacAddress.write(b, o, ownClientId ? GUEST : OTHER);
+        b.putByte(o + 6, (byte)255);
+        return new FrameBuilder().ethernet(MacAddress.BROADCAST, ethSrc).ipv4(0, -1).udp(68, 67, 0)
+            .payload(b.byteArray());
+    }
+}
