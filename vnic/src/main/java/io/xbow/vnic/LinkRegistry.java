@@ -764,7 +764,8 @@ public final class LinkRegistry implements AutoCloseable
                     drops.put(reason, in + out);
                 }
             }
-            return new LinkStats(vnic.inFrames(), vnic.inBytes(), ierrors, vnic.outFrames(), vnic.outBytes(), oerrors,
+            // What the guest sent is what the switch took from the port; drops on the way count as errors.
+            return new LinkStats(vnic.inFrames(), vnic.inBytes(), ierrors, port.rxFrames(), port.rxBytes(), oerrors,
                 drops);
         }
         final List<PortCounters> ports = new ArrayList<>();

@@ -27,6 +27,11 @@ public record RegistryConfig(int framesPerSwitch, SwitchConfig switchConfig, int
         return new RegistryConfig(frames, switchConfig, shapingQueueFrames, deviceQueueFrames);
     }
 
+    public RegistryConfig withSwitchConfig(final SwitchConfig config)
+    {
+        return new RegistryConfig(framesPerSwitch, config, shapingQueueFrames, deviceQueueFrames);
+    }
+
     public RegistryConfig withShapingQueueFrames(final int frames)
     {
         return new RegistryConfig(framesPerSwitch, switchConfig, frames, deviceQueueFrames);

@@ -2,6 +2,7 @@ package io.xbow.vswitch;
 
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.Port;
 import io.xbow.vswitch.stats.PortCounters;
 
@@ -14,6 +15,7 @@ public final class SwitchPort
     final int index;
     volatile String name;
     final Port port;
+    final IngressStage stage;
     final PortCounters counters = new PortCounters();
     final FrameBatch output;
     VlanPolicy policy;
@@ -26,6 +28,7 @@ public final class SwitchPort
         this.index = index;
         this.name = name;
         this.port = port;
+        this.stage = port.ingressStage();
         this.policy = policy;
         this.output = new FrameBatch(batchSize);
     }

@@ -11,6 +11,7 @@ import io.xbow.vlan.VlanPolicy;
 import io.xbow.vlan.VlanTagger;
 import io.xbow.vswitch.fdb.FdbEntry;
 import io.xbow.vswitch.fdb.MacTable;
+import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.Port;
 import io.xbow.vswitch.stats.Counters;
 import org.agrona.MutableDirectBuffer;
@@ -428,20 +429,38 @@ public final class VirtualSwitch implements Agent
     private void forward(final SwitchPort in, final FrameBatch frames)
     {
         final int count = frames.count();
+        final IngressStage stage = in.stage;
+        int received = count;
         long bytes = 0;
         for (int i = 0; i < count; i++)
         {
             final int frame = frames.handle(i);
             final int length = pool.length(frame);
+            if (chain.parse(buffer, pool.offset(frame), length) != ParseResult.OK)
+            {
+                bytes += length;
+                drop(in, frame, DropReason.MALFORMED);
+                continue;
+            }
+            if (stage != null)
+            {
+                final int verdict = stage.admit(frame, length, chain);
+                if (verdict != IngressStage.PASS)
+                {
+                    if (verdict == IngressStage.HELD)
+                    {
+                        received--; // counted when the port hands it back
+                        continue;
+                    }
+                    bytes += length;
+                    drop(in, frame, DropReason.of(verdict));
+                    continue;
+                }
+            }
             bytes += length;
             pool.ingressPort(frame, in.index);
             pool.timestampNs(frame, nowNs);
 
-            if (chain.parse(buffer, pool.offset(frame), length) != ParseResult.OK)
-            {
-                drop(in, frame, DropReason.MALFORMED);
-                continue;
-            }
             final int vid = in.policy.ingress(pool, frame, chain);
             if (vid == VlanPolicy.DENY)
             {
@@ -477,7 +496,7 @@ public final class VirtualSwitch implements Agent
                 emit(portsByIndex[out], frame, vid);
             }
         }
-        in.counters.addReceived(count, bytes);
+        in.counters.addReceived(received, bytes);
     }
 
     private void flood(final SwitchPort in, final int frame, final int vid)

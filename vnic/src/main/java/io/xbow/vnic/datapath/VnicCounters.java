@@ -4,19 +4,19 @@ import io.xbow.packet.DropReason;
 import io.xbow.vswitch.stats.Counters;
 
 /**
- * What a VNIC's own stages count, from the guest's side: frames delivered to the guest (inbound) and taken from it
- * into the switch (outbound), drops by reason in each direction, and the depth of each shaping queue. Written by the
+ * What a VNIC's own stages count, from the guest's side: frames delivered to the guest, drops by reason in each
+ * direction that happen outside the switch's loop (inbound shaping, a full or missing device, queues emptied when
+ * the device is unplugged), and the depth of each shaping queue. What the guest sends, and the drops of the
+ * outbound checks that run as the port's ingress stage, are counted by the switch on the port. Written by the
  * datapath, readable from any thread.
  */
 public final class VnicCounters
 {
     private static final int IN_FRAMES = 0;
     private static final int IN_BYTES = 1;
-    private static final int OUT_FRAMES = 2;
-    private static final int OUT_BYTES = 3;
-    private static final int IN_QUEUE = 4;
-    private static final int OUT_QUEUE = 5;
-    private static final int IN_DROPS = 6;
+    private static final int IN_QUEUE = 2;
+    private static final int OUT_QUEUE = 3;
+    private static final int IN_DROPS = 4;
     private static final int OUT_DROPS = IN_DROPS + DropReason.count();
 
     private final Counters counters = new Counters(OUT_DROPS + DropReason.count());
@@ -25,12 +25,6 @@ public final class VnicCounters
     {
         counters.add(IN_FRAMES, frames);
         counters.add(IN_BYTES, bytes);
-    }
-
-    void sent(final int frames, final long bytes)
-    {
-        counters.add(OUT_FRAMES, frames);
-        counters.add(OUT_BYTES, bytes);
     }
 
     void inboundDropped(final DropReason reason, final int frames)
@@ -59,18 +53,6 @@ public final class VnicCounters
     public long inBytes()
     {
         return counters.get(IN_BYTES);
-    }
-
-    /** @return frames from the guest that went into the switch. */
-    public long outFrames()
-    {
-        return counters.get(OUT_FRAMES);
-    }
-
-    /** @return bytes from the guest that went into the switch. */
-    public long outBytes()
-    {
-        return counters.get(OUT_BYTES);
     }
 
     /** @return frames waiting in the inbound shaping queue. */

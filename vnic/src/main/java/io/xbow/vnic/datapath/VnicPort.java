@@ -4,8 +4,8 @@ import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
-import io.xbow.packet.parse.ParseResult;
 import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.Port;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
@@ -14,9 +14,11 @@ import org.agrona.concurrent.NanoClock;
  * A VNIC as a switch port: the stages between the guest's device (a netback, or an in-memory device in tests) and
  * the switch.
  * <pre>
- *   guest device --receive--> [MTU] [protection] [outbound shaper] --> switch      (the guest sends)
- *   guest device <--transmit-- [inbound shaper] [MTU] <-- switch                    (the guest receives)
+ *   guest device --receive--> switch: validate, then this port's {@link #admit}: [MTU] [protection] [shaper] ...
+ *   guest device <--transmit-- [MTU] [inbound shaper] <-- switch
  * </pre>
+ * The outbound checks run as the port's {@link IngressStage}, inside the switch's classification loop, so a frame
+ * is parsed once.
  * The policy (MAC, protection, allowed-ips, MTU, maxbw) is one immutable {@link VnicPolicy} read once per call,
  * so the control plane changes it live. Frames over the rate wait in a bounded FIFO per direction and are released
  * as tokens accrue, on every poll of the port; past the queue they are dropped as over rate. Waiting inbound frames
@@ -25,7 +27,7 @@ import org.agrona.concurrent.NanoClock;
  * <p>
  * Called only by the switch's datapath thread; allocates nothing per frame.
  */
-public final class VnicPort implements Port
+public final class VnicPort implements Port, IngressStage
 {
     private static final Port UNPLUGGED = new Port()
     {
@@ -45,7 +47,6 @@ public final class VnicPort implements Port
     private final FramePool pool;
     private final MutableDirectBuffer buffer;
     private final NanoClock clock;
-    private final HeaderChain chain = new HeaderChain();
     private final ProtectionFilter filter = new ProtectionFilter();
     private final Shaper outbound;
     private final Shaper inbound;
@@ -54,6 +55,9 @@ public final class VnicPort implements Port
     private volatile VnicPolicy policy;
     private volatile Port device = UNPLUGGED;
     private volatile boolean releaseQueues;
+    private VnicPolicy cyclePolicy;
+    private int releasedPending;
+    private boolean queuesWereBusy;
     private Wakeup wakeup = Wakeup.NONE;
 
     /**
@@ -74,6 +78,7 @@ public final class VnicPort implements Port
         this.buffer = pool.buffer();
         this.clock = clock;
         this.policy = policy;
+        this.cyclePolicy = policy;
         this.outbound = new Shaper(shapingQueueFrames);
         this.inbound = new Shaper(shapingQueueFrames);
         this.toDevice = new FrameBatch(Math.min(FrameBatch.MAX_CAPACITY, 2 * batchSize));
@@ -141,13 +146,21 @@ public final class VnicPort implements Port
         counters.queueDepths(0, 0);
     }
 
+    @Override
+    public IngressStage ingressStage()
+    {
+        return this;
+    }
+
     /**
-     * The guest sends: frames from the device pass MTU, protection and the outbound shaper into the batch.
+     * The guest sends: frames its shaper now releases go first (they were checked when they arrived), then what
+     * the device has; the switch runs {@link #admit} on each.
      */
     @Override
     public int receive(final FrameBatch batch)
     {
         final VnicPolicy p = policy;
+        cyclePolicy = p;
         final Port dev = device;
         if (releaseQueues)
         {
@@ -155,9 +168,9 @@ public final class VnicPort implements Port
             counters.inboundDropped(DropReason.LINK_DOWN, inbound.clear(pool));
             counters.outboundDropped(DropReason.LINK_DOWN, outbound.clear(pool));
         }
-        final long now = clock.nanoTime();
         if (p.isLimited())
         {
+            final long now = clock.nanoTime();
             inbound.refill(now, p);
             outbound.refill(now, p);
         }
@@ -165,78 +178,60 @@ public final class VnicPort implements Port
         {
             toDevice.clear();
             inbound.release(pool, toDevice, !p.isLimited());
-            deliver(dev);
+            deliver(dev, totalLength(toDevice));
         }
-
         final int start = batch.count();
-        if (!outbound.isEmpty())
-        {
-            outbound.release(pool, batch, !p.isLimited());
-        }
-        final int polledFrom = batch.count();
+        releasedPending = outbound.isEmpty() ? 0 : outbound.release(pool, batch, !p.isLimited());
         if (!batch.isFull())
         {
             dev.receive(batch);
         }
-        int kept = polledFrom;
-        long sentBytes = 0;
-        for (int i = start; i < polledFrom; i++)
+        if (!inbound.isEmpty() || !outbound.isEmpty() || queuesWereBusy)
         {
-            sentBytes += pool.length(batch.handle(i));
+            queuesWereBusy = !inbound.isEmpty() || !outbound.isEmpty();
+            counters.queueDepths(inbound.depth(), outbound.depth());
         }
-        for (int i = polledFrom, n = batch.count(); i < n; i++)
-        {
-            final int frame = batch.handle(i);
-            final int length = pool.length(frame);
-            final DropReason reason = check(p, frame, length);
-            if (reason != null)
-            {
-                pool.free(frame);
-                counters.outboundDropped(reason, 1);
-                continue;
-            }
-            if (p.isLimited() || !outbound.isEmpty())
-            {
-                final int verdict = outbound.admit(frame, length);
-                if (verdict == Shaper.QUEUED)
-                {
-                    continue;
-                }
-                if (verdict == Shaper.REFUSED)
-                {
-                    pool.free(frame);
-                    counters.outboundDropped(DropReason.OVER_RATE, 1);
-                    continue;
-                }
-            }
-            batch.set(kept++, frame);
-            sentBytes += length;
-        }
-        batch.truncate(kept);
-        final int sent = kept - start;
-        if (sent > 0)
-        {
-            counters.sent(sent, sentBytes);
-        }
-        counters.queueDepths(inbound.depth(), outbound.depth());
-        return sent;
+        return batch.count() - start;
     }
 
-    private DropReason check(final VnicPolicy p, final int frame, final int length)
+    /**
+     * The switch's check of a frame the guest sent, right after it validated the frame: MTU, protection, then the
+     * outbound shaper.
+     */
+    @Override
+    public int admit(final int frame, final int length, final HeaderChain chain)
     {
+        if (releasedPending > 0)
+        {
+            releasedPending--;
+            return PASS;
+        }
+        final VnicPolicy p = cyclePolicy;
         if (length > p.maxFrameLength())
         {
-            return DropReason.OVERSIZE;
+            return DropReason.OVERSIZE.ordinal();
         }
-        if (!p.anyProtection())
+        if (p.anyProtection())
         {
-            return null;
+            final DropReason reason = filter.check(p, buffer, chain);
+            if (reason != null)
+            {
+                return reason.ordinal();
+            }
         }
-        if (chain.parse(buffer, pool.offset(frame), length) != ParseResult.OK)
+        if (p.isLimited() || !outbound.isEmpty())
         {
-            return DropReason.MALFORMED;
+            final int verdict = outbound.admit(frame, length);
+            if (verdict == Shaper.QUEUED)
+            {
+                return HELD;
+            }
+            if (verdict == Shaper.REFUSED)
+            {
+                return DropReason.OVER_RATE.ordinal();
+            }
         }
-        return filter.check(p, buffer, chain);
+        return PASS;
     }
 
     /**
@@ -250,13 +245,14 @@ public final class VnicPort implements Port
         final Port dev = device;
         toDevice.clear();
         final int count = batch.count();
+        long bytes = 0;
         int i = 0;
         while (i < count)
         {
             if (toDevice.isFull())
             {
-                deliver(dev);
-                toDevice.clear();
+                deliver(dev, bytes);
+                bytes = 0;
             }
             final int frame = batch.handle(i++);
             final int length = pool.length(frame);
@@ -281,37 +277,50 @@ public final class VnicPort implements Port
                 }
             }
             toDevice.add(frame);
+            bytes += length;
         }
-        deliver(dev);
+        deliver(dev, bytes);
         return count;
     }
 
-    private void deliver(final Port dev)
+    private long totalLength(final FrameBatch frames)
+    {
+        long bytes = 0;
+        for (int i = 0, n = frames.count(); i < n; i++)
+        {
+            bytes += pool.length(frames.handle(i));
+        }
+        return bytes;
+    }
+
+    /**
+     * Hand {@link #toDevice} to the device; free and count what it refuses.
+     *
+     * @param dev   the device.
+     * @param bytes the frames' total length.
+     */
+    private void deliver(final Port dev, final long bytes)
     {
         final int count = toDevice.count();
         if (count == 0)
         {
             return;
         }
-        long bytes = 0;
-        for (int i = 0; i < count; i++)
-        {
-            bytes += pool.length(toDevice.handle(i));
-        }
+        long delivered = bytes;
         final int accepted = dev.transmit(toDevice);
         if (accepted < count)
         {
             for (int i = accepted; i < count; i++)
             {
                 final int frame = toDevice.handle(i);
-                bytes -= pool.length(frame);
+                delivered -= pool.length(frame);
                 pool.free(frame);
             }
             counters.inboundDropped(dev == UNPLUGGED ? DropReason.LINK_DOWN : DropReason.QUEUE_FULL, count - accepted);
         }
         if (accepted > 0)
         {
-            counters.delivered(accepted, bytes);
+            counters.delivered(accepted, delivered);
         }
         toDevice.clear();
     }

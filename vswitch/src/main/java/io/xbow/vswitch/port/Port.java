@@ -41,6 +41,14 @@ public interface Port
     }
 
     /**
+     * @return the port's check on frames entering the switch, or null for none; read once, when attached.
+     */
+    default IngressStage ingressStage()
+    {
+        return null;
+    }
+
+    /**
      * Called on the datapath thread when the port leaves the switch (detached, or the switch closed): a port that
      * holds frames of the switch's pool (a shaping queue) frees them here.
      */

@@ -1,0 +1,164 @@
+package io.xbow.perf;
+
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.vlan.VlanPolicy;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.RegistryConfig;
+import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vnic.link.SwitchLink;
+import io.xbow.vnic.mac.MacSpec;
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.SwitchPort;
+import io.xbow.vswitch.VirtualSwitch;
+import org.agrona.concurrent.SystemNanoClock;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cost of the VNIC stages, in L2ForwardBenchmark's setting (64-byte frames, batch 32, reflector guests, one
+ * thread): {@code bare} attaches the reflectors straight to a switch; {@code vnic} puts each behind a VNIC with
+ * every policy on: VLAN id 100, protection mac-nospoof, ip-nospoof (with allowed-ips), dhcp-nospoof and restricted,
+ * and maxbw 1000G, far above the offered load, so the shaper runs on every frame without ever holding one back.
+ * Read the {@code frames} rows.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {Jvm.ADD_EXPORTS, Jvm.MISC_UNSAFE})
+@State(Scope.Thread)
+public class VnicForwardBenchmark
+{
+    @Param({"bare", "vnic"})
+    String mode;
+
+    @Param({"2", "256"})
+    int ports;
+
+    private static final int BATCH = 32;
+    private static final int FRAME_SIZE = 64;
+
+    private ManualDatapath datapath;
+    private LinkRegistry registry;
+    private VirtualSwitch sw;
+    private ReflectorPort[] reflectors;
+
+    /**
+     * Frames forwarded, reported per second.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Frames
+    {
+        public long frames;
+
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            frames = 0;
+        }
+    }
+
+    @Setup
+    public void setUp()
+    {
+        datapath = new ManualDatapath();
+        final SwitchConfig switchConfig = SwitchConfig.defaults().withBatchSize(BATCH).withMaxPorts(Math.max(ports, 16));
+        registry = new LinkRegistry(
+            RegistryConfig.defaults().withFramesPerSwitch(ports * BATCH + 256).withSwitchConfig(switchConfig),
+            datapath, SystemNanoClock.INSTANCE);
+        sw = ((SwitchLink)registry.createEtherstub("stub0", true)).switchOf();
+        final FramePool pool = sw.pool();
+        reflectors = new ReflectorPort[ports];
+        final FrameBuilder builder = new FrameBuilder()
+            .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
+            .udp(1024, 2048, FRAME_SIZE - 42);
+        for (int i = 0; i < ports; i++)
+        {
+            reflectors[i] = new ReflectorPort(pool, 2 * BATCH, mac(i), mac((i + 1) % ports));
+            if (mode.equals("vnic"))
+            {
+                final Map<String, String> properties = new HashMap<>();
+                properties.put("protection", "mac-nospoof,ip-nospoof,dhcp-nospoof,restricted");
+                properties.put("allowed-ips", "10.0.0.0/24");
+                properties.put("maxbw", "1000G");
+                registry.createVnic("vnic" + i, "stub0", MacSpec.fixed(mac(i)), 100, properties, true);
+                registry.plug("vnic" + i, reflectors[i]);
+            }
+            else
+            {
+                reflectors[i].sink(true);
+                sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
+            }
+        }
+        if (mode.equals("bare"))
+        {
+            // Learn every MAC while the ports swallow the floods (the VNICs have static entries instead).
+            for (int i = 0; i < ports; i++)
+            {
+                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
+                datapath.cycle();
+            }
+            datapath.runUntilIdle();
+        }
+        datapath.runUntilIdle();
+        for (int i = 0; i < ports; i++)
+        {
+            reflectors[i].sink(false);
+            for (int f = 0; f < BATCH; f++)
+            {
+                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
+            }
+        }
+    }
+
+    @TearDown
+    public void tearDown()
+    {
+        long drops = 0;
+        for (final SwitchPort port : sw.ports())
+        {
+            drops += port.counters().totalDrops();
+        }
+        for (int i = 0; mode.equals("vnic") && i < ports; i++)
+        {
+            drops += registry.stats("vnic" + i).ierrors() + registry.stats("vnic" + i).oerrors();
+        }
+        if (drops != 0)
+        {
+            throw new IllegalStateException(drops + " frames dropped: the policies must pass this traffic");
+        }
+        registry.close();
+    }
+
+    @Benchmark
+    public int forward(final Frames frames)
+    {
+        final int moved = datapath.cycle();
+        frames.frames += moved;
+        return moved;
+    }
+
+    private static long mac(final int i)
+    {
+        return 0x0016_3e00_0000L + i + 1;
+    }
+}
