@@ -55,6 +55,17 @@ final class Shaper
     }
 
     /**
+     * Pay for a whole batch at once, when nothing waits: the fast path of a link well inside its limit.
+     *
+     * @param bytes the batch's total length.
+     * @return true, and the bytes taken, if nothing waits and the bucket held them all.
+     */
+    boolean tryTakeAll(final long bytes)
+    {
+        return head == tail && bucket.tryTake(bytes);
+    }
+
+    /**
      * Move waiting frames the bucket now pays for into a batch, in order.
      *
      * @param pool      owning the frames.

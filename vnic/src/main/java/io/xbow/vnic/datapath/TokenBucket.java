@@ -41,7 +41,7 @@ public final class TokenBucket
      * @param bytes a frame's length.
      * @return true, and the bytes taken, if the bucket held them.
      */
-    public boolean tryTake(final int bytes)
+    public boolean tryTake(final long bytes)
     {
         if (tokens >= bytes)
         {

@@ -178,7 +178,7 @@ public final class VnicPort implements Port, IngressStage
         {
             toDevice.clear();
             inbound.release(pool, toDevice, !p.isLimited());
-            deliver(dev, totalLength(toDevice));
+            deliver(dev, toDevice, totalLength(toDevice));
         }
         final int start = batch.count();
         releasedPending = outbound.isEmpty() ? 0 : outbound.release(pool, batch, !p.isLimited());
@@ -243,15 +243,36 @@ public final class VnicPort implements Port, IngressStage
     {
         final VnicPolicy p = policy;
         final Port dev = device;
-        toDevice.clear();
         final int count = batch.count();
+        final int maxFrameLength = p.maxFrameLength();
+        long total = 0;
+        int fit = 0;
+        while (fit < count)
+        {
+            final int length = pool.length(batch.handle(fit));
+            if (length > maxFrameLength)
+            {
+                break;
+            }
+            total += length;
+            fit++;
+        }
+        if (fit == count && inbound.isEmpty() && (!p.isLimited() || inbound.tryTakeAll(total)))
+        {
+            // Fast path: every frame fits the MTU and the rate: the batch goes to the device as it is.
+            deliver(dev, batch, total);
+            return count;
+        }
+
+        toDevice.clear();
         long bytes = 0;
         int i = 0;
         while (i < count)
         {
             if (toDevice.isFull())
             {
-                deliver(dev, bytes);
+                deliver(dev, toDevice, bytes);
+                toDevice.clear();
                 bytes = 0;
             }
             final int frame = batch.handle(i++);
@@ -279,7 +300,7 @@ public final class VnicPort implements Port, IngressStage
             toDevice.add(frame);
             bytes += length;
         }
-        deliver(dev, bytes);
+        deliver(dev, toDevice, bytes);
         return count;
     }
 
@@ -294,25 +315,26 @@ public final class VnicPort implements Port, IngressStage
     }
 
     /**
-     * Hand {@link #toDevice} to the device; free and count what it refuses.
+     * Hand frames to the device; free and count what it refuses. The batch is left as it was.
      *
-     * @param dev   the device.
-     * @param bytes the frames' total length.
+     * @param dev    the device.
+     * @param frames the frames.
+     * @param bytes  their total length.
      */
-    private void deliver(final Port dev, final long bytes)
+    private void deliver(final Port dev, final FrameBatch frames, final long bytes)
     {
-        final int count = toDevice.count();
+        final int count = frames.count();
         if (count == 0)
         {
             return;
         }
         long delivered = bytes;
-        final int accepted = dev.transmit(toDevice);
+        final int accepted = dev.transmit(frames);
         if (accepted < count)
         {
             for (int i = accepted; i < count; i++)
             {
-                final int frame = toDevice.handle(i);
+                final int frame = frames.handle(i);
                 delivered -= pool.length(frame);
                 pool.free(frame);
             }
@@ -322,6 +344,5 @@ public final class VnicPort implements Port, IngressStage
         {
             counters.delivered(accepted, delivered);
         }
-        toDevice.clear();
     }
 }
