@@ -1,18 +1,14 @@
 package io.xbow.perf;
 
-import io.xbow.packet.address.Ipv4Address;
-import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vswitch.SwitchConfig;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.SystemNanoClock;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -55,22 +51,6 @@ public class L2ForwardBenchmark
     private VirtualSwitch sw;
     private ReflectorPort[] reflectors;
 
-    /**
-     * Frames forwarded, reported per second.
-     */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Frames
-    {
-        public long frames;
-
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            frames = 0;
-        }
-    }
-
     @Setup
     public void setUp()
     {
@@ -79,35 +59,12 @@ public class L2ForwardBenchmark
         sw = new VirtualSwitch("bench0", pool,
             SwitchConfig.defaults().withBatchSize(batch).withMaxPorts(Math.max(ports, 16)),
             SystemNanoClock.INSTANCE);
-        reflectors = new ReflectorPort[ports];
-        final FrameBuilder builder = new FrameBuilder()
-            .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
-            .udp(1024, 2048, frameSize - 42);
+        reflectors = ReflectorRing.create(pool, ports, batch);
         for (int i = 0; i < ports; i++)
         {
-            reflectors[i] = new ReflectorPort(pool, 2 * batch, mac(i), mac((i + 1) % ports));
-            reflectors[i].sink(true);
             sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
         }
-        // Warm the forwarding table: every port says hello once while the ports swallow the floods; from then
-        // on every frame is a known unicast.
-        for (int i = 0; i < ports; i++)
-        {
-            reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
-            sw.doWork();
-        }
-        while (sw.doWork() > 0)
-        {
-            Thread.onSpinWait();
-        }
-        for (int i = 0; i < ports; i++)
-        {
-            reflectors[i].sink(false);
-            for (int f = 0; f < batch; f++)
-            {
-                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
-            }
-        }
+        ReflectorRing.start(reflectors, pool, frameSize, batch, sw::doWork);
         for (final SwitchPort port : sw.ports())
         {
             if (port.counters().totalDrops() != 0)
@@ -146,15 +103,10 @@ public class L2ForwardBenchmark
     }
 
     @Benchmark
-    public int forward(final Frames frames)
+    public int forward(final FrameCounter frames)
     {
         final int moved = sw.doWork();
         frames.frames += moved;
         return moved;
-    }
-
-    private static long mac(final int i)
-    {
-        return 0x0016_3e00_0000L + i + 1;
     }
 }

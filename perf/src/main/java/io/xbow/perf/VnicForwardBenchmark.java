@@ -1,7 +1,5 @@
 package io.xbow.perf;
 
-import io.xbow.packet.address.Ipv4Address;
-import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vnic.LinkRegistry;
@@ -13,11 +11,9 @@ import io.xbow.vswitch.SwitchConfig;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.SystemNanoClock;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -61,22 +57,6 @@ public class VnicForwardBenchmark
     private VirtualSwitch sw;
     private ReflectorPort[] reflectors;
 
-    /**
-     * Frames forwarded, reported per second.
-     */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Frames
-    {
-        public long frames;
-
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            frames = 0;
-        }
-    }
-
     @Setup
     public void setUp()
     {
@@ -87,47 +67,24 @@ public class VnicForwardBenchmark
             datapath, SystemNanoClock.INSTANCE);
         sw = ((SwitchLink)registry.createEtherstub("stub0", true)).switchOf();
         final FramePool pool = sw.pool();
-        reflectors = new ReflectorPort[ports];
-        final FrameBuilder builder = new FrameBuilder()
-            .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
-            .udp(1024, 2048, FRAME_SIZE - 42);
+        reflectors = ReflectorRing.create(pool, ports, BATCH);
         for (int i = 0; i < ports; i++)
         {
-            reflectors[i] = new ReflectorPort(pool, 2 * BATCH, mac(i), mac((i + 1) % ports));
             if (mode.equals("vnic"))
             {
                 final Map<String, String> properties = new HashMap<>();
                 properties.put("protection", "mac-nospoof,ip-nospoof,dhcp-nospoof,restricted");
                 properties.put("allowed-ips", "10.0.0.0/24");
                 properties.put("maxbw", "1000G");
-                registry.createVnic("vnic" + i, "stub0", MacSpec.fixed(mac(i)), 100, properties, true);
+                registry.createVnic("vnic" + i, "stub0", MacSpec.fixed(ReflectorRing.mac(i)), 100, properties, true);
                 registry.plug("vnic" + i, reflectors[i]);
             }
             else
             {
-                reflectors[i].sink(true);
                 sw.attach("p" + i, reflectors[i], VlanPolicy.DEFAULT);
             }
         }
-        if (mode.equals("bare"))
-        {
-            // Learn every MAC while the ports swallow the floods (the VNICs have static entries instead).
-            for (int i = 0; i < ports; i++)
-            {
-                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
-                datapath.cycle();
-            }
-            datapath.runUntilIdle();
-        }
-        datapath.runUntilIdle();
-        for (int i = 0; i < ports; i++)
-        {
-            reflectors[i].sink(false);
-            for (int f = 0; f < BATCH; f++)
-            {
-                reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
-            }
-        }
+        ReflectorRing.start(reflectors, pool, FRAME_SIZE, BATCH, datapath::cycle);
     }
 
     @TearDown
@@ -150,15 +107,10 @@ public class VnicForwardBenchmark
     }
 
     @Benchmark
-    public int forward(final Frames frames)
+    public int forward(final FrameCounter frames)
     {
         final int moved = datapath.cycle();
         frames.frames += moved;
         return moved;
-    }
-
-    private static long mac(final int i)
-    {
-        return 0x0016_3e00_0000L + i + 1;
     }
 }
