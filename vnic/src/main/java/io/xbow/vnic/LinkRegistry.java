@@ -919,6 +919,11 @@ public final class LinkRegistry implements AutoCloseable
                 return new ChosenMac(randomMac(under, spec, self), MacType.RANDOM);
             }
             default:
+                if (spec.mac() != 0)
+                {
+                    checkMacFree(under, spec.mac(), self);
+                    return new ChosenMac(spec.mac(), MacType.RANDOM);
+                }
                 return new ChosenMac(randomMac(under, spec, self), MacType.RANDOM);
         }
     }

@@ -72,6 +72,16 @@ public record MacSpec(Kind kind, long mac, long prefix, int prefixOctets, int sl
         return new MacSpec(Kind.RANDOM, 0, aligned, octets.length, 0);
     }
 
+    /**
+     * @param mac a random address chosen before (read back from the configuration): kept, and shown as random.
+     * @return the spec.
+     */
+    public static MacSpec restoredRandom(final long mac)
+    {
+        fixed(mac);
+        return new MacSpec(Kind.RANDOM, mac, 0, 0, 0);
+    }
+
     public static MacSpec factory(final int slot)
     {
         if (slot < 0)

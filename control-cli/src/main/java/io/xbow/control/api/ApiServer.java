@@ -1,0 +1,291 @@
+package io.xbow.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.xbow.control.metrics.LinkMetrics;
+import io.xbow.control.service.DladmApi;
+import io.xbow.control.service.Table;
+import io.xbow.vnic.LinkException;
+
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The daemon's JSON API over HTTP/1.1, on a Unix domain socket and, optionally, a loopback TCP port guarded by a
+ * bearer token.
+ * <pre>
+ *   POST /v1/dladm/{subcommand}   body: the arguments as a JSON object; 200 with {"columns":[..],"rows":[[..]]}
+ *                                 for show commands or {} for changes; 4xx/5xx with {"error":"..."}
+ *   GET  /v1/version              {"version":"..."}
+ *   GET  /metrics                 Prometheus text format
+ * </pre>
+ * Requests over 1 MiB get 413; bodies that are not a JSON object get 400 with the parser's message. Requests run
+ * one at a time on one executor, so changes are ordered and the event loops never wait for a disk write.
+ */
+public final class ApiServer implements AutoCloseable
+{
+    /** Largest request accepted. */
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DladmApi api;
+    private final PrometheusMeterRegistry metrics;
+    private final LinkMetrics linkMetrics;
+    private final String version;
+    private final EventLoopGroup loops = new EpollEventLoopGroup(1);
+    private final EventExecutorGroup requests = new DefaultEventExecutorGroup(1);
+    private Channel unixChannel;
+    private Channel tcpChannel;
+
+    public ApiServer(final DladmApi api, final PrometheusMeterRegistry metrics, final LinkMetrics linkMetrics,
+        final String version)
+    {
+        this.api = api;
+        this.metrics = metrics;
+        this.linkMetrics = linkMetrics;
+        this.version = version;
+    }
+
+    /**
+     * @param socket path of the Unix domain socket to listen on.
+     * @throws InterruptedException if interrupted while binding.
+     */
+    public void listenUnix(final String socket) throws InterruptedException
+    {
+        unixChannel = new ServerBootstrap().group(loops).channel(EpollServerDomainSocketChannel.class)
+            .childHandler(initializer(null)).bind(new DomainSocketAddress(socket)).sync().channel();
+    }
+
+    /**
+     * @param address loopback address and port.
+     * @param token   the bearer token clients must present.
+     * @throws InterruptedException if interrupted while binding.
+     */
+    public void listenTcp(final InetSocketAddress address, final byte[] token) throws InterruptedException
+    {
+        tcpChannel = new ServerBootstrap().group(loops).channel(EpollServerSocketChannel.class)
+            .childHandler(initializer(token)).bind(address).sync().channel();
+    }
+
+    private ChannelInitializer<Channel> initializer(final byte[] token)
+    {
+        return new ChannelInitializer<>()
+        {
+            @Override
+            protected void initChannel(final Channel channel)
+            {
+                channel.pipeline()
+                    .addLast(new HttpServerCodec())
+                    .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                    .addLast(requests, new Handler(token));
+            }
+        };
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
+    {
+        private final byte[] token;
+
+        Handler(final byte[] token)
+        {
+            this.token = token;
+        }
+
+        @Override
+        protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+        {
+            if (!request.decoderResult().isSuccess())
+            {
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"));
+                return;
+            }
+            if (token != null && !authorized(request))
+            {
+                respond(ctx, request, HttpResponseStatus.UNAUTHORIZED, error("missing or wrong bearer token"));
+                return;
+            }
+            final String path = request.uri().split("\\?", 2)[0];
+            if (request.method().equals(HttpMethod.GET) && path.equals("/metrics"))
+            {
+                linkMetrics.sync();
+                respond(ctx, request, HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4");
+                return;
+            }
+            if (request.method().equals(HttpMethod.GET) && path.equals("/v1/version"))
+            {
+                respond(ctx, request, HttpResponseStatus.OK, json(Map.of("version", version)));
+                return;
+            }
+            if (!path.startsWith("/v1/dladm/"))
+            {
+                respond(ctx, request, HttpResponseStatus.NOT_FOUND, error("no such endpoint: " + path));
+                return;
+            }
+            if (!request.method().equals(HttpMethod.POST))
+            {
+                respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST for " + path));
+                return;
+            }
+            final String command = path.substring("/v1/dladm/".length());
+            final Map<String, Object> args;
+            try
+            {
+                final String body = request.content().toString(StandardCharsets.UTF_8);
+                args = body.isBlank() ? Map.of() : JSON.readValue(body, new TypeReference<Map<String, Object>>()
+                {
+                });
+            }
+            catch (final JsonProcessingException ex)
+            {
+                count(command, "400");
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST,
+                    error("malformed JSON: " + ex.getOriginalMessage()));
+                return;
+            }
+            HttpResponseStatus status = HttpResponseStatus.OK;
+            String body;
+            try
+            {
+                final Table table = api.call(command, args);
+                body = table == null ? "{}" : json(table);
+            }
+            catch (final LinkException ex)
+            {
+                status = ex.getMessage().contains("not found") ? HttpResponseStatus.NOT_FOUND :
+                    HttpResponseStatus.CONFLICT;
+                body = error(ex.getMessage());
+            }
+            catch (final IllegalArgumentException | ClassCastException ex)
+            {
+                status = ex.getMessage() != null && ex.getMessage().startsWith("unknown subcommand") ?
+                    HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST;
+                body = error(String.valueOf(ex.getMessage()));
+            }
+            catch (final UncheckedIOException ex)
+            {
+                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                body = error(ex.getMessage());
+            }
+            catch (final RuntimeException ex)
+            {
+                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                body = error("internal error: " + ex);
+            }
+            count(command, Integer.toString(status.code()));
+            respond(ctx, request, status, body);
+        }
+
+        private boolean authorized(final FullHttpRequest request)
+        {
+            final String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+            final byte[] presented = header == null || !header.startsWith("Bearer ") ? new byte[0] :
+                header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+            return MessageDigest.isEqual(presented, token);
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            ctx.close();
+        }
+    }
+
+    private void count(final String command, final String status)
+    {
+        Counter.builder("xbow.api.requests").tag("command", command.length() > 40 ? "invalid" : command)
+            .tag("status", status).register(metrics).increment();
+    }
+
+    private static String error(final String message)
+    {
+        return json(Map.of("error", message));
+    }
+
+    private static String json(final Object value)
+    {
+        try
+        {
+            if (value instanceof Table)
+            {
+                final Map<String, Object> table = new LinkedHashMap<>();
+                table.put("columns", ((Table)value).columns());
+                table.put("rows", ((Table)value).rows());
+                return JSON.writeValueAsString(table);
+            }
+            return JSON.writeValueAsString(value);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private static void respond(final ChannelHandlerContext ctx, final FullHttpRequest request,
+        final HttpResponseStatus status, final String body)
+    {
+        respond(ctx, request, status, body, "application/json");
+    }
+
+    private static void respond(final ChannelHandlerContext ctx, final FullHttpRequest request,
+        final HttpResponseStatus status, final String body, final String contentType)
+    {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+            Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        final var future = ctx.writeAndFlush(response);
+        if (!keepAlive)
+        {
+            future.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (unixChannel != null)
+        {
+            unixChannel.close().syncUninterruptibly();
+        }
+        if (tcpChannel != null)
+        {
+            tcpChannel.close().syncUninterruptibly();
+        }
+        loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        requests.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

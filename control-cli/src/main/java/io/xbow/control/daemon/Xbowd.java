@@ -1,0 +1,253 @@
+package io.xbow.control.daemon;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.api.ApiServer;
+import io.xbow.control.metrics.LinkMetrics;
+import io.xbow.control.service.DladmApi;
+import io.xbow.control.service.DladmService;
+import io.xbow.control.store.ConfigException;
+import io.xbow.control.store.ConfigStore;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.RegistryConfig;
+import io.xbow.vnic.host.ThreadedDatapath;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The xbow daemon: owns the datapath and the configuration, and serves the API. Start with {@link #start()},
+ * stop with {@link #close()} (also on SIGTERM): the API stops, the links go down, the socket file goes away; the
+ * configuration is already on disk, since every change was written before it was acknowledged.
+ */
+public final class Xbowd implements AutoCloseable
+{
+    private final Path socket;
+    private final Path stateDirectory;
+    private final String listen;
+    private final Path tokenFile;
+    private final boolean allowRemote;
+    private final String version;
+    private LinkRegistry registry;
+    private ApiServer server;
+
+    /**
+     * @param socket         the Unix domain socket.
+     * @param stateDirectory where the configuration lives.
+     * @param listen         {@code host:port} for the TCP API, or null.
+     * @param tokenFile      the bearer token for the TCP API, or null.
+     * @param allowRemote    allow a non-loopback TCP address.
+     * @param version        reported by {@code /v1/version}.
+     */
+    public Xbowd(final Path socket, final Path stateDirectory, final String listen, final Path tokenFile,
+        final boolean allowRemote, final String version)
+    {
+        this.socket = socket;
+        this.stateDirectory = stateDirectory;
+        this.listen = listen;
+        this.tokenFile = tokenFile;
+        this.allowRemote = allowRemote;
+        this.version = version;
+    }
+
+    /**
+     * @throws DaemonException with a one-line reason when the daemon cannot start.
+     */
+    public void start()
+    {
+        try
+        {
+            createPrivateDirectory(stateDirectory);
+            Files.createDirectories(socket.toAbsolutePath().getParent());
+        }
+        catch (final IOException ex)
+        {
+            throw new DaemonException("cannot create " + ex.getMessage());
+        }
+        clearStaleSocket();
+        final InetSocketAddress tcp = listen == null ? null : tcpAddress();
+        final byte[] token = listen == null ? null : readToken();
+
+        registry = new LinkRegistry(RegistryConfig.defaults(), new ThreadedDatapath("xbow-datapath"),
+            SystemNanoClock.INSTANCE);
+        final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
+        try
+        {
+            service.restore();
+        }
+        catch (final ConfigException ex)
+        {
+            registry.close();
+            throw new DaemonException(ex.getMessage());
+        }
+        final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        server = new ApiServer(new DladmApi(service), metrics, new LinkMetrics(metrics, registry), version);
+        try
+        {
+            server.listenUnix(socket.toString());
+            protectSocket();
+            if (tcp != null)
+            {
+                server.listenTcp(tcp, token);
+            }
+        }
+        catch (final Exception ex)
+        {
+            close();
+            throw new DaemonException("cannot listen: " + ex.getMessage());
+        }
+    }
+
+    private static void createPrivateDirectory(final Path directory) throws IOException
+    {
+        if (!Files.isDirectory(directory))
+        {
+            Files.createDirectories(directory);
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    private void clearStaleSocket()
+    {
+        if (!Files.exists(socket))
+        {
+            return;
+        }
+        try (ApiClient client = new ApiClient(socket))
+        {
+            client.get("/v1/version");
+            throw new DaemonException("another xbowd is running on " + socket);
+        }
+        catch (final DaemonException ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException stale)
+        {
+            try
+            {
+                Files.deleteIfExists(socket); // left by a daemon that was killed
+            }
+            catch (final IOException ex)
+            {
+                throw new DaemonException("cannot remove stale socket " + socket + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    private void protectSocket() throws IOException
+    {
+        Files.setPosixFilePermissions(socket, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE));
+        try
+        {
+            final GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByGroupName("xbow");
+            Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
+        }
+        catch (final IOException noGroup)
+        {
+            // No xbow group on this host: the socket stays with the daemon's group.
+        }
+    }
+
+    private InetSocketAddress tcpAddress()
+    {
+        final int colon = listen.lastIndexOf(':');
+        final InetAddress address;
+        final int port;
+        try
+        {
+            address = InetAddress.getByName(listen.substring(0, colon));
+            port = Integer.parseInt(listen.substring(colon + 1));
+        }
+        catch (final Exception ex)
+        {
+            throw new DaemonException("invalid --listen '" + listen + "': expected ADDRESS:PORT, for example " +
+                "127.0.0.1:7070");
+        }
+        if (!address.isLoopbackAddress() && !allowRemote)
+        {
+            throw new DaemonException("refusing to listen on " + listen + ": not a loopback address " +
+                "(add --allow-remote to mean it)");
+        }
+        return new InetSocketAddress(address, port);
+    }
+
+    private byte[] readToken()
+    {
+        if (tokenFile == null)
+        {
+            throw new DaemonException("--listen needs --token-file");
+        }
+        try
+        {
+            final Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(tokenFile);
+            if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")))
+            {
+                throw new DaemonException("token file " + tokenFile + " must be readable by its owner only (0600)");
+            }
+            final byte[] token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip()
+                .getBytes(StandardCharsets.UTF_8);
+            if (token.length < 16)
+            {
+                throw new DaemonException("token in " + tokenFile + " is too short: use at least 16 characters");
+            }
+            return token;
+        }
+        catch (final IOException ex)
+        {
+            throw new DaemonException("cannot read token file " + tokenFile + ": " + ex.getMessage());
+        }
+    }
+
+    public Path socket()
+    {
+        return socket;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (server != null)
+        {
+            server.close();
+            server = null;
+        }
+        if (registry != null)
+        {
+            registry.close();
+            registry = null;
+        }
+        try
+        {
+            Files.deleteIfExists(socket);
+        }
+        catch (final IOException ignored)
+        {
+            // nothing more to do on the way out
+        }
+    }
+
+    /**
+     * Why the daemon could not start, in one line.
+     */
+    public static final class DaemonException extends RuntimeException
+    {
+        public DaemonException(final String message)
+        {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.xbow.control.service;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dladm commands as the API serves them: a command name and a JSON object of arguments in, a {@link Table}
+ * (for show commands) or nothing out. One place maps names to {@link DladmService} calls, for the HTTP API and for
+ * in-process callers alike.
+ */
+public final class DladmApi
+{
+    private final DladmService service;
+
+    public DladmApi(final DladmService service)
+    {
+        this.service = service;
+    }
+
+    /**
+     * @param command a dladm subcommand, for example {@code create-vnic}.
+     * @param args    its arguments by name.
+     * @return the rows of a show command, or null for a change.
+     * @throws IllegalArgumentException for an unknown command or a bad argument.
+     */
+    public Table call(final String command, final Map<String, Object> args)
+    {
+        final Args a = new Args(args);
+        switch (command)
+        {
+            case "show-link": return a.flag("statistics") ? service.showLinkStats(a.string("link")) :
+                service.showLink(a.string("link"));
+            case "show-phys": return service.showPhys(a.string("link"));
+            case "show-vnic": return a.flag("statistics") ? vnicStats(a) :
+                service.showVnic(a.string("link"), a.string("over"));
+            case "show-etherstub": return service.showEtherstub(a.string("link"));
+            case "show-vlan": return service.showVlan(a.string("link"));
+            case "show-linkprop": return service.showLinkprop(a.string("link"), a.strings("properties"));
+            case "create-etherstub":
+                service.createEtherstub(a.required("link"), a.flag("temporary"));
+                return null;
+            case "delete-etherstub":
+                service.deleteEtherstub(a.required("link"));
+                return null;
+            case "create-vnic":
+                service.createVnic(a.required("link"), a.required("over"), a.string("mac"), a.string("prefix"),
+                    a.integer("slot"), a.integer("vid") == null ? 0 : a.integer("vid"), a.map("properties"),
+                    a.flag("temporary"));
+                return null;
+            case "delete-vnic":
+                service.deleteVnic(a.required("link"));
+                return null;
+            case "modify-vnic":
+                service.modifyVnic(a.required("link"), a.string("mac"), a.integer("vid"), a.flag("temporary"));
+                return null;
+            case "create-vlan":
+                service.createVlan(a.required("over"), a.requiredInteger("vid"), a.string("link"),
+                    a.flag("temporary"));
+                return null;
+            case "delete-vlan":
+                service.deleteVlan(a.required("link"));
+                return null;
+            case "rename-link":
+                service.renameLink(a.required("link"), a.required("newName"));
+                return null;
+            case "set-linkprop":
+                service.setLinkprop(a.required("link"), a.map("properties"), a.flag("temporary"));
+                return null;
+            case "reset-linkprop":
+                service.resetLinkprop(a.required("link"), a.strings("properties"), a.flag("temporary"));
+                return null;
+            default:
+                throw new IllegalArgumentException("unknown subcommand '" + command + "'");
+        }
+    }
+
+    private Table vnicStats(final Args a)
+    {
+        final Table vnics = service.showVnic(a.string("link"), a.string("over"));
+        final List<List<String>> rows = new ArrayList<>();
+        for (final List<String> vnic : vnics.rows())
+        {
+            final List<String> stats = service.showLinkStats(vnic.get(0)).rows().get(0);
+            rows.add(List.of(vnic.get(0), stats.get(1), stats.get(2), stats.get(4), stats.get(5)));
+        }
+        return new Table(List.of("LINK", "IPACKETS", "RBYTES", "OPACKETS", "OBYTES"), rows);
+    }
+
+    /** Typed access to JSON arguments, with messages that name the argument. */
+    private static final class Args
+    {
+        private final Map<String, Object> args;
+
+        Args(final Map<String, Object> args)
+        {
+            this.args = args == null ? Map.of() : args;
+        }
+
+        String string(final String name)
+        {
+            final Object value = args.get(name);
+            if (value == null)
+            {
+                return null;
+            }
+            if (!(value instanceof String))
+            {
+                throw new IllegalArgumentException("argument '" + name + "' must be a string");
+            }
+            return (String)value;
+        }
+
+        String required(final String name)
+        {
+            final String value = string(name);
+            if (value == null)
+            {
+                throw new IllegalArgumentException("missing argument '" + name + "'");
+            }
+            return value;
+        }
+
+        Integer integer(final String name)
+        {
+            final Object value = args.get(name);
+            if (value == null)
+            {
+                return null;
+            }
+            if (!(value instanceof Integer))
+            {
+                throw new IllegalArgumentException("argument '" + name + "' must be an integer");
+            }
+            return (Integer)value;
+        }
+
+        int requiredInteger(final String name)
+        {
+            final Integer value = integer(name);
+            if (value == null)
+            {
+                throw new IllegalArgumentException("missing argument '" + name + "'");
+            }
+            return value;
+        }
+
+        boolean flag(final String name)
+        {
+            final Object value = args.get(name);
+            if (value != null && !(value instanceof Boolean))
+            {
+                throw new IllegalArgumentException("argument '" + name + "' must be true or false");
+            }
+            return Boolean.TRUE.equals(value);
+        }
+
+        Collection<String> strings(final String name)
+        {
+            final Object value = args.get(name);
+            if (value == null)
+            {
+                return List.of();
+            }
+            if (!(value instanceof List) || !((List<?>)value).stream().allMatch(v -> v instanceof String))
+            {
+                throw new IllegalArgumentException("argument '" + name + "' must be a list of strings");
+            }
+            final List<String> list = new ArrayList<>();
+            for (final Object v : (List<?>)value)
+            {
+                list.add((String)v);
+            }
+            return list;
+        }
+
+        Map<String, String> map(final String name)
+        {
+            final Object value = args.get(name);
+            if (value == null)
+            {
+                return Map.of();
+            }
+            if (!(value instanceof Map) || !((Map<?, ?>)value).values().stream().allMatch(v -> v instanceof String))
+            {
+                throw new IllegalArgumentException("argument '" + name + "' must be an object of strings");
+            }
+            final Map<String, String> map = new LinkedHashMap<>();
+            for (final Map.Entry<?, ?> entry : ((Map<?, ?>)value).entrySet())
+            {
+                map.put((String)entry.getKey(), (String)entry.getValue());
+            }
+            return map;
+        }
+    }
+}

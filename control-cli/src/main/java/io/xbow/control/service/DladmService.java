@@ -1,0 +1,521 @@
+package io.xbow.control.service;
+
+import io.xbow.control.store.ConfigEntry;
+import io.xbow.control.store.ConfigException;
+import io.xbow.control.store.ConfigStore;
+import io.xbow.packet.address.MacAddress;
+import io.xbow.vnic.LinkException;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.LinkStats;
+import io.xbow.vnic.link.Etherstub;
+import io.xbow.vnic.link.Link;
+import io.xbow.vnic.link.PhysicalLink;
+import io.xbow.vnic.link.PortLink;
+import io.xbow.vnic.link.VlanLink;
+import io.xbow.vnic.link.Vnic;
+import io.xbow.vnic.mac.MacSpec;
+import io.xbow.vnic.mac.MacType;
+import io.xbow.vnic.prop.LinkProperty;
+import io.xbow.vnic.prop.PropertyInfo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dladm command set over the link model, with persistence: every change is applied to the
+ * {@link LinkRegistry} (which checks it in full) and then written to the configuration file before it is
+ * acknowledged; if the file cannot be written the change is undone and the caller gets the error. Objects and
+ * property values given with {@code -t} are applied but not written. One lock orders every change, so concurrent
+ * clients see a sequence of whole changes.
+ */
+public final class DladmService
+{
+    private final LinkRegistry registry;
+    private final ConfigStore store;
+    private final Map<String, ConfigEntry> persistent = new LinkedHashMap<>();
+
+    /**
+     * @param registry the link model.
+     * @param store    the configuration file, or null to persist nothing.
+     */
+    public DladmService(final LinkRegistry registry, final ConfigStore store)
+    {
+        this.registry = registry;
+        this.store = store;
+    }
+
+    public LinkRegistry registry()
+    {
+        return registry;
+    }
+
+    /**
+     * Re-create every object of the configuration file.
+     *
+     * @throws ConfigException naming the file, line and reason of the first object that cannot be re-created.
+     */
+    public synchronized void restore() throws ConfigException
+    {
+        if (store == null)
+        {
+            return;
+        }
+        for (final ConfigEntry entry : store.load())
+        {
+            try
+            {
+                apply(entry);
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new ConfigException(store.file() + ":" + entry.line() + ": " + entry.kind() + " " + entry.name() +
+                    ": " + ex.getMessage(), ex);
+            }
+            persistent.put(entry.name(), entry);
+        }
+    }
+
+    private void apply(final ConfigEntry entry)
+    {
+        switch (entry.kind())
+        {
+            case "etherstub":
+                registry.createEtherstub(entry.name(), false);
+                break;
+            case "vlan":
+                registry.createVlan(required(entry, "over"), Integer.parseInt(required(entry, "vid")), entry.name(),
+                    false);
+                break;
+            default:
+                final String type = entry.get("mactype") == null ? "fixed" : entry.get("mactype");
+                final long mac = MacAddress.parse(required(entry, "mac"));
+                final MacSpec spec = type.equals("random") ? MacSpec.restoredRandom(mac) :
+                    type.startsWith("factory") ? MacSpec.factory(Integer.parseInt(type.substring(type.indexOf('/') + 1)))
+                        : MacSpec.fixed(mac);
+                final Map<String, String> properties = new LinkedHashMap<>();
+                for (final Map.Entry<String, String> attribute : entry.attributes().entrySet())
+                {
+                    if (LinkProperty.of(attribute.getKey()) != null)
+                    {
+                        properties.put(attribute.getKey(), attribute.getValue());
+                    }
+                    else if (!List.of("over", "mac", "mactype", "vid").contains(attribute.getKey()))
+                    {
+                        throw new IllegalArgumentException("unknown attribute '" + attribute.getKey() + "'");
+                    }
+                }
+                registry.createVnic(entry.name(), required(entry, "over"), spec,
+                    entry.get("vid") == null ? 0 : Integer.parseInt(entry.get("vid")), properties, false);
+        }
+    }
+
+    private static String required(final ConfigEntry entry, final String key)
+    {
+        final String value = entry.get(key);
+        if (value == null)
+        {
+            throw new IllegalArgumentException("missing " + key + "=");
+        }
+        return value;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Changes
+    // ---------------------------------------------------------------------------------------------------------
+
+    public synchronized void createEtherstub(final String name, final boolean temporary)
+    {
+        registry.createEtherstub(name, temporary);
+        if (!temporary)
+        {
+            persist(() -> persistent.put(name, new ConfigEntry("etherstub", name, Map.of(), 0)),
+                () -> registry.deleteEtherstub(name));
+        }
+    }
+
+    public synchronized void deleteEtherstub(final String name)
+    {
+        registry.deleteEtherstub(name);
+        final ConfigEntry old = persistent.get(name);
+        persist(() -> persistent.remove(name), () -> registry.createEtherstub(name, old == null));
+    }
+
+    /**
+     * @param name       VNIC name.
+     * @param over       the link it goes over.
+     * @param mac        dladm's {@code -m} value, or null for auto.
+     * @param prefix     {@code -r}, or null.
+     * @param slot       {@code -n}, or null.
+     * @param vid        {@code -v}, or 0.
+     * @param properties {@code -p} values.
+     * @param temporary  {@code -t}.
+     */
+    public synchronized void createVnic(final String name, final String over, final String mac, final String prefix,
+        final Integer slot, final int vid, final Map<String, String> properties, final boolean temporary)
+    {
+        final Vnic vnic = registry.createVnic(name, over, MacSpec.parse(mac, prefix, slot), vid, properties, temporary);
+        if (!temporary)
+        {
+            persist(() -> persistent.put(name, vnicEntry(vnic, properties)), () -> registry.deleteVnic(name));
+        }
+    }
+
+    private static ConfigEntry vnicEntry(final Vnic vnic, final Map<String, String> properties)
+    {
+        final Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("over", vnic.over());
+        attributes.put("mac", MacAddress.formatDladm(vnic.mac()));
+        final MacType type = vnic.macType();
+        attributes.put("mactype", type.kind() == MacType.Kind.FACTORY ? "factory/" + type.slot() :
+            type.kind() == MacType.Kind.RANDOM ? "random" : "fixed");
+        if (vnic.vid() != 0)
+        {
+            attributes.put("vid", Integer.toString(vnic.vid()));
+        }
+        attributes.putAll(properties);
+        return new ConfigEntry("vnic", vnic.name(), attributes, 0);
+    }
+
+    public synchronized void deleteVnic(final String name)
+    {
+        final Link link = registry.link(name);
+        if (!(link instanceof Vnic))
+        {
+            throw new LinkException(name + " is not a VNIC");
+        }
+        final ConfigEntry old = persistent.get(name);
+        registry.deleteVnic(name);
+        persist(() -> persistent.remove(name), () ->
+        {
+            if (old != null)
+            {
+                apply(old);
+            }
+        });
+    }
+
+    /**
+     * @param name VNIC name.
+     * @param mac  dladm's {@code -m} value, or null to keep it.
+     * @param vid  the new VLAN id, or null to keep it.
+     * @param temporary {@code -t}.
+     */
+    public synchronized void modifyVnic(final String name, final String mac, final Integer vid, final boolean temporary)
+    {
+        final Vnic vnic = (Vnic)registry.link(name);
+        final long oldMac = vnic.mac();
+        final int oldVid = vnic.vid();
+        registry.modifyVnic(name, mac == null ? null : MacSpec.parse(mac, null, null), vid);
+        final ConfigEntry old = persistent.get(name);
+        if (!temporary && old != null)
+        {
+            ConfigEntry updated = old.with("mac", MacAddress.formatDladm(vnic.mac()))
+                .with("mactype", vnic.macType().kind() == MacType.Kind.FACTORY ? "factory/" + vnic.macType().slot() :
+                    vnic.macType().kind() == MacType.Kind.RANDOM ? "random" : "fixed")
+                .with("vid", vnic.vid() == 0 ? null : Integer.toString(vnic.vid()));
+            final ConfigEntry next = updated;
+            persist(() -> persistent.put(name, next),
+                () -> registry.modifyVnic(name, MacSpec.fixed(oldMac), oldVid));
+        }
+    }
+
+    public synchronized void createVlan(final String over, final int vid, final String name, final boolean temporary)
+    {
+        final VlanLink vlan = registry.createVlan(over, vid, name, temporary);
+        if (!temporary)
+        {
+            final Map<String, String> attributes = new LinkedHashMap<>();
+            attributes.put("over", over);
+            attributes.put("vid", Integer.toString(vid));
+            persist(() -> persistent.put(vlan.name(), new ConfigEntry("vlan", vlan.name(), attributes, 0)),
+                () -> registry.deleteVlan(vlan.name()));
+        }
+    }
+
+    public synchronized void deleteVlan(final String name)
+    {
+        final ConfigEntry old = persistent.get(name);
+        registry.deleteVlan(name);
+        persist(() -> persistent.remove(name), () ->
+        {
+            if (old != null)
+            {
+                apply(old);
+            }
+        });
+    }
+
+    public synchronized void renameLink(final String oldName, final String newName)
+    {
+        registry.rename(oldName, newName);
+        persist(() -> renamePersistent(oldName, newName), () -> registry.rename(newName, oldName));
+    }
+
+    private void renamePersistent(final String oldName, final String newName)
+    {
+        final Map<String, ConfigEntry> renamed = new LinkedHashMap<>();
+        for (final ConfigEntry entry : persistent.values())
+        {
+            ConfigEntry next = entry.name().equals(oldName) ? entry.renamed(newName) : entry;
+            if (oldName.equals(next.get("over")))
+            {
+                next = next.with("over", newName);
+            }
+            renamed.put(next.name(), next);
+        }
+        persistent.clear();
+        persistent.putAll(renamed);
+    }
+
+    public synchronized void setLinkprop(final String name, final Map<String, String> properties,
+        final boolean temporary)
+    {
+        final Map<String, String> before = currentValues(name, properties.keySet());
+        registry.setProperties(name, properties);
+        final ConfigEntry old = persistent.get(name);
+        if (!temporary && old != null)
+        {
+            ConfigEntry updated = old;
+            for (final Map.Entry<String, String> property : properties.entrySet())
+            {
+                updated = updated.with(property.getKey(), property.getValue());
+            }
+            final ConfigEntry next = updated;
+            persist(() -> persistent.put(name, next), () -> restoreValues(name, before));
+        }
+    }
+
+    public synchronized void resetLinkprop(final String name, final Collection<String> properties,
+        final boolean temporary)
+    {
+        final List<String> names = new ArrayList<>(properties);
+        if (names.isEmpty())
+        {
+            for (final PropertyInfo info : registry.showProperties(name, List.of()))
+            {
+                if (info.perm().equals("rw"))
+                {
+                    names.add(info.property());
+                }
+            }
+        }
+        final Map<String, String> before = currentValues(name, names);
+        registry.resetProperties(name, properties);
+        final ConfigEntry old = persistent.get(name);
+        if (!temporary && old != null)
+        {
+            ConfigEntry updated = old;
+            for (final String property : names)
+            {
+                updated = updated.with(property, null);
+            }
+            final ConfigEntry next = updated;
+            persist(() -> persistent.put(name, next), () -> restoreValues(name, before));
+        }
+    }
+
+    private Map<String, String> currentValues(final String name, final Collection<String> properties)
+    {
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final PropertyInfo info : registry.showProperties(name, properties))
+        {
+            values.put(info.property(), info.value());
+        }
+        return values;
+    }
+
+    private void restoreValues(final String name, final Map<String, String> values)
+    {
+        final Map<String, String> set = new LinkedHashMap<>();
+        final List<String> reset = new ArrayList<>();
+        for (final Map.Entry<String, String> value : values.entrySet())
+        {
+            if (value.getValue().equals("--"))
+            {
+                reset.add(value.getKey());
+            }
+            else
+            {
+                set.put(value.getKey(), value.getValue().matches("[0-9.]+") && value.getKey().equals("maxbw") ?
+                    value.getValue() + "M" : value.getValue());
+            }
+        }
+        if (!reset.isEmpty())
+        {
+            registry.resetProperties(name, reset);
+        }
+        if (!set.isEmpty())
+        {
+            registry.setProperties(name, set);
+        }
+    }
+
+    /**
+     * Update the persistent model and write it; if the write fails, undo the model update and the live change.
+     */
+    private void persist(final Runnable update, final Runnable undo)
+    {
+        if (store == null)
+        {
+            update.run();
+            return;
+        }
+        final Map<String, ConfigEntry> before = new LinkedHashMap<>(persistent);
+        update.run();
+        try
+        {
+            store.save(new ArrayList<>(persistent.values()));
+        }
+        catch (final IOException ex)
+        {
+            persistent.clear();
+            persistent.putAll(before);
+            undo.run();
+            throw new UncheckedIOException("configuration could not be saved (" + store.file() + "): " +
+                ex.getMessage() + "; nothing was changed", ex);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Show
+    // ---------------------------------------------------------------------------------------------------------
+
+    public synchronized Table showLink(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            rows.add(List.of(link.name(), link.linkClass().label(), Integer.toString(link.mtu()), link.state(), "--",
+                link.over().equals("--") ? "" : link.over()));
+        }
+        return new Table(List.of("LINK", "CLASS", "MTU", "STATE", "BRIDGE", "OVER"), rows);
+    }
+
+    public synchronized Table showLinkStats(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            final LinkStats s = registry.stats(link.name());
+            rows.add(List.of(link.name(), Long.toString(s.ipackets()), Long.toString(s.rbytes()),
+                Long.toString(s.ierrors()), Long.toString(s.opackets()), Long.toString(s.obytes()),
+                Long.toString(s.oerrors())));
+        }
+        return new Table(List.of("LINK", "IPACKETS", "RBYTES", "IERRORS", "OPACKETS", "OBYTES", "OERRORS"), rows);
+    }
+
+    public synchronized Table showPhys(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            if (link instanceof PhysicalLink)
+            {
+                rows.add(List.of(link.name(), "Ethernet", link.state(), Long.toString(link.speedMbps()), "full",
+                    link.name()));
+            }
+            else if (name != null)
+            {
+                throw new LinkException(name + " is not a physical link");
+            }
+        }
+        return new Table(List.of("LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE"), rows);
+    }
+
+    public synchronized Table showVnic(final String name, final String over)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            if (link instanceof Vnic && (over == null || link.over().equals(over)))
+            {
+                final Vnic vnic = (Vnic)link;
+                rows.add(List.of(vnic.name(), vnic.over(), Long.toString(vnic.speedMbps()),
+                    MacAddress.formatDladm(vnic.mac()), vnic.macType().toString(), Integer.toString(vnic.vid()),
+                    "--"));
+            }
+            else if (name != null && !(link instanceof Vnic))
+            {
+                throw new LinkException(name + " is not a VNIC");
+            }
+        }
+        if (over != null)
+        {
+            registry.link(over);
+        }
+        return new Table(List.of("LINK", "OVER", "SPEED", "MACADDRESS", "MACADDRTYPE", "VID", "ZONE"), rows);
+    }
+
+    public synchronized Table showEtherstub(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            if (link instanceof Etherstub)
+            {
+                rows.add(List.of(link.name()));
+            }
+            else if (name != null)
+            {
+                throw new LinkException(name + " is not an etherstub");
+            }
+        }
+        return new Table(List.of("LINK"), rows);
+    }
+
+    public synchronized Table showVlan(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            if (link instanceof VlanLink)
+            {
+                rows.add(List.of(link.name(), Integer.toString(((PortLink)link).vid()), link.over(), "-----"));
+            }
+            else if (name != null)
+            {
+                throw new LinkException(name + " is not a VLAN link");
+            }
+        }
+        return new Table(List.of("LINK", "VID", "OVER", "FLAGS"), rows);
+    }
+
+    public synchronized Table showLinkprop(final String name, final Collection<String> properties)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Link link : select(name))
+        {
+            final Collection<String> wanted = name == null && !properties.isEmpty() ? applicable(link, properties) :
+                properties;
+            for (final PropertyInfo info : registry.showProperties(link.name(), wanted))
+            {
+                rows.add(List.of(info.link(), info.property(), info.perm(), info.value(), info.defaultValue(),
+                    info.possible()));
+            }
+        }
+        return new Table(List.of("LINK", "PROPERTY", "PERM", "VALUE", "DEFAULT", "POSSIBLE"), rows);
+    }
+
+    private Collection<String> applicable(final Link link, final Collection<String> properties)
+    {
+        final List<String> names = new ArrayList<>();
+        for (final PropertyInfo info : registry.showProperties(link.name(), List.of()))
+        {
+            if (properties.contains(info.property()))
+            {
+                names.add(info.property());
+            }
+        }
+        return names.isEmpty() ? List.of("state") : names;
+    }
+
+    private List<Link> select(final String name)
+    {
+        return name == null ? registry.links() : List.of(registry.link(name));
+    }
+}
