@@ -1,0 +1,76 @@
+package io.xbow.control;
+
+import io.xbow.control.cli.Backend;
+import io.xbow.control.cli.CommandFailure;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.service.DladmApi;
+import io.xbow.control.service.DladmService;
+import io.xbow.control.service.Table;
+import io.xbow.control.store.ConfigStore;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.RegistryConfig;
+import io.xbow.vnic.host.ManualDatapath;
+import org.agrona.concurrent.CachedNanoClock;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * dladm against an in-process service on a manual datapath, with a seeded random source: what the commands print
+ * is exactly reproducible, for golden-output tests.
+ */
+final class InProcess implements AutoCloseable
+{
+    final ManualDatapath datapath = new ManualDatapath();
+    final LinkRegistry registry;
+    final DladmService service;
+    final DladmApi api;
+    String out;
+    String err;
+
+    InProcess(final Path stateDirectory)
+    {
+        registry = new LinkRegistry(RegistryConfig.defaults().withFramesPerSwitch(256), datapath,
+            new CachedNanoClock(), new SplittableRandom(42));
+        service = new DladmService(registry, stateDirectory == null ? null : new ConfigStore(stateDirectory));
+        api = new DladmApi(service);
+    }
+
+    /** Runs dladm with the arguments; returns the exit status, keeps stdout and stderr. */
+    int dladm(final String... argv)
+    {
+        final StringWriter stdout = new StringWriter();
+        final StringWriter stderr = new StringWriter();
+        final Backend backend = (command, args) ->
+        {
+            try
+            {
+                final Table table = api.call(command, args);
+                datapath.runUntilIdle();
+                return table;
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new CommandFailure(ex.getMessage(), 1);
+            }
+        };
+        final int status = DladmCommand.run(backend, new PrintWriter(stdout), new PrintWriter(stderr), argv);
+        out = stdout.toString();
+        err = stderr.toString();
+        return status;
+    }
+
+    Table call(final String command, final Map<String, Object> args)
+    {
+        return api.call(command, args);
+    }
+
+    @Override
+    public void close()
+    {
+        registry.close();
+    }
+}
