@@ -128,6 +128,10 @@ public final class XbowMain
         {
             daemon.close();
             stopped.countDown();
+            err.println("xbowd: stopped");
+            err.flush();
+            // SIGTERM is how xbowd is asked to stop: report a clean stop (0), not the JVM's 143.
+            Runtime.getRuntime().halt(0);
         }, "xbowd-shutdown"));
         err.println("xbowd: listening on " + daemon.socket() + ", state in " + Paths.stateDirectory(state));
         err.flush();

@@ -100,7 +100,8 @@ public final class DladmService
                 final Map<String, String> properties = new LinkedHashMap<>();
                 for (final Map.Entry<String, String> attribute : entry.attributes().entrySet())
                 {
-                    if (LinkProperty.of(attribute.getKey()) != null)
+                    final LinkProperty property = LinkProperty.of(attribute.getKey());
+                    if (property != null && property.isWritable())
                     {
                         properties.put(attribute.getKey(), attribute.getValue());
                     }
