@@ -11,8 +11,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -66,6 +70,7 @@ public final class ApiServer implements AutoCloseable
     private final String version;
     private final EventLoopGroup loops = new EpollEventLoopGroup(1);
     private final EventExecutorGroup requests = new DefaultEventExecutorGroup(1);
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private Channel unixChannel;
     private Channel tcpChannel;
 
@@ -85,6 +90,7 @@ public final class ApiServer implements AutoCloseable
     public void listenUnix(final String socket) throws InterruptedException
     {
         unixChannel = new ServerBootstrap().group(loops).channel(EpollServerDomainSocketChannel.class)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(initializer(null)).bind(new DomainSocketAddress(socket)).sync().channel();
     }
 
@@ -96,7 +102,16 @@ public final class ApiServer implements AutoCloseable
     public void listenTcp(final InetSocketAddress address, final byte[] token) throws InterruptedException
     {
         tcpChannel = new ServerBootstrap().group(loops).channel(EpollServerSocketChannel.class)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(initializer(token)).bind(address).sync().channel();
+    }
+
+    /**
+     * @return the TCP port the API listens on, or 0.
+     */
+    public int tcpPort()
+    {
+        return tcpChannel == null ? 0 : ((InetSocketAddress)tcpChannel.localAddress()).getPort();
     }
 
     private ChannelInitializer<Channel> initializer(final byte[] token)
@@ -106,6 +121,7 @@ public final class ApiServer implements AutoCloseable
             @Override
             protected void initChannel(final Channel channel)
             {
+                connections.add(channel);
                 channel.pipeline()
                     .addLast(new HttpServerCodec())
                     .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
@@ -128,6 +144,7 @@ public final class ApiServer implements AutoCloseable
         {
             if (!request.decoderResult().isSuccess())
             {
+                HttpUtil.setKeepAlive(request, false); // the stream cannot be trusted after a bad request
                 respond(ctx, request, HttpResponseStatus.BAD_REQUEST, error("malformed HTTP request"));
                 return;
             }
@@ -285,6 +302,8 @@ public final class ApiServer implements AutoCloseable
         {
             tcpChannel.close().syncUninterruptibly();
         }
+        // Close connections while both executors still run, so their pipelines come down in order.
+        connections.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         requests.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }

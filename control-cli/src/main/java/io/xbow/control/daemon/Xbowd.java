@@ -217,6 +217,14 @@ public final class Xbowd implements AutoCloseable
         return socket;
     }
 
+    /**
+     * @return the TCP port of the API, or 0 when it listens on the Unix socket only.
+     */
+    public int tcpPort()
+    {
+        return server == null ? 0 : server.tcpPort();
+    }
+
     @Override
     public synchronized void close()
     {
