@@ -341,7 +341,9 @@ public final class LinkRegistry implements AutoCloseable
         {
             throw new LinkException("cannot plug a device into " + name + ": it is " + article(link));
         }
-        ((PortLink)link).vnicPort().device(device);
+        // Through the switch's command queue, so that the device never starts before the ports attached before it.
+        final PortLink portLink = (PortLink)link;
+        portLink.overLink().switchOf().run(() -> portLink.vnicPort().device(device));
     }
 
     // ---------------------------------------------------------------------------------------------------------

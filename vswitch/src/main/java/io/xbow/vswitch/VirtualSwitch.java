@@ -300,6 +300,18 @@ public final class VirtualSwitch implements Agent
     }
 
     /**
+     * Run a command on the datapath thread, after every command submitted before it: for changes to what stands
+     * behind a port (plugging a device) that must not overtake an attach.
+     *
+     * @param command the change.
+     * @return completes when it has run.
+     */
+    public CompletableFuture<Void> run(final Runnable command)
+    {
+        return submit(command);
+    }
+
+    /**
      * @return completes when every command submitted before it has been applied.
      */
     public CompletableFuture<Void> sync()

@@ -38,12 +38,11 @@ public final class DladmCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        return showLink(false, false, null, false, null, null);
+        return showLink(false, null, false, null, null);
     }
 
     @Command(name = "show-link", description = "Show data links, or their statistics with -s.")
     int showLink(
-        @Option(names = {"-P", "--persistent"}, description = "Show the persistent configuration.") final boolean persistent,
         @Option(names = {"-s", "--statistics"}, description = "Show statistics.") final boolean statistics,
         @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", description = "Repeat every INTERVAL seconds (with -s).") final Integer interval,
         @Option(names = {"-p", "--parsable", "--parseable"}, description = "Machine-readable output; needs -o.") final boolean parsable,
@@ -119,7 +118,6 @@ public final class DladmCommand implements Callable<Integer>
 
     @Command(name = "show-vnic", description = "Show VNICs, or their statistics with -s.")
     int showVnic(
-        @Option(names = {"-P", "--persistent"}) final boolean persistent,
         @Option(names = {"-p", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Option(names = {"-s", "--statistics"}) final boolean statistics,
@@ -184,7 +182,6 @@ public final class DladmCommand implements Callable<Integer>
 
     @Command(name = "show-vlan", description = "Show VLAN links.")
     int showVlan(
-        @Option(names = {"-P", "--persistent"}) final boolean persistent,
         @Option(names = {"-p", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Parameters(arity = "0..1", paramLabel = "vlan-link") final String name)
@@ -228,7 +225,6 @@ public final class DladmCommand implements Callable<Integer>
 
     @Command(name = "show-linkprop", description = "Show link properties.")
     int showLinkprop(
-        @Option(names = {"-P", "--persistent"}) final boolean persistent,
         @Option(names = {"-c", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Option(names = {"-p", "--prop"}, paramLabel = "prop[,...]") final String properties,
