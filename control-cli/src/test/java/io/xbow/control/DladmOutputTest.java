@@ -86,6 +86,22 @@ class DladmOutputTest
     }
 
     @Test
+    void showVnicStatisticsAsDladmLaysThemOut()
+    {
+        assertEquals(0, x.dladm("show-vnic", "-s"));
+        assertEquals(
+            "\tipackets  rbytes      opackets  obytes          \n" +
+            "vnic1\t0         0           0         0           \t-\t-\n" +
+            "xvm12_0\t0         0           0         0           \t-\t-\n" +
+            "averyveryverylongname0\t0         0           0         0           \t-\t-\n", x.out);
+        assertEquals(0, x.dladm("show-vnic", "-s", "-l", "net0"));
+        assertEquals(
+            "net0\tipackets  rbytes      opackets  obytes          %ipkts  %opkts\n" +
+            "Total\t0         0           0         0           \n" +
+            "xvm12_0\t0         0           0         0           \t-\t-\n", x.out);
+    }
+
+    @Test
     void showEtherstubPhysAndVlan()
     {
         assertEquals(0, x.dladm("show-etherstub"));
@@ -94,6 +110,10 @@ class DladmOutputTest
         assertEquals(
             "LINK         MEDIA                STATE      SPEED  DUPLEX    DEVICE\n" +
             "net0         Ethernet             up         10000  full      net0\n", x.out);
+        assertEquals(0, x.dladm("show-phys", "-p", "-o", "link,state,speed,device"));
+        assertEquals("net0:up:10000:net0\n", x.out);
+        assertEquals(0, x.dladm("show-etherstub", "-p", "-o", "link"));
+        assertEquals("stub0\n", x.out);
         assertEquals(0, x.dladm("show-vlan"));
         assertEquals(
             "LINK            VID      OVER         FLAGS\n" +

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -130,8 +131,66 @@ public final class DladmCommand implements Callable<Integer>
             throw new UsageException("-i requires -s");
         }
         final Map<String, Object> args = args("link", name, "over", over, "statistics", statistics);
-        final List<Ofmt.Field> fields = statistics ? DladmFields.SHOW_VNIC_STATS : DladmFields.SHOW_VNIC;
-        return repeat(interval, () -> print(backend.call("show-vnic", args), fields, output, parsable));
+        if (!statistics)
+        {
+            print(backend.call("show-vnic", args), DladmFields.SHOW_VNIC, output, parsable);
+            return 0;
+        }
+        final Map<String, long[]> previous = new LinkedHashMap<>();
+        return repeat(interval, () -> printVnicStats(backend.call("show-vnic", args), name != null || over != null,
+            over, previous));
+    }
+
+    /**
+     * dladm's show-vnic -s layout: a tab-separated header (with the link's name and percentage columns when -l is
+     * given), a Total row first when a VNIC or link is named, then per VNIC the change since the previous sample
+     * and its share of the total.
+     */
+    private void printVnicStats(final Table table, final boolean named, final String over,
+        final Map<String, long[]> previous)
+    {
+        final long[] total = new long[4];
+        final Map<String, long[]> deltas = new LinkedHashMap<>();
+        for (final List<String> row : table.rows())
+        {
+            final long[] now = new long[4];
+            for (int i = 0; i < 4; i++)
+            {
+                now[i] = Long.parseLong(row.get(i + 1));
+            }
+            final long[] before = previous.getOrDefault(row.get(0), new long[4]);
+            final long[] delta = new long[4];
+            for (int i = 0; i < 4; i++)
+            {
+                delta[i] = Math.max(0, now[i] - before[i]);
+                total[i] += delta[i];
+            }
+            previous.put(row.get(0), now);
+            deltas.put(row.get(0), delta);
+        }
+        out.print((over == null ? "" : over) + "\tipackets  rbytes      opackets  obytes          ");
+        out.print(over == null ? "\n" : "%ipkts  %opkts\n");
+        if (named)
+        {
+            out.print(vnicStatsRow("Total", total, null));
+        }
+        for (final Map.Entry<String, long[]> delta : deltas.entrySet())
+        {
+            out.print(vnicStatsRow(delta.getKey(), delta.getValue(), total));
+        }
+        out.flush();
+    }
+
+    private static String vnicStatsRow(final String name, final long[] stats, final long[] total)
+    {
+        final StringBuilder sb = new StringBuilder(name)
+            .append(String.format(Locale.ROOT, "\t%-10d%-12d%-10d%-12d", stats[0], stats[1], stats[2], stats[3]));
+        if (total != null)
+        {
+            sb.append(total[0] == 0 ? "\t-" : String.format(Locale.ROOT, "\t%-6.1f", 100.0 * stats[0] / total[0]));
+            sb.append(total[2] == 0 ? "\t-" : String.format(Locale.ROOT, "\t%-6.1f", 100.0 * stats[2] / total[2]));
+        }
+        return sb.append('\n').toString();
     }
 
     @Command(name = "create-etherstub", description = "Create an etherstub: a virtual switch with no physical link.")
@@ -153,9 +212,12 @@ public final class DladmCommand implements Callable<Integer>
     }
 
     @Command(name = "show-etherstub", description = "Show etherstubs.")
-    int showEtherstub(@Parameters(arity = "0..1", paramLabel = "etherstub") final String name)
+    int showEtherstub(
+        @Option(names = {"-p", "--parsable", "--parseable"}) final boolean parsable,
+        @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
+        @Parameters(arity = "0..1", paramLabel = "etherstub") final String name)
     {
-        print(backend.call("show-etherstub", args("link", name)), DladmFields.SHOW_ETHERSTUB, null, false);
+        print(backend.call("show-etherstub", args("link", name)), DladmFields.SHOW_ETHERSTUB, output, parsable);
         return 0;
     }
 

@@ -21,9 +21,6 @@ final class DladmFields
         new Ofmt.Field("LINK", 13), new Ofmt.Field("OVER", 11), new Ofmt.Field("SPEED", 6),
         new Ofmt.Field("MACADDRESS", 18), new Ofmt.Field("MACADDRTYPE", 12), new Ofmt.Field("VID", 5),
         new Ofmt.Field("ZONE", 20));
-    static final List<Ofmt.Field> SHOW_VNIC_STATS = List.of(
-        new Ofmt.Field("LINK", 15), new Ofmt.Field("IPACKETS", 10), new Ofmt.Field("RBYTES", 8),
-        new Ofmt.Field("OPACKETS", 12), new Ofmt.Field("OBYTES", 12));
     static final List<Ofmt.Field> SHOW_ETHERSTUB = List.of(new Ofmt.Field("LINK", 13));
     static final List<Ofmt.Field> SHOW_VLAN = List.of(
         new Ofmt.Field("LINK", 16), new Ofmt.Field("VID", 9), new Ofmt.Field("OVER", 13), new Ofmt.Field("FLAGS", 7));
