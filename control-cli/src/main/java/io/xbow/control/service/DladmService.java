@@ -208,7 +208,12 @@ public final class DladmService
      */
     public synchronized void modifyVnic(final String name, final String mac, final Integer vid, final boolean temporary)
     {
-        final Vnic vnic = (Vnic)registry.link(name);
+        final Link link = registry.link(name);
+        if (!(link instanceof Vnic))
+        {
+            throw new LinkException(name + " is not a VNIC");
+        }
+        final Vnic vnic = (Vnic)link;
         final long oldMac = vnic.mac();
         final int oldVid = vnic.vid();
         registry.modifyVnic(name, mac == null ? null : MacSpec.parse(mac, null, null), vid);
@@ -323,9 +328,13 @@ public final class DladmService
     private Map<String, String> currentValues(final String name, final Collection<String> properties)
     {
         final Map<String, String> values = new LinkedHashMap<>();
+        final Link link = registry.link(name);
         for (final PropertyInfo info : registry.showProperties(name, properties))
         {
-            values.put(info.property(), info.value());
+            // maxbw is shown in Mbit/s with decimals; keep it in a form set-linkprop takes back exactly.
+            final boolean maxbw = info.property().equals("maxbw") && link instanceof PortLink &&
+                ((PortLink)link).maxbwBps() > 0;
+            values.put(info.property(), maxbw ? ((PortLink)link).maxbwBps() / 1000 + "K" : info.value());
         }
         return values;
     }
@@ -342,8 +351,7 @@ public final class DladmService
             }
             else
             {
-                set.put(value.getKey(), value.getValue().matches("[0-9.]+") && value.getKey().equals("maxbw") ?
-                    value.getValue() + "M" : value.getValue());
+                set.put(value.getKey(), value.getValue());
             }
         }
         if (!reset.isEmpty())
