@@ -43,6 +43,8 @@ class ThreadedDatapathTest
             assertEquals(1000, registry.stats("vnic1").opackets());
 
             registry.setProperties("vnic1", Map.of("protection", "mac-nospoof"));
+            // A policy applies from the next batch: wait for a cycle boundary before the guest starts spoofing.
+            ((SwitchLink)registry.link("stub0")).switchOf().sync().get(5, TimeUnit.SECONDS);
             generator.more(500, 0x0016_3e00_0099L); // spoofed from now on
             awaitDrops(registry, 500);
             assertEquals(1000, counter.frames.get(), "spoofed frames never arrive");
