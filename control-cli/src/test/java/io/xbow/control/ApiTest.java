@@ -161,6 +161,9 @@ class ApiTest
             assertTrue(metrics.contains("xbow_link_drops_total{class=\"vnic\",link=\"vnic1\",reason=\"macspoofed\"}"));
             assertTrue(metrics.contains("xbow_switch_fdb_entries{class=\"etherstub\",link=\"stub0\"}"));
             assertTrue(metrics.contains("xbow_api_requests_total{command=\"create-vnic\",status=\"200\"} 1.0"));
+            assertThrows(RuntimeException.class, () -> client.call("no-such-command", Map.of()));
+            assertTrue(client.get("/metrics").contains("xbow_api_requests_total{command=\"unknown\",status=\"404\"} 1.0"),
+                "made-up commands are counted under one tag");
             client.call("delete-vnic", Map.of("link", "vnic1"));
             assertFalse(client.get("/metrics").contains("link=\"vnic1\""), "a deleted link's meters go with it");
         }

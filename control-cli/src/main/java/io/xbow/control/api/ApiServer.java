@@ -241,7 +241,8 @@ public final class ApiServer implements AutoCloseable
 
     private void count(final String command, final String status)
     {
-        Counter.builder("xbow.api.requests").tag("command", command.length() > 40 ? "invalid" : command)
+        // Only known subcommands become tag values: a client cannot grow the metrics with made-up names.
+        Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) ? command : "unknown")
             .tag("status", status).register(metrics).increment();
     }
 

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The dladm commands as the API serves them: a command name and a JSON object of arguments in, a {@link Table}
@@ -13,6 +14,11 @@ import java.util.Map;
  */
 public final class DladmApi
 {
+    /** The subcommands the API serves. */
+    public static final Set<String> COMMANDS = Set.of("show-link", "show-phys", "show-vnic", "show-etherstub",
+        "show-vlan", "show-linkprop", "create-etherstub", "delete-etherstub", "create-vnic", "delete-vnic",
+        "modify-vnic", "create-vlan", "delete-vlan", "rename-link", "set-linkprop", "reset-linkprop");
+
     private final DladmService service;
 
     public DladmApi(final DladmService service)
