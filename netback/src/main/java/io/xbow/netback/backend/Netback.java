@@ -1,0 +1,558 @@
+package io.xbow.netback.backend;
+
+import io.xbow.netback.event.EventChannel;
+import io.xbow.netback.grant.GrantTable;
+import io.xbow.netback.ring.SharedRing;
+import io.xbow.netback.shm.GuestMemory;
+import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.codec.EtherType;
+import io.xbow.packet.codec.IpProtocol;
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.parse.HeaderChain;
+import io.xbow.packet.parse.ParseResult;
+import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.port.Port;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+import static io.xbow.netback.ring.RingDescriptor.*;
+
+/**
+ * The backend of one vif, as the switch port behind its VNIC: the guest's TX ring feeds {@link #receive} (frames
+ * the guest sends), {@link #transmit} fills the buffers the guest posted on its RX ring (frames the guest
+ * receives). Everything in shared memory is hostile: each request is copied field by field before it is checked
+ * (no double fetch), {@code req_prod} is read once per batch, grants are checked for every page, every copy stays
+ * inside a granted 4 KiB page, and a bad request gets an error response and a count, never an exception. A
+ * producer index more than a ring ahead disconnects the vif, as Linux's netback does.
+ * <p>
+ * TX is the grant-copy model: each packet, one to {@link #MAX_SLOTS} slots (plus extra-info slots), is copied into a
+ * frame of the switch's pool; a {@code csum_blank} packet gets its TCP or UDP checksum filled in on that private
+ * copy. RX is rx-copy: a frame is copied into the pages the guest posted, one slot a page, the response in the same
+ * slot as its request. Frames for a guest that has posted no buffers wait in a bounded queue, then are dropped and
+ * counted. Runs on the switch's datapath thread; allocates nothing per frame.
+ */
+public final class Netback implements Port
+{
+    /** Slots of one packet, extra-info slots aside: what a backend must accept without negotiation. */
+    public static final int MAX_SLOTS = XEN_NETIF_NR_SLOTS_MIN;
+    private static final int MAX_EXTRAS = XEN_NETIF_EXTRA_TYPE_MAX - 1;
+    private static final int PAGE = GuestMemory.PAGE_SIZE;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Told when the backend gives up on the frontend (the vif goes to Closing). */
+    @FunctionalInterface
+    public interface DisconnectListener
+    {
+        void disconnected(String reason);
+    }
+
+    private final FramePool pool;
+    private final MutableDirectBuffer frames;
+    private final UnsafeBuffer shared;
+    private final GrantTable grants;
+    private final int domid;
+    private final SharedRing tx;
+    private final SharedRing rx;
+    private final EventChannel event;
+    private final int maxFrameLength;
+    private final boolean rxScatterGather;
+    private final DisconnectListener onDisconnect;
+    private final NetbackCounters counters = new NetbackCounters();
+    private final HeaderChain chain = new HeaderChain();
+    private final int[] fragGref = new int[MAX_SLOTS];
+    private final int[] fragOffset = new int[MAX_SLOTS];
+    private final int[] fragSize = new int[MAX_SLOTS];
+    private final int[] pending;
+    private final int pendingMask;
+    private long pendingHead;
+    private long pendingTail;
+    private volatile boolean connected = true;
+    private Wakeup wakeup = Wakeup.NONE;
+
+    /**
+     * @param pool            the switch's frame pool.
+     * @param memory          the guest's memory.
+     * @param domid           the backend's domain id (grants must name it).
+     * @param txRingOffset    the TX ring page, mapped through its grant, in {@code memory}.
+     * @param rxRingOffset    the RX ring page.
+     * @param event           the vif's event channel, backend end.
+     * @param mtu             the vif's MTU: the largest packet accepted is MTU + 14 bytes.
+     * @param rxScatterGather the frontend announced {@code feature-sg}: frames may span several RX buffers.
+     * @param pendingFrames   frames held for a guest that has posted no buffers.
+     * @param onDisconnect    told when the frontend misbehaves beyond repair.
+     */
+    public Netback(
+        final FramePool pool,
+        final GuestMemory memory,
+        final int domid,
+        final int txRingOffset,
+        final int rxRingOffset,
+        final EventChannel event,
+        final int mtu,
+        final boolean rxScatterGather,
+        final int pendingFrames,
+        final DisconnectListener onDisconnect)
+    {
+        this.pool = pool;
+        this.frames = pool.buffer();
+        this.shared = memory.buffer();
+        this.grants = new GrantTable(memory);
+        this.domid = domid;
+        this.tx = new SharedRing(shared, txRingOffset, TX_RING_SIZE, TX_ENTRY_SIZE);
+        this.rx = new SharedRing(shared, rxRingOffset, RX_RING_SIZE, RX_ENTRY_SIZE);
+        this.tx.attach();
+        this.rx.attach();
+        this.event = event;
+        this.maxFrameLength = Math.min(XEN_NETIF_MAX_TX_SIZE, Math.min(mtu + 14, pool.maxFrameLength()));
+        this.rxScatterGather = rxScatterGather;
+        this.onDisconnect = onDisconnect;
+        final int size = Integer.highestOneBit(Math.max(1, pendingFrames - 1)) << 1;
+        this.pending = new int[size];
+        this.pendingMask = size - 1;
+    }
+
+    /**
+     * Connect to a frontend's rings, checking the ring grants as any other.
+     *
+     * @param pool            the switch's frame pool.
+     * @param memory          the guest's memory.
+     * @param domid           the backend's domain id.
+     * @param txRingRef       xenstore's {@code tx-ring-ref}.
+     * @param rxRingRef       xenstore's {@code rx-ring-ref}.
+     * @param event           the vif's event channel, backend end.
+     * @param mtu             the vif's MTU.
+     * @param rxScatterGather the frontend's {@code feature-sg}.
+     * @param pendingFrames   frames held for a guest with no buffers posted.
+     * @param onDisconnect    told when the frontend misbehaves beyond repair.
+     * @return the backend.
+     * @throws IllegalArgumentException naming the ring whose grant is unusable.
+     */
+    public static Netback connect(final FramePool pool, final GuestMemory memory, final int domid,
+        final int txRingRef, final int rxRingRef, final EventChannel event, final int mtu,
+        final boolean rxScatterGather, final int pendingFrames, final DisconnectListener onDisconnect)
+    {
+        final GrantTable grants = new GrantTable(memory);
+        final int txRing = grants.map(txRingRef, domid, true);
+        if (txRing < 0)
+        {
+            throw new IllegalArgumentException("tx-ring-ref " + txRingRef + ": " + GrantTable.describe(txRing));
+        }
+        final int rxRing = grants.map(rxRingRef, domid, true);
+        if (rxRing < 0)
+        {
+            throw new IllegalArgumentException("rx-ring-ref " + rxRingRef + ": " + GrantTable.describe(rxRing));
+        }
+        return new Netback(pool, memory, domid, txRing, rxRing, event, mtu, rxScatterGather, pendingFrames,
+            onDisconnect);
+    }
+
+    public NetbackCounters counters()
+    {
+        return counters;
+    }
+
+    public boolean isConnected()
+    {
+        return connected;
+    }
+
+    @Override
+    public void wakeupBy(final Wakeup wakeup)
+    {
+        this.wakeup = wakeup;
+        event.onNotify(wakeup::wakeup);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // TX: the guest sends
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Override
+    public int receive(final FrameBatch batch)
+    {
+        if (!connected)
+        {
+            return 0;
+        }
+        flushRx();
+        final int start = batch.count();
+        int available = tx.requestsAvailable();
+        if (tx.requestProducerOverflow())
+        {
+            disconnect("TX request producer more than a ring ahead");
+            return 0;
+        }
+        boolean responded = false;
+        while (available > 0 && !batch.isFull())
+        {
+            final int slots = consumePacket(batch, available);
+            if (slots == 0)
+            {
+                break;
+            }
+            available -= slots;
+            responded = true;
+        }
+        if (responded && tx.pushResponses())
+        {
+            notifyFrontend();
+        }
+        if (available == 0 && batch.count() == start)
+        {
+            tx.finalCheckForRequests();
+        }
+        return batch.count() - start;
+    }
+
+    /**
+     * One packet: scan its slots (first, extra-info, fragments) without side effects; if the frontend has not
+     * published all of them yet, wait; otherwise build the frame and answer every slot.
+     *
+     * @return slots consumed and answered, or 0 if the packet is not complete on the ring yet.
+     */
+    private int consumePacket(final FrameBatch batch, final int available)
+    {
+        final int first = tx.requestConsumer();
+        int slot = tx.slot(first);
+        fragGref[0] = shared.getInt(slot + TX_REQ_GREF, LE);
+        fragOffset[0] = shared.getShort(slot + TX_REQ_OFFSET, LE) & 0xFFFF;
+        int flags = shared.getShort(slot + TX_REQ_FLAGS, LE) & 0xFFFF;
+        final int total = shared.getShort(slot + TX_REQ_SIZE, LE) & 0xFFFF;
+        final boolean csumBlank = (flags & NETTXF_CSUM_BLANK) != 0;
+        NetbackCounters.Reason error = null;
+        int slots = 1;
+        int extras = 0;
+
+        if ((flags & NETTXF_EXTRA_INFO) != 0)
+        {
+            int extraFlags;
+            do
+            {
+                if (slots >= available)
+                {
+                    return incomplete(available);
+                }
+                slot = tx.slot(first + slots++);
+                extras++;
+                final int type = shared.getByte(slot + EXTRA_TYPE) & 0xFF;
+                extraFlags = shared.getByte(slot + EXTRA_FLAGS) & 0xFF;
+                // GSO (type 1) is not negotiated; NONE and unknown types are invalid.
+                if (type == XEN_NETIF_EXTRA_TYPE_NONE || type == 1 || type >= XEN_NETIF_EXTRA_TYPE_MAX ||
+                    extras > MAX_EXTRAS)
+                {
+                    error = NetbackCounters.Reason.BAD_EXTRA;
+                }
+            }
+            while ((extraFlags & XEN_NETIF_EXTRA_FLAG_MORE) != 0);
+        }
+
+        int fragments = 1;
+        while ((flags & NETTXF_MORE_DATA) != 0)
+        {
+            if (slots >= available)
+            {
+                return incomplete(available);
+            }
+            slot = tx.slot(first + slots++);
+            flags = shared.getShort(slot + TX_REQ_FLAGS, LE) & 0xFFFF;
+            if (fragments < MAX_SLOTS)
+            {
+                fragGref[fragments] = shared.getInt(slot + TX_REQ_GREF, LE);
+                fragOffset[fragments] = shared.getShort(slot + TX_REQ_OFFSET, LE) & 0xFFFF;
+                fragSize[fragments] = shared.getShort(slot + TX_REQ_SIZE, LE) & 0xFFFF;
+            }
+            else if (error == null)
+            {
+                error = NetbackCounters.Reason.TOO_MANY_SLOTS;
+            }
+            fragments++;
+        }
+
+        if (error == null)
+        {
+            error = buildFrame(batch, total, fragments, csumBlank);
+        }
+        final int status = error == null ? NETIF_RSP_OKAY :
+            error == NetbackCounters.Reason.NO_BUFFER ? NETIF_RSP_DROPPED : NETIF_RSP_ERROR;
+        for (int i = 0; i < slots; i++)
+        {
+            final boolean extra = i >= 1 && i <= extras;
+            respond(shared.getShort(tx.slot(first + i) + TX_REQ_ID, LE) & 0xFFFF, extra ? NETIF_RSP_NULL : status);
+        }
+        if (error != null)
+        {
+            counters.txError(error);
+        }
+        tx.consume(slots);
+        return slots;
+    }
+
+    /**
+     * A packet whose slots go beyond what the frontend published: wait for the rest, unless the whole ring is this
+     * one packet and it can never complete; then every published slot is answered with an error.
+     */
+    private int incomplete(final int available)
+    {
+        if (available < TX_RING_SIZE)
+        {
+            return 0;
+        }
+        final int first = tx.requestConsumer();
+        for (int i = 0; i < available; i++)
+        {
+            respond(shared.getShort(tx.slot(first + i) + TX_REQ_ID, LE) & 0xFFFF, NETIF_RSP_ERROR);
+        }
+        counters.txError(NetbackCounters.Reason.TOO_MANY_SLOTS);
+        tx.consume(available);
+        return available;
+    }
+
+    private NetbackCounters.Reason buildFrame(final FrameBatch batch, final int total, final int fragments,
+        final boolean csumBlank)
+    {
+        if (total < 14)
+        {
+            return NetbackCounters.Reason.RUNT;
+        }
+        if (total > maxFrameLength)
+        {
+            return NetbackCounters.Reason.OVERSIZE;
+        }
+        int rest = 0;
+        for (int i = 1; i < fragments; i++)
+        {
+            rest += fragSize[i];
+        }
+        if (rest >= total)
+        {
+            return NetbackCounters.Reason.BAD_FRAGMENTS;
+        }
+        fragSize[0] = total - rest;
+        for (int i = 0; i < fragments; i++)
+        {
+            if (fragSize[i] == 0 || fragOffset[i] + fragSize[i] > PAGE)
+            {
+                return fragSize[i] == 0 ? NetbackCounters.Reason.BAD_FRAGMENTS : NetbackCounters.Reason.CROSS_PAGE;
+            }
+            final int page = grants.map(fragGref[i], domid, false);
+            if (page < 0)
+            {
+                return NetbackCounters.Reason.BAD_GRANT;
+            }
+            fragGref[i] = page; // from here on: the checked page offset
+        }
+        final int frame = pool.allocate();
+        if (frame == FramePool.NO_FRAME)
+        {
+            return NetbackCounters.Reason.NO_BUFFER;
+        }
+        int at = pool.offset(frame);
+        for (int i = 0; i < fragments; i++)
+        {
+            frames.putBytes(at, shared, fragGref[i] + fragOffset[i], fragSize[i]);
+            at += fragSize[i];
+        }
+        pool.length(frame, total);
+        if (csumBlank)
+        {
+            completeChecksum(frame);
+        }
+        batch.add(frame);
+        counters.transmitted(total);
+        return null;
+    }
+
+    /**
+     * Fill in the TCP or UDP checksum a frontend left blank (checksum offload), on our private copy.
+     */
+    private void completeChecksum(final int frame)
+    {
+        final int offset = pool.offset(frame);
+        if (chain.parse(frames, offset, pool.length(frame)) != ParseResult.OK || chain.l4Offset() < 0)
+        {
+            return; // the switch will judge the frame; nothing to complete
+        }
+        final int protocol = chain.ipProtocol();
+        final int checksumAt = protocol == IpProtocol.TCP ? 16 : protocol == IpProtocol.UDP ? 6 : -1;
+        if (checksumAt < 0)
+        {
+            return;
+        }
+        final int l4 = chain.l4Offset();
+        final int length = chain.l4Length();
+        long sum;
+        if (chain.etherType() == EtherType.IPV4)
+        {
+            final int ip = chain.l3Offset();
+            sum = InternetChecksum.pseudoHeaderSum(frames.getInt(ip + 12, ByteOrder.BIG_ENDIAN),
+                frames.getInt(ip + 16, ByteOrder.BIG_ENDIAN), protocol, length);
+        }
+        else
+        {
+            sum = InternetChecksum.sum(frames, chain.l3Offset() + 8, 32) + length + protocol;
+        }
+        frames.putShort(l4 + checksumAt, (short)0);
+        int checksum = InternetChecksum.finish(sum + InternetChecksum.sum(frames, l4, length));
+        if (checksum == 0 && protocol == IpProtocol.UDP)
+        {
+            checksum = 0xFFFF;
+        }
+        frames.putShort(l4 + checksumAt, (short)checksum, ByteOrder.BIG_ENDIAN);
+    }
+
+    private void respond(final int id, final int status)
+    {
+        final int slot = tx.slot(tx.responseProducer());
+        shared.putShort(slot + TX_RSP_ID, (short)id, LE);
+        shared.putShort(slot + TX_RSP_STATUS, (short)status, LE);
+        tx.produceResponse();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // RX: the guest receives
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Override
+    public int transmit(final FrameBatch batch)
+    {
+        if (!connected)
+        {
+            return 0;
+        }
+        int accepted = 0;
+        for (int i = 0, n = batch.count(); i < n && pendingTail - pendingHead < pending.length; i++)
+        {
+            pending[(int)pendingTail++ & pendingMask] = batch.handle(i);
+            accepted++;
+        }
+        flushRx();
+        if (accepted < batch.count())
+        {
+            counters.rxDropped(batch.count() - accepted); // the switch frees them
+        }
+        return accepted;
+    }
+
+    private void flushRx()
+    {
+        if (pendingHead == pendingTail)
+        {
+            return;
+        }
+        int available = rx.requestsAvailable();
+        if (rx.requestProducerOverflow())
+        {
+            disconnect("RX request producer more than a ring ahead");
+            return;
+        }
+        boolean responded = false;
+        while (pendingHead < pendingTail && available > 0)
+        {
+            final int frame = pending[(int)pendingHead & pendingMask];
+            final int length = pool.length(frame);
+            final int needed = (length + PAGE - 1) / PAGE;
+            if (needed > 1 && !rxScatterGather)
+            {
+                pendingHead++;
+                pool.free(frame);
+                counters.rxError(NetbackCounters.Reason.OVERSIZE);
+                continue;
+            }
+            if (needed > available)
+            {
+                break;
+            }
+            final int first = rx.requestConsumer();
+            int copied = 0;
+            boolean failed = false;
+            for (int s = 0; s < needed; s++)
+            {
+                final int slot = rx.slot(first + s);
+                final int id = shared.getShort(slot + RX_REQ_ID, LE) & 0xFFFF;
+                final int page = grants.map(shared.getInt(slot + RX_REQ_GREF, LE), domid, true);
+                final int chunk = Math.min(PAGE, length - copied);
+                final int status;
+                if (failed || page < 0)
+                {
+                    failed = true;
+                    status = NETIF_RSP_ERROR;
+                }
+                else
+                {
+                    shared.putBytes(page, frames, pool.offset(frame) + copied, chunk);
+                    status = chunk;
+                }
+                copied += chunk;
+                // The response goes in the request's own slot, as Linux netfront expects.
+                shared.putShort(slot + RX_RSP_ID, (short)id, LE);
+                shared.putShort(slot + RX_RSP_OFFSET, (short)0, LE);
+                shared.putShort(slot + RX_RSP_FLAGS, (short)(s + 1 < needed && !failed ? NETRXF_MORE_DATA : 0), LE);
+                shared.putShort(slot + RX_RSP_STATUS, (short)status, LE);
+                rx.produceResponse();
+            }
+            rx.consume(needed);
+            available -= needed;
+            pendingHead++;
+            if (failed)
+            {
+                counters.rxError(NetbackCounters.Reason.BAD_GRANT);
+            }
+            else
+            {
+                counters.received(length);
+            }
+            pool.free(frame);
+            responded = true;
+        }
+        if (responded && rx.pushResponses())
+        {
+            notifyFrontend();
+        }
+    }
+
+    /**
+     * @return frames waiting for the guest to post buffers.
+     */
+    public int pendingFrames()
+    {
+        return (int)(pendingTail - pendingHead);
+    }
+
+    private void notifyFrontend()
+    {
+        counters.notified();
+        event.notifyPeer();
+    }
+
+    /**
+     * Stop serving the vif: frames held for the guest go back to the pool.
+     *
+     * @param reason why, for the log and the listener.
+     */
+    public void disconnect(final String reason)
+    {
+        if (!connected)
+        {
+            return;
+        }
+        connected = false;
+        counters.disconnected();
+        onDetach();
+        if (onDisconnect != null)
+        {
+            onDisconnect.disconnected(reason);
+        }
+    }
+
+    @Override
+    public void onDetach()
+    {
+        while (pendingHead < pendingTail)
+        {
+            pool.free(pending[(int)pendingHead++ & pendingMask]);
+        }
+    }
+}

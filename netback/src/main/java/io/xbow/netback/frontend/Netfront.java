@@ -1,0 +1,267 @@
+package io.xbow.netback.frontend;
+
+import io.xbow.netback.event.EventChannel;
+import io.xbow.netback.grant.GrantTable;
+import io.xbow.netback.ring.SharedRing;
+import io.xbow.netback.shm.GuestMemory;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+import static io.xbow.netback.ring.RingDescriptor.*;
+
+/**
+ * The guest side of a vif: what emulated guests, the network-namespace shim and the tests drive. It lays out the
+ * guest's memory, grants the ring pages and one page per TX and RX slot to the backend's domain (TX pages
+ * read-only, RX pages writable), posts every RX buffer, sends frames over the TX ring (several slots with
+ * {@code more_data} for frames over a page), and hands received frames to a callback. Single-threaded: one guest
+ * thread calls {@link #send} and {@link #poll}.
+ * <pre>
+ *   guest frame 0: TX ring (grant 0)       frames 2..257:   TX data pages (grants 2..257, read-only)
+ *   guest frame 1: RX ring (grant 1)       frames 258..513: RX buffers    (grants 258..513, writable)
+ * </pre>
+ */
+public final class Netfront
+{
+    /** Grant reference of the TX ring page, for xenstore's {@code tx-ring-ref}. */
+    public static final int TX_RING_REF = 0;
+    /** Grant reference of the RX ring page, for xenstore's {@code rx-ring-ref}. */
+    public static final int RX_RING_REF = 1;
+    /** Guest pages a netfront needs. */
+    public static final int GUEST_PAGES = 2 + TX_RING_SIZE + RX_RING_SIZE;
+    /** Grant table pages a netfront needs. */
+    public static final int GRANT_PAGES = 2;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int PAGE = GuestMemory.PAGE_SIZE;
+    private static final int TX_FIRST = 2;
+    private static final int RX_FIRST = 2 + TX_RING_SIZE;
+
+    /** Receives frames. */
+    @FunctionalInterface
+    public interface FrameHandler
+    {
+        void onFrame(DirectBuffer buffer, int offset, int length);
+    }
+
+    private final GuestMemory memory;
+    private final UnsafeBuffer shared;
+    private final SharedRing tx;
+    private final SharedRing rx;
+    private final EventChannel event;
+    private final int[] freeTxPages = new int[TX_RING_SIZE];
+    private final boolean[] txInFlight = new boolean[TX_RING_SIZE];
+    private int freeTxCount;
+    private final MutableDirectBuffer assembly = new UnsafeBuffer(new byte[XEN_NETIF_MAX_TX_SIZE + PAGE]);
+    private int assembled;
+    private boolean assemblyFailed;
+    private long txErrors;
+    private long rxErrors;
+
+    /**
+     * Lay out the guest memory, grant the pages to the backend, initialise both rings and post every RX buffer.
+     *
+     * @param memory       the guest's memory, at least {@link #GRANT_PAGES} grant pages and {@link #GUEST_PAGES}.
+     * @param backendDomid the backend's domain.
+     * @param event        the vif's event channel, frontend end.
+     */
+    public Netfront(final GuestMemory memory, final int backendDomid, final EventChannel event)
+    {
+        if (memory.grantPages() < GRANT_PAGES || memory.guestPages() < GUEST_PAGES)
+        {
+            throw new IllegalArgumentException("a netfront needs " + GRANT_PAGES + " grant pages and " +
+                GUEST_PAGES + " guest pages");
+        }
+        this.memory = memory;
+        this.shared = memory.buffer();
+        this.event = event;
+        final GrantTable grants = new GrantTable(memory);
+        grants.grant(TX_RING_REF, backendDomid, 0, false);
+        grants.grant(RX_RING_REF, backendDomid, 1, false);
+        for (int i = 0; i < TX_RING_SIZE; i++)
+        {
+            grants.grant(TX_FIRST + i, backendDomid, TX_FIRST + i, true);
+            freeTxPages[freeTxCount++] = TX_RING_SIZE - 1 - i;
+        }
+        for (int i = 0; i < RX_RING_SIZE; i++)
+        {
+            grants.grant(RX_FIRST + i, backendDomid, RX_FIRST + i, false);
+        }
+        tx = new SharedRing(shared, memory.pageOffset(0), TX_RING_SIZE, TX_ENTRY_SIZE);
+        rx = new SharedRing(shared, memory.pageOffset(1), RX_RING_SIZE, RX_ENTRY_SIZE);
+        tx.initialise();
+        rx.initialise();
+        for (int i = 0; i < RX_RING_SIZE; i++)
+        {
+            postRxBuffer(i);
+        }
+        rx.pushRequests();
+    }
+
+    /**
+     * @return offset of the TX ring page in the guest memory.
+     */
+    public int txRingOffset()
+    {
+        return memory.pageOffset(0);
+    }
+
+    /**
+     * @return offset of the RX ring page in the guest memory.
+     */
+    public int rxRingOffset()
+    {
+        return memory.pageOffset(1);
+    }
+
+    /**
+     * Send a frame; answers from the backend for earlier frames are collected first.
+     *
+     * @param frame  the frame's bytes.
+     * @param offset where they start.
+     * @param length how many, 14 to 65535.
+     * @param flags  {@code NETTXF_csum_blank} or {@code NETTXF_data_validated}, or 0.
+     * @return false if the ring or the TX pages are full (try again after the backend answers).
+     */
+    public boolean send(final DirectBuffer frame, final int offset, final int length, final int flags)
+    {
+        reclaim();
+        final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
+        if (needed > freeTxCount || needed > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
+        {
+            return false;
+        }
+        for (int s = 0; s < needed; s++)
+        {
+            final int page = freeTxPages[--freeTxCount];
+            txInFlight[page] = true;
+            final int chunk = Math.min(PAGE, length - s * PAGE);
+            shared.putBytes(memory.pageOffset(TX_FIRST + page), frame, offset + s * PAGE, chunk);
+            final int slot = tx.slot(tx.requestProducer());
+            shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
+            shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
+            shared.putShort(slot + TX_REQ_FLAGS, (short)((s == 0 ? flags : 0) | (s + 1 < needed ? NETTXF_MORE_DATA : 0)),
+                LE);
+            shared.putShort(slot + TX_REQ_ID, (short)page, LE);
+            shared.putShort(slot + TX_REQ_SIZE, (short)(s == 0 ? length : chunk), LE);
+            tx.produceRequest();
+        }
+        if (tx.pushRequests())
+        {
+            event.notifyPeer();
+        }
+        return true;
+    }
+
+    /**
+     * Collect the backend's answers to sent frames: their pages are free again.
+     *
+     * @return answers collected.
+     */
+    public int reclaim()
+    {
+        final int n = tx.responsesAvailable();
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = tx.slot(tx.responseConsumer() + i);
+            final int id = shared.getShort(slot + TX_RSP_ID, LE) & 0xFFFF;
+            final int status = shared.getShort(slot + TX_RSP_STATUS, LE);
+            if (status == NETIF_RSP_NULL)
+            {
+                continue;
+            }
+            if (status != NETIF_RSP_OKAY)
+            {
+                txErrors++;
+            }
+            if (id < TX_RING_SIZE && txInFlight[id])
+            {
+                txInFlight[id] = false;
+                freeTxPages[freeTxCount++] = id;
+            }
+        }
+        tx.consumeResponses(n);
+        return n;
+    }
+
+    /**
+     * Deliver received frames to the handler and post their buffers again.
+     *
+     * @param handler gets each frame; the bytes are valid during the call only.
+     * @return frames delivered.
+     */
+    public int poll(final FrameHandler handler)
+    {
+        reclaim();
+        final int n = rx.responsesAvailable();
+        int delivered = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final int slot = rx.slot(rx.responseConsumer() + i);
+            final int id = shared.getShort(slot + RX_RSP_ID, LE) & 0xFFFF;
+            final int offset = shared.getShort(slot + RX_RSP_OFFSET, LE) & 0xFFFF;
+            final int flags = shared.getShort(slot + RX_RSP_FLAGS, LE) & 0xFFFF;
+            final int status = shared.getShort(slot + RX_RSP_STATUS, LE);
+            if (status < 0 || id >= RX_RING_SIZE || offset + status > PAGE ||
+                assembled + status > assembly.capacity())
+            {
+                assemblyFailed = true;
+            }
+            else
+            {
+                assembly.putBytes(assembled, shared, memory.pageOffset(RX_FIRST + id) + offset, status);
+                assembled += status;
+            }
+            if ((flags & NETRXF_MORE_DATA) == 0)
+            {
+                if (assemblyFailed)
+                {
+                    rxErrors++;
+                }
+                else
+                {
+                    handler.onFrame(assembly, 0, assembled);
+                    delivered++;
+                }
+                assembled = 0;
+                assemblyFailed = false;
+            }
+            postRxBuffer(id < RX_RING_SIZE ? id : i % RX_RING_SIZE);
+        }
+        rx.consumeResponses(n);
+        if (n > 0 && rx.pushRequests())
+        {
+            event.notifyPeer();
+        }
+        return delivered;
+    }
+
+    private void postRxBuffer(final int page)
+    {
+        final int slot = rx.slot(rx.requestProducer());
+        shared.putShort(slot + RX_REQ_ID, (short)page, LE);
+        shared.putShort(slot + 2, (short)0, LE);
+        shared.putInt(slot + RX_REQ_GREF, RX_FIRST + page, LE);
+        rx.produceRequest();
+    }
+
+    /** @return TX answers with an error status. */
+    public long txErrors()
+    {
+        return txErrors;
+    }
+
+    /** @return RX frames lost to error answers. */
+    public long rxErrors()
+    {
+        return rxErrors;
+    }
+
+    /** @return frames sent and not yet answered, as TX pages in flight. */
+    public int txInFlight()
+    {
+        return TX_RING_SIZE - freeTxCount;
+    }
+}

@@ -1,0 +1,206 @@
+package io.xbow.netback;
+
+import io.xbow.netback.backend.NetbackCounters;
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.address.MacAddress;
+import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.codec.TcpFlyweight;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+import static io.xbow.netback.ring.RingDescriptor.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Guests exchanging frames through netfront, netback, switch, netback, netfront.
+ */
+class NetbackTest
+{
+    private static final long A = MacAddress.parse("0:16:3e:0:0:1");
+    private static final long B = MacAddress.parse("0:16:3e:0:0:2");
+
+    @TempDir
+    Path dir;
+
+    private static UnsafeBuffer frame(final FrameBuilder builder)
+    {
+        return new UnsafeBuffer(builder.toBytes());
+    }
+
+    @Test
+    void shouldCarryFramesBetweenTwoGuests() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final UnsafeBuffer hello = frame(new FrameBuilder().ethernet(MacAddress.BROADCAST, A)
+                .ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2")).udp(1, 2, 100).payloadFill(7));
+            assertTrue(g.front[0].send(hello, 0, hello.capacity(), 0));
+            g.run();
+            assertEquals(1, g.received.get(1).size());
+            assertArrayEquals(hello.byteArray(), g.received.get(1).get(0));
+            assertEquals(0, g.received.get(0).size(), "never back to the sender");
+
+            final UnsafeBuffer reply = frame(new FrameBuilder().ethernet(A, B).raw(0x88B5, 1486).payloadFill(9));
+            for (int i = 0; i < 1000; i++)
+            {
+                while (!g.front[1].send(reply, 0, reply.capacity(), 0))
+                {
+                    g.run();
+                }
+                if (i % 50 == 0)
+                {
+                    g.run();
+                }
+            }
+            g.run();
+            g.run();
+            assertEquals(1000, g.received.get(0).size());
+            assertArrayEquals(reply.byteArray(), g.received.get(0).get(999));
+            assertEquals(1001, g.back[0].counters().rxFrames() + g.back[1].counters().rxFrames());
+            assertEquals(0, g.front[0].txErrors() + g.front[1].txErrors());
+            assertEquals(0, g.pool.outstanding(), "every frame back in the pool");
+        }
+    }
+
+    @Test
+    void shouldCarryJumboFramesInSeveralSlots() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, true))
+        {
+            final UnsafeBuffer jumbo = frame(new FrameBuilder().ethernet(B, A).raw(0x88B5, 9000).payloadFill(3));
+            assertTrue(g.front[0].send(jumbo, 0, jumbo.capacity(), 0));
+            g.run();
+            assertEquals(1, g.received.get(1).size(), "three TX slots in, three RX slots out");
+            assertArrayEquals(jumbo.byteArray(), g.received.get(1).get(0));
+        }
+    }
+
+    @Test
+    void shouldFillInABlankChecksum() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final int src = Ipv4Address.parse("10.0.0.1");
+            final int dst = Ipv4Address.parse("10.0.0.2");
+            final UnsafeBuffer tcp = frame(new FrameBuilder().ethernet(B, A).ipv4(src, dst)
+                .tcp(1000, 80, TcpFlyweight.SYN, 1, 20));
+            tcp.putShort(14 + 20 + 16, (short)0x1234); // the guest left its own junk: offload
+            assertTrue(g.front[0].send(tcp, 0, tcp.capacity(), NETTXF_CSUM_BLANK));
+            g.run();
+            final UnsafeBuffer got = new UnsafeBuffer(g.received.get(1).get(0));
+            assertEquals(InternetChecksum.tcpChecksum(got, 34, 40, src, dst),
+                got.getShort(34 + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+            assertNotEquals(0x1234, got.getShort(34 + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+        }
+    }
+
+    @Test
+    void shouldNotifyFarLessThanOncePerFrameOnABusyRing() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final UnsafeBuffer f = frame(new FrameBuilder().ethernet(B, A).raw(0x88B5, 46));
+            for (int i = 0; i < 2000; i++)
+            {
+                while (!g.front[0].send(f, 0, f.capacity(), 0))
+                {
+                    g.run();
+                }
+                if (i % 100 == 99)
+                {
+                    g.run();
+                }
+            }
+            g.run();
+            assertEquals(2000, g.received.get(1).size());
+            final long kicks = g.events[0][0].sent() + g.back[1].counters().notificationsSent();
+            assertTrue(kicks < 200, "notifications: " + kicks + " for 2000 frames");
+        }
+    }
+
+    @Test
+    void shouldQueueForAGuestWithoutBuffersThenDropAndCount() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final UnsafeBuffer f = frame(new FrameBuilder().ethernet(B, A).raw(0x88B5, 46));
+            // Guest B never polls: its 256 posted buffers fill, then 64 frames wait, then frames are dropped.
+            for (int i = 0; i < 400; i++)
+            {
+                while (!g.front[0].send(f, 0, f.capacity(), 0))
+                {
+                    g.sw.doWork();
+                }
+                g.sw.doWork();
+            }
+            g.sw.doWork();
+            assertEquals(256, g.back[1].counters().rxFrames());
+            assertEquals(64, g.back[1].pendingFrames());
+            assertEquals(400 - 256 - 64, g.back[1].counters().rxDropped());
+            g.run(); // B polls: posts its buffers again and the waiting frames flow
+            g.run();
+            assertEquals(320, g.received.get(1).size());
+            assertEquals(0, g.pool.outstanding());
+        }
+    }
+
+    @Test
+    void shouldAnswerBadRequestsWithErrorsAndKeepServing() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final UnsafeBuffer shared = g.memory[0].buffer();
+            final int ring = g.memory[0].pageOffset(0);
+            // A runt, a grant not ours, a slot crossing its page: written straight onto the TX ring.
+            writeTx(shared, ring, 0, 2, 0, 0, 10, 10);
+            writeTx(shared, ring, 1, 600, 0, 0, 11, 60);
+            writeTx(shared, ring, 2, 3, 4090, 0, 12, 60);
+            shared.putIntVolatile(ring + REQ_PROD_OFFSET, 3);
+            g.run();
+            final NetbackCounters c = g.back[0].counters();
+            assertEquals(1, c.txErrors(NetbackCounters.Reason.RUNT));
+            assertEquals(1, c.txErrors(NetbackCounters.Reason.BAD_GRANT));
+            assertEquals(1, c.txErrors(NetbackCounters.Reason.CROSS_PAGE));
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(NETIF_RSP_ERROR, shared.getShort(ring + 64 + i * 12 + TX_RSP_STATUS, ByteOrder.LITTLE_ENDIAN));
+            }
+            assertEquals(10, shared.getShort(ring + 64 + TX_RSP_ID, ByteOrder.LITTLE_ENDIAN), "the id is echoed");
+            assertTrue(g.back[0].isConnected());
+        }
+    }
+
+    @Test
+    void shouldDisconnectAProducerRunningMoreThanARingAhead() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final int ring = g.memory[0].pageOffset(0);
+            g.memory[0].buffer().putIntVolatile(ring + REQ_PROD_OFFSET, TX_RING_SIZE + 5);
+            g.run();
+            assertFalse(g.back[0].isConnected());
+            assertEquals(1, g.back[0].counters().disconnects());
+            final UnsafeBuffer f = frame(new FrameBuilder().ethernet(A, B).raw(0x88B5, 46));
+            assertTrue(g.front[1].send(f, 0, f.capacity(), 0));
+            g.run();
+            assertEquals(1, g.back[1].counters().txFrames(), "the other vif is still served");
+            assertEquals(0, g.pool.outstanding());
+        }
+    }
+
+    static void writeTx(final UnsafeBuffer shared, final int ring, final int index, final int gref, final int offset,
+        final int flags, final int id, final int size)
+    {
+        final int slot = ring + 64 + (index & 255) * 12;
+        shared.putInt(slot + TX_REQ_GREF, gref, ByteOrder.LITTLE_ENDIAN);
+        shared.putShort(slot + TX_REQ_OFFSET, (short)offset, ByteOrder.LITTLE_ENDIAN);
+        shared.putShort(slot + TX_REQ_FLAGS, (short)flags, ByteOrder.LITTLE_ENDIAN);
+        shared.putShort(slot + TX_REQ_ID, (short)id, ByteOrder.LITTLE_ENDIAN);
+        shared.putShort(slot + TX_REQ_SIZE, (short)size, ByteOrder.LITTLE_ENDIAN);
+    }
+}
