@@ -156,6 +156,54 @@ public final class Netfront
     }
 
     /**
+     * @param page 0 to {@link io.xbow.netback.ring.RingDescriptor#TX_RING_SIZE} - 1.
+     * @return offset in the guest memory of that TX data page, for a guest that prepares frames in place.
+     */
+    public int txPageOffset(final int page)
+    {
+        return memory.pageOffset(TX_FIRST + page);
+    }
+
+    /**
+     * Send a frame already written at the start of the TX page the next send uses (see {@link #nextTxPage()}),
+     * without copying it: for guests that build frames in place.
+     *
+     * @param length the frame's length, at most a page.
+     * @param flags  {@code NETTXF_*} flags.
+     * @return false if the ring or the TX pages are full.
+     */
+    public boolean sendPrepared(final int length, final int flags)
+    {
+        reclaim();
+        if (freeTxCount == 0 || tx.freeRequests() == 0 || length > PAGE)
+        {
+            return false;
+        }
+        final int page = freeTxPages[--freeTxCount];
+        txInFlight[page] = true;
+        final int slot = tx.slot(tx.requestProducer());
+        shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
+        shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
+        shared.putShort(slot + TX_REQ_FLAGS, (short)flags, LE);
+        shared.putShort(slot + TX_REQ_ID, (short)page, LE);
+        shared.putShort(slot + TX_REQ_SIZE, (short)length, LE);
+        tx.produceRequest();
+        if (tx.pushRequests())
+        {
+            event.notifyPeer();
+        }
+        return true;
+    }
+
+    /**
+     * @return the TX page the next send will use, or -1 if none is free.
+     */
+    public int nextTxPage()
+    {
+        return freeTxCount == 0 ? -1 : freeTxPages[freeTxCount - 1];
+    }
+
+    /**
      * Collect the backend's answers to sent frames: their pages are free again.
      *
      * @return answers collected.
@@ -204,6 +252,15 @@ public final class Netfront
             final int offset = shared.getShort(slot + RX_RSP_OFFSET, LE) & 0xFFFF;
             final int flags = shared.getShort(slot + RX_RSP_FLAGS, LE) & 0xFFFF;
             final int status = shared.getShort(slot + RX_RSP_STATUS, LE);
+            if (assembled == 0 && !assemblyFailed && (flags & NETRXF_MORE_DATA) == 0 && status >= 0 &&
+                id < RX_RING_SIZE && offset + status <= PAGE)
+            {
+                // A frame in one page: handed over where it lies, no copy.
+                handler.onFrame(shared, memory.pageOffset(RX_FIRST + id) + offset, status);
+                delivered++;
+                postRxBuffer(id);
+                continue;
+            }
             if (status < 0 || id >= RX_RING_SIZE || offset + status > PAGE ||
                 assembled + status > assembly.capacity())
             {

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
  */
 public final class VifBackend implements AutoCloseable
 {
+    private static final System.Logger LOG = System.getLogger(VifBackend.class.getName());
+
     private final XenStore store;
     private final EventChannels channels;
     private final String path;
@@ -128,6 +130,7 @@ public final class VifBackend implements AutoCloseable
 
     private void fail(final String reason)
     {
+        LOG.log(System.Logger.Level.WARNING, path + ": disconnecting the frontend: " + reason);
         lastError = reason;
         store.write(path + "/error", reason);
         state(XenbusState.CLOSING);
