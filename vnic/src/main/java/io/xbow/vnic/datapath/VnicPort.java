@@ -56,7 +56,9 @@ public final class VnicPort implements Port, IngressStage
     private volatile Port device = UNPLUGGED;
     private volatile boolean releaseQueues;
     private VnicPolicy cyclePolicy;
-    private int releasedPending;
+    private final int[] released;
+    private int releasedCount;
+    private int releasedNext;
     private boolean queuesWereBusy;
     private Wakeup wakeup = Wakeup.NONE;
 
@@ -82,6 +84,7 @@ public final class VnicPort implements Port, IngressStage
         this.outbound = new Shaper(shapingQueueFrames);
         this.inbound = new Shaper(shapingQueueFrames);
         this.toDevice = new FrameBatch(Math.min(FrameBatch.MAX_CAPACITY, 2 * batchSize));
+        this.released = new int[FrameBatch.MAX_CAPACITY];
     }
 
     /**
@@ -181,7 +184,12 @@ public final class VnicPort implements Port, IngressStage
             deliver(dev, toDevice, totalLength(toDevice));
         }
         final int start = batch.count();
-        releasedPending = outbound.isEmpty() ? 0 : outbound.release(pool, batch, !p.isLimited());
+        releasedCount = outbound.isEmpty() ? 0 : outbound.release(pool, batch, !p.isLimited());
+        for (int i = 0; i < releasedCount; i++)
+        {
+            released[i] = batch.handle(start + i);
+        }
+        releasedNext = 0;
         if (!batch.isFull())
         {
             dev.receive(batch);
@@ -201,9 +209,10 @@ public final class VnicPort implements Port, IngressStage
     @Override
     public int admit(final int frame, final int length, final HeaderChain chain)
     {
-        if (releasedPending > 0)
+        if (releasedNext < releasedCount && released[releasedNext] == frame)
         {
-            releasedPending--;
+            // Released by the shaper: it passed these checks when it arrived.
+            releasedNext++;
             return PASS;
         }
         final VnicPolicy p = cyclePolicy;
