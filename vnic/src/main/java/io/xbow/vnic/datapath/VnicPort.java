@@ -105,15 +105,21 @@ public final class VnicPort implements Port, IngressStage
 
     /**
      * Control plane: plug in the guest's device, or unplug it with null. Frames waiting in the shaping queues
-     * are dropped at the next poll when a device is unplugged.
+     * are dropped at the next poll when a device is unplugged. Runs on the datapath thread (through the switch's
+     * command queue), so the device it replaces can hand its frames back to the pool here.
      *
      * @param device the guest's side, or null.
      */
     public void device(final Port device)
     {
         final Port plugged = device == null ? UNPLUGGED : device;
+        final Port previous = this.device;
         plugged.wakeupBy(wakeup);
         this.device = plugged;
+        if (previous != plugged)
+        {
+            previous.onDetach(); // e.g. a netback's frames waiting for guest buffers
+        }
         if (device == null)
         {
             releaseQueues = true;
@@ -144,6 +150,7 @@ public final class VnicPort implements Port, IngressStage
     @Override
     public void onDetach()
     {
+        device.onDetach();
         counters.inboundDropped(DropReason.LINK_DOWN, inbound.clear(pool));
         counters.outboundDropped(DropReason.LINK_DOWN, outbound.clear(pool));
         counters.queueDepths(0, 0);

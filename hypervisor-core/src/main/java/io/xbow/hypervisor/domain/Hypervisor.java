@@ -1,0 +1,453 @@
+package io.xbow.hypervisor.domain;
+
+import io.xbow.hypervisor.config.VifSpec;
+import io.xbow.hypervisor.config.XlConfig;
+import io.xbow.netback.frontend.Netfront;
+import io.xbow.netback.shm.GuestMemory;
+import io.xbow.netback.xenbus.EventChannels;
+import io.xbow.netback.xenbus.VifBackend;
+import io.xbow.netback.xenbus.VifFrontend;
+import io.xbow.netback.xenbus.XenStore;
+import io.xbow.netback.xenbus.XenbusState;
+import io.xbow.packet.address.MacAddress;
+import io.xbow.vnic.LinkException;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.link.Vnic;
+import io.xbow.vnic.mac.MacSpec;
+import io.xbow.vnic.prop.Bandwidth;
+import org.agrona.concurrent.NanoClock;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The hypervisor core: creates domains from xl configs and, for each vif, the VNIC ({@code xvm<domid>_<devid>}
+ * over the vif's {@code bridge} link, with its MAC, VLAN id and rate), the netback ({@code vif<domid>.<devid>})
+ * plugged into it, and the guest's netfront, connected through the xenbus handshake. Destroying a domain tears
+ * all of it down; the VNIC's switch returns every frame the vif held.
+ * <p>
+ * Domain ids start at 1 and are never reused while this object lives (0 is the host, {@code Domain-0}).
+ * Domain VNICs are temporary links: the domain config is what persists, not its VNICs.
+ */
+public final class Hypervisor implements AutoCloseable
+{
+    public static final int HOST_DOMID = 0;
+    public static final String HOST_NAME = "Domain-0";
+    /** The prefix of auto-generated vif MACs: the Xen OUI. */
+    public static final String XEN_OUI = "0:16:3e";
+
+    private final LinkRegistry links;
+    private final XenStore store;
+    private final EventChannels channels;
+    private final Path memoryDir;
+    private final NanoClock clock;
+    private final TreeMap<Integer, Domain> domains = new TreeMap<>();
+    private int nextDomid = 1;
+
+    /**
+     * @param links     the link registry the vifs' VNICs go into.
+     * @param store     the xenstore.
+     * @param channels  the host's event channels.
+     * @param memoryDir where guest memory files go ({@code /dev/shm/...} keeps them in memory).
+     * @param clock     for uptimes.
+     */
+    public Hypervisor(final LinkRegistry links, final XenStore store, final EventChannels channels,
+        final Path memoryDir, final NanoClock clock)
+    {
+        this.links = links;
+        this.store = store;
+        this.channels = channels;
+        this.memoryDir = memoryDir;
+        this.clock = clock;
+        domains.put(HOST_DOMID, new Domain(HOST_DOMID, HOST_NAME, new UUID(0, 0), null, clock.nanoTime(),
+            DomainState.RUNNING));
+        store.write("/local/domain/0/name", HOST_NAME);
+    }
+
+    public XenStore store()
+    {
+        return store;
+    }
+
+    public long nanoTime()
+    {
+        return clock.nanoTime();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Domains
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Create and start a domain; all of its vifs come up, or nothing is left behind.
+     *
+     * @param config the parsed configuration.
+     * @return the running domain.
+     */
+    public synchronized Domain create(final XlConfig config)
+    {
+        if (!"emulated".equals(config.type()))
+        {
+            throw new DomainException("domain type '" + config.type() +
+                "' cannot be built here: xbow builds emulated guests (type = \"emulated\")");
+        }
+        if (find(config.name()) != null)
+        {
+            throw new DomainException("domain with name \"" + config.name() + "\" already exists");
+        }
+        final UUID uuid = config.uuid() != null ? config.uuid() : UUID.randomUUID();
+        for (final Domain d : domains.values())
+        {
+            if (d.uuid().equals(uuid))
+            {
+                throw new DomainException("domain with uuid " + uuid + " already exists (" + d.name() + ")");
+            }
+        }
+        final int domid = nextDomid++;
+        final Domain domain = new Domain(domid, config.name(), uuid, config, clock.nanoTime(), DomainState.RUNNING);
+        final String path = "/local/domain/" + domid;
+        store.write(path + "/name", config.name());
+        store.write(path + "/vm", "/vm/" + uuid);
+        store.write(path + "/memory/target", Long.toString(config.memoryMb() * 1024L));
+        store.write(path + "/cpu/availability", Integer.toString(config.vcpus()));
+        try
+        {
+            for (int devid = 0; devid < config.vifs().size(); devid++)
+            {
+                domain.addVif(attach(domain, devid, config.vifs().get(devid)));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            teardown(domain, false);
+            throw ex;
+        }
+        domains.put(domid, domain);
+        return domain;
+    }
+
+    /**
+     * Destroy a domain at once: its vifs disappear without the guest closing them.
+     *
+     * @param ref domain name or id.
+     */
+    public synchronized void destroy(final String ref)
+    {
+        final Domain domain = guest(ref);
+        domain.state(DomainState.DYING);
+        teardown(domain, false);
+        domains.remove(domain.id());
+    }
+
+    /**
+     * Shut a domain down gracefully: the guest closes its devices (the frontends go Closing, Closed and the
+     * backends follow), then the domain goes.
+     *
+     * @param ref domain name or id.
+     */
+    public synchronized void shutdown(final String ref)
+    {
+        final Domain domain = guest(ref);
+        domain.state(DomainState.SHUTDOWN);
+        teardown(domain, true);
+        domains.remove(domain.id());
+    }
+
+    /**
+     * Reboot: shut down, then create again from the same config, as a new domain id (as Xen does).
+     *
+     * @param ref domain name or id.
+     * @return the new domain.
+     */
+    public synchronized Domain reboot(final String ref)
+    {
+        final Domain domain = guest(ref);
+        shutdown(ref);
+        return create(domain.config());
+    }
+
+    /**
+     * Pause a domain: its guest stops running, so its vifs neither send nor take frames off their rings; frames
+     * for it fill the buffers it posted, then wait in the netback's bounded queue, then are dropped and counted.
+     *
+     * @param ref domain name or id.
+     */
+    public synchronized void pause(final String ref)
+    {
+        guest(ref).state(DomainState.PAUSED);
+    }
+
+    public synchronized void unpause(final String ref)
+    {
+        final Domain domain = guest(ref);
+        if (domain.state() == DomainState.PAUSED)
+        {
+            domain.state(DomainState.RUNNING);
+        }
+    }
+
+    /**
+     * @param ref a domain's name or id.
+     * @return the domain.
+     * @throws DomainException naming the reference, as xl does, if there is none.
+     */
+    public synchronized Domain domain(final String ref)
+    {
+        final Domain domain = find(ref);
+        if (domain == null)
+        {
+            throw new DomainException("'" + ref + "' is an invalid domain identifier");
+        }
+        return domain;
+    }
+
+    public synchronized List<Domain> list()
+    {
+        return new ArrayList<>(domains.values());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Vifs
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Add a vif to a running domain ({@code xl network-attach}).
+     *
+     * @param ref  domain name or id.
+     * @param spec the vif.
+     * @return the new vif.
+     */
+    public synchronized Vif networkAttach(final String ref, final VifSpec spec)
+    {
+        final Domain domain = guest(ref);
+        final Vif vif = attach(domain, domain.nextDevid(), spec);
+        domain.addVif(vif);
+        return vif;
+    }
+
+    /**
+     * Remove a vif from a running domain ({@code xl network-detach}): the guest closes it, then it goes.
+     *
+     * @param ref         domain name or id.
+     * @param devidOrMac  the vif's devid or MAC.
+     */
+    public synchronized void networkDetach(final String ref, final String devidOrMac)
+    {
+        final Domain domain = guest(ref);
+        Vif found = null;
+        for (final Vif vif : domain.vifs())
+        {
+            if (Integer.toString(vif.devid()).equals(devidOrMac) || macMatches(vif.mac(), devidOrMac))
+            {
+                found = vif;
+            }
+        }
+        if (found == null)
+        {
+            throw new DomainException("domain " + domain.name() + " has no vif '" + devidOrMac + "'");
+        }
+        domain.removeVif(found.devid());
+        detach(domain, found, true);
+    }
+
+    private static boolean macMatches(final long mac, final String text)
+    {
+        try
+        {
+            return text.indexOf(':') > 0 && MacAddress.parse(text) == mac;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false;
+        }
+    }
+
+    private Vif attach(final Domain domain, final int devid, final VifSpec spec)
+    {
+        final String where = "vif " + devid + ": ";
+        if (!"vif-bridge".equals(spec.script()))
+        {
+            throw new DomainException(where + "script=" + spec.script() +
+                " is not available yet (routed and NAT backends come later); use vif-bridge");
+        }
+        if (spec.bridge() == null)
+        {
+            throw new DomainException(where + "no bridge=: name the etherstub or physical link the vif goes over");
+        }
+        final String vifName = spec.vifname() != null ? spec.vifname() : "vif" + domain.id() + "." + devid;
+        for (final Domain d : domains.values())
+        {
+            for (final Vif other : d.vifs())
+            {
+                if (other.name().equals(vifName))
+                {
+                    throw new DomainException(where + "vifname '" + vifName + "' is in use by domain " + d.name());
+                }
+            }
+        }
+        final String vnicName = "xvm" + domain.id() + "_" + devid;
+        final Map<String, String> properties = new LinkedHashMap<>();
+        if (spec.rate() != null)
+        {
+            final long bps = spec.rate().bitsPerSecond();
+            properties.put("maxbw", bps % 1000 == 0 ? (bps / 1000) + "K" : Bandwidth.format(bps));
+        }
+        if (!spec.ips().isEmpty())
+        {
+            // As vif-bridge's anti-spoofing rules do: the guest may send only from its own MAC and addresses.
+            properties.put("protection", "mac-nospoof,ip-nospoof");
+            properties.put("allowed-ips", String.join(",", spec.ips()));
+        }
+        final MacSpec macSpec = spec.mac() != null ? MacSpec.fixed(spec.mac()) : MacSpec.random(XEN_OUI);
+        final Vnic vnic;
+        try
+        {
+            vnic = links.createVnic(vnicName, spec.bridge(), macSpec, spec.vlanid(), properties, true);
+        }
+        catch (final LinkException | IllegalArgumentException ex)
+        {
+            throw new DomainException(where + ex.getMessage(), ex);
+        }
+
+        GuestMemory memory = null;
+        VifBackend backend = null;
+        try
+        {
+            memory = GuestMemory.create(memoryDir.resolve("dom" + domain.id() + "-vif" + devid),
+                Netfront.GRANT_PAGES, Netfront.GUEST_PAGES);
+            final String mac = MacAddress.format(vnic.mac());
+            backend = new VifBackend(store, channels, HOST_DOMID, domain.id(), devid, mac, vnic.mtu(),
+                vnic.overLink().switchOf().pool(), memory, device -> links.plug(vnicName, device));
+            final String backendPath = XenStore.backendPath(HOST_DOMID, domain.id(), devid);
+            store.write(backendPath + "/bridge", spec.bridge());
+            store.write(backendPath + "/script", "/etc/xen/scripts/" + spec.script());
+            store.write(backendPath + "/vifname", vifName);
+            if (!spec.ips().isEmpty())
+            {
+                store.write(backendPath + "/ip", String.join(" ", spec.ips()));
+            }
+            if (spec.rate() != null)
+            {
+                store.write(backendPath + "/rate", spec.rate().xenstoreValue());
+            }
+            final VifFrontend frontend = new VifFrontend(store, channels, HOST_DOMID, domain.id(), devid, memory);
+            store.write(XenStore.frontendPath(domain.id(), devid) + "/mac", mac);
+            final Netfront netfront = frontend.connect();
+            if (backend.state() != XenbusState.CONNECTED)
+            {
+                throw new DomainException(where + "the backend did not connect: " + backend.lastError());
+            }
+            return new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            if (backend != null)
+            {
+                backend.close();
+            }
+            store.remove(XenStore.frontendPath(domain.id(), devid));
+            links.deleteVnic(vnicName);
+            release(memory);
+            throw ex instanceof DomainException ? (DomainException)ex :
+                new DomainException(where + "cannot create: " + ex.getMessage(), ex);
+        }
+    }
+
+    private void detach(final Domain domain, final Vif vif, final boolean graceful)
+    {
+        if (graceful)
+        {
+            vif.closeFrontend(); // the backend sees Closing/Closed and unplugs the netback
+        }
+        vif.backend().close();
+        store.remove(XenStore.frontendPath(domain.id(), vif.devid()));
+        // After the unplug on the switch's command queue: the port goes, and with it every frame it held.
+        links.deleteVnic(vif.vnic());
+        release(vif.memory());
+    }
+
+    private void teardown(final Domain domain, final boolean graceful)
+    {
+        for (final Vif vif : domain.vifs())
+        {
+            domain.removeVif(vif.devid());
+            detach(domain, vif, graceful);
+        }
+        store.remove("/local/domain/" + domain.id());
+    }
+
+    private static void release(final GuestMemory memory)
+    {
+        if (memory == null)
+        {
+            return;
+        }
+        try
+        {
+            // The mapping stays valid until it is collected, so a datapath still finishing a poll reads no freed page.
+            memory.close();
+            Files.deleteIfExists(memory.file());
+        }
+        catch (final IOException ex)
+        {
+            System.getLogger(Hypervisor.class.getName())
+                .log(System.Logger.Level.WARNING, "cannot remove " + memory.file() + ": " + ex);
+        }
+    }
+
+    private Domain find(final String ref)
+    {
+        try
+        {
+            final Domain byId = domains.get(Integer.parseInt(ref));
+            if (byId != null)
+            {
+                return byId;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // a name
+        }
+        for (final Domain d : domains.values())
+        {
+            if (d.name().equals(ref))
+            {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    private Domain guest(final String ref)
+    {
+        final Domain domain = domain(ref);
+        if (domain.id() == HOST_DOMID)
+        {
+            throw new DomainException("domain 0 is the host: it cannot be changed this way");
+        }
+        return domain;
+    }
+
+    /**
+     * Destroy every guest, as a host shutting down does.
+     */
+    @Override
+    public synchronized void close()
+    {
+        for (final Domain d : new ArrayList<>(domains.values()))
+        {
+            if (d.id() != HOST_DOMID)
+            {
+                destroy(Integer.toString(d.id()));
+            }
+        }
+    }
+}
