@@ -53,7 +53,26 @@ public final class ApiClient implements Backend, AutoCloseable
     @Override
     public Table call(final String command, final Map<String, Object> args)
     {
-        final Map<String, Object> response = post("/v1/dladm/" + command, args);
+        return call("dladm", command, args);
+    }
+
+    /**
+     * @return the xl commands through this client.
+     */
+    public Backend xl()
+    {
+        return (command, args) -> call("xl", command, args);
+    }
+
+    /**
+     * @param api     the command set: {@code dladm} or {@code xl}.
+     * @param command the subcommand.
+     * @param args    its arguments.
+     * @return rows, or null for a change.
+     */
+    public Table call(final String api, final String command, final Map<String, Object> args)
+    {
+        final Map<String, Object> response = post("/v1/" + api + "/" + command, args);
         if (!response.containsKey("columns"))
         {
             return null;

@@ -34,7 +34,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.xbow.control.metrics.LinkMetrics;
+import io.xbow.control.service.CommandApi;
 import io.xbow.control.service.DladmApi;
+import io.xbow.control.service.XlApi;
+import io.xbow.hypervisor.domain.DomainException;
 import io.xbow.control.service.Table;
 import io.xbow.vnic.LinkException;
 
@@ -51,6 +54,7 @@ import java.util.Map;
  * <pre>
  *   POST /v1/dladm/{subcommand}   body: the arguments as a JSON object; 200 with {"columns":[..],"rows":[[..]]}
  *                                 for show commands or {} for changes; 4xx/5xx with {"error":"..."}
+ *   POST /v1/xl/{subcommand}      the same, for the xl commands (domains and their vifs)
  *   GET  /v1/version              {"version":"..."}
  *   GET  /metrics                 Prometheus text format
  * </pre>
@@ -64,7 +68,7 @@ public final class ApiServer implements AutoCloseable
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final DladmApi api;
+    private final Map<String, CommandApi> apis;
     private final PrometheusMeterRegistry metrics;
     private final LinkMetrics linkMetrics;
     private final String version;
@@ -77,7 +81,16 @@ public final class ApiServer implements AutoCloseable
     public ApiServer(final DladmApi api, final PrometheusMeterRegistry metrics, final LinkMetrics linkMetrics,
         final String version)
     {
-        this.api = api;
+        this(Map.of("dladm", api), metrics, linkMetrics, version);
+    }
+
+    /**
+     * @param apis the command sets by the path segment that selects them ({@code dladm}, {@code xl}).
+     */
+    public ApiServer(final Map<String, CommandApi> apis, final PrometheusMeterRegistry metrics,
+        final LinkMetrics linkMetrics, final String version)
+    {
+        this.apis = Map.copyOf(apis);
         this.metrics = metrics;
         this.linkMetrics = linkMetrics;
         this.version = version;
@@ -165,7 +178,9 @@ public final class ApiServer implements AutoCloseable
                 respond(ctx, request, HttpResponseStatus.OK, json(Map.of("version", version)));
                 return;
             }
-            if (!path.startsWith("/v1/dladm/"))
+            final String[] segments = path.split("/", 4); // "", "v1", api, command
+            final CommandApi api = segments.length == 4 && segments[1].equals("v1") ? apis.get(segments[2]) : null;
+            if (api == null)
             {
                 respond(ctx, request, HttpResponseStatus.NOT_FOUND, error("no such endpoint: " + path));
                 return;
@@ -175,7 +190,7 @@ public final class ApiServer implements AutoCloseable
                 respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST for " + path));
                 return;
             }
-            final String command = path.substring("/v1/dladm/".length());
+            final String command = segments[3];
             final Map<String, Object> args;
             try
             {
@@ -197,6 +212,12 @@ public final class ApiServer implements AutoCloseable
             {
                 final Table table = api.call(command, args);
                 body = table == null ? "{}" : json(table);
+            }
+            catch (final DomainException ex)
+            {
+                status = ex.getMessage().contains("invalid domain identifier") ? HttpResponseStatus.NOT_FOUND :
+                    HttpResponseStatus.CONFLICT;
+                body = error(ex.getMessage());
             }
             catch (final LinkException ex)
             {
@@ -242,7 +263,7 @@ public final class ApiServer implements AutoCloseable
     private void count(final String command, final String status)
     {
         // Only known subcommands become tag values: a client cannot grow the metrics with made-up names.
-        Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) ? command : "unknown")
+        Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) || XlApi.COMMANDS.contains(command) ? command : "unknown")
             .tag("status", status).register(metrics).increment();
     }
 

@@ -52,7 +52,7 @@ public final class XbowMain
         }
         if (i >= argv.length)
         {
-            err.println("usage: xbow [--socket PATH] {dladm|daemon|completion|--version} ...");
+            err.println("usage: xbow [--socket PATH] {dladm|xl|daemon|completion|--version} ...");
             return 2;
         }
         final String[] rest = Arrays.copyOfRange(argv, i + 1, argv.length);
@@ -67,6 +67,11 @@ public final class XbowMain
                 {
                     return DladmCommand.run(client, out, err, rest);
                 }
+            case "xl":
+                try (ApiClient client = new ApiClient(Paths.socket(socket)))
+                {
+                    return XlCommand.run(client.xl(), out, err, rest);
+                }
             case "daemon":
                 return daemon(socket, rest, err);
             case "completion":
@@ -74,7 +79,7 @@ public final class XbowMain
                 out.flush();
                 return 0;
             default:
-                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, daemon, completion or --version");
+                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, daemon, completion or --version");
                 return 2;
         }
     }

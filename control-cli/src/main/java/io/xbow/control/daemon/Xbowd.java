@@ -7,6 +7,10 @@ import io.xbow.control.api.ApiServer;
 import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
+import io.xbow.control.service.XlApi;
+import io.xbow.hypervisor.domain.Hypervisor;
+import io.xbow.netback.xenbus.EventChannels;
+import io.xbow.netback.xenbus.XenStore;
 import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
 import io.xbow.vnic.LinkRegistry;
@@ -24,6 +28,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -40,6 +45,8 @@ public final class Xbowd implements AutoCloseable
     private final boolean allowRemote;
     private final String version;
     private LinkRegistry registry;
+    private Hypervisor hypervisor;
+    private Path guestMemory;
     private ApiServer server;
 
     /**
@@ -91,8 +98,22 @@ public final class Xbowd implements AutoCloseable
             registry.close();
             throw new DaemonException(ex.getMessage());
         }
+        try
+        {
+            guestMemory = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") :
+                stateDirectory, "xbow-guests-");
+        }
+        catch (final IOException ex)
+        {
+            registry.close();
+            throw new DaemonException("cannot create a directory for guest memory: " + ex.getMessage());
+        }
+        hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), guestMemory,
+            SystemNanoClock.INSTANCE);
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        server = new ApiServer(new DladmApi(service), metrics, new LinkMetrics(metrics, registry), version);
+        server = new ApiServer(Map.of("dladm", new DladmApi(service),
+            "xl", new XlApi(hypervisor, stateDirectory.resolve("domains"))),
+            metrics, new LinkMetrics(metrics, registry), version);
         try
         {
             server.listenUnix(socket.toString());
@@ -233,10 +254,27 @@ public final class Xbowd implements AutoCloseable
             server.close();
             server = null;
         }
+        if (hypervisor != null)
+        {
+            hypervisor.close(); // guests go as on a host shutdown; their configs stay
+            hypervisor = null;
+        }
         if (registry != null)
         {
             registry.close();
             registry = null;
+        }
+        if (guestMemory != null)
+        {
+            try
+            {
+                Files.deleteIfExists(guestMemory);
+            }
+            catch (final IOException ignored)
+            {
+                // a leftover empty directory in /dev/shm
+            }
+            guestMemory = null;
         }
         try
         {

@@ -12,7 +12,7 @@ import java.util.Set;
  * (for show commands) or nothing out. One place maps names to {@link DladmService} calls, for the HTTP API and for
  * in-process callers alike.
  */
-public final class DladmApi
+public final class DladmApi implements CommandApi
 {
     /** The subcommands the API serves. */
     public static final Set<String> COMMANDS = Set.of("show-link", "show-phys", "show-vnic", "show-etherstub",
@@ -32,9 +32,10 @@ public final class DladmApi
      * @return the rows of a show command, or null for a change.
      * @throws IllegalArgumentException for an unknown command or a bad argument.
      */
+    @Override
     public Table call(final String command, final Map<String, Object> args)
     {
-        final Args a = new Args(args);
+        final ApiArgs a = new ApiArgs(args);
         switch (command)
         {
             case "show-link": return a.flag("statistics") ? service.showLinkStats(a.string("link")) :
@@ -83,7 +84,7 @@ public final class DladmApi
         }
     }
 
-    private Table vnicStats(final Args a)
+    private Table vnicStats(final ApiArgs a)
     {
         final Table vnics = service.showVnic(a.string("link"), a.string("over"));
         final List<List<String>> rows = new ArrayList<>();
@@ -96,109 +97,4 @@ public final class DladmApi
     }
 
     /** Typed access to JSON arguments, with messages that name the argument. */
-    private static final class Args
-    {
-        private final Map<String, Object> args;
-
-        Args(final Map<String, Object> args)
-        {
-            this.args = args == null ? Map.of() : args;
-        }
-
-        String string(final String name)
-        {
-            final Object value = args.get(name);
-            if (value == null)
-            {
-                return null;
-            }
-            if (!(value instanceof String))
-            {
-                throw new IllegalArgumentException("argument '" + name + "' must be a string");
-            }
-            return (String)value;
-        }
-
-        String required(final String name)
-        {
-            final String value = string(name);
-            if (value == null)
-            {
-                throw new IllegalArgumentException("missing argument '" + name + "'");
-            }
-            return value;
-        }
-
-        Integer integer(final String name)
-        {
-            final Object value = args.get(name);
-            if (value == null)
-            {
-                return null;
-            }
-            if (!(value instanceof Integer))
-            {
-                throw new IllegalArgumentException("argument '" + name + "' must be an integer");
-            }
-            return (Integer)value;
-        }
-
-        int requiredInteger(final String name)
-        {
-            final Integer value = integer(name);
-            if (value == null)
-            {
-                throw new IllegalArgumentException("missing argument '" + name + "'");
-            }
-            return value;
-        }
-
-        boolean flag(final String name)
-        {
-            final Object value = args.get(name);
-            if (value != null && !(value instanceof Boolean))
-            {
-                throw new IllegalArgumentException("argument '" + name + "' must be true or false");
-            }
-            return Boolean.TRUE.equals(value);
-        }
-
-        Collection<String> strings(final String name)
-        {
-            final Object value = args.get(name);
-            if (value == null)
-            {
-                return List.of();
-            }
-            if (!(value instanceof List) || !((List<?>)value).stream().allMatch(v -> v instanceof String))
-            {
-                throw new IllegalArgumentException("argument '" + name + "' must be a list of strings");
-            }
-            final List<String> list = new ArrayList<>();
-            for (final Object v : (List<?>)value)
-            {
-                list.add((String)v);
-            }
-            return list;
-        }
-
-        Map<String, String> map(final String name)
-        {
-            final Object value = args.get(name);
-            if (value == null)
-            {
-                return Map.of();
-            }
-            if (!(value instanceof Map) || !((Map<?, ?>)value).values().stream().allMatch(v -> v instanceof String))
-            {
-                throw new IllegalArgumentException("argument '" + name + "' must be an object of strings");
-            }
-            final Map<String, String> map = new LinkedHashMap<>();
-            for (final Map.Entry<?, ?> entry : ((Map<?, ?>)value).entrySet())
-            {
-                map.put((String)entry.getKey(), (String)entry.getValue());
-            }
-            return map;
-        }
-    }
 }

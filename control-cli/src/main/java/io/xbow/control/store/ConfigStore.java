@@ -133,30 +133,6 @@ public final class ConfigStore
             }
             sb.append('\n');
         }
-        final Path directory = file.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
-        final Path temporary = directory.resolve(FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING))
-        {
-            final ByteBuffer bytes = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining())
-            {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        }
-        try
-        {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException ex)
-        {
-            throw new IOException("cannot replace " + file + " atomically: " + ex.getMessage(), ex);
-        }
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-        {
-            dir.force(true);
-        }
+        AtomicFile.write(file, sb.toString());
     }
 }

@@ -369,7 +369,14 @@ public final class Hypervisor implements AutoCloseable
         vif.backend().close();
         store.remove(XenStore.frontendPath(domain.id(), vif.devid()));
         // After the unplug on the switch's command queue: the port goes, and with it every frame it held.
-        links.deleteVnic(vif.vnic());
+        try
+        {
+            links.deleteVnic(vif.vnic());
+        }
+        catch (final LinkException alreadyGone)
+        {
+            // An operator deleted the VNIC under the running domain (dladm delete-vnic): nothing left to remove.
+        }
         release(vif.memory());
     }
 

@@ -21,6 +21,9 @@ public final class ThreadedDatapath implements Datapath
     public ThreadedDatapath(final String threadName)
     {
         thread = DatapathThread.start(threadName, agents);
+        // Until the thread has run onStart, tryAdd throws "add called when not active": a daemon restoring its
+        // links right after starting the datapath would fail to start now and then.
+        awaitTrue(() -> agents.status() == DynamicCompositeAgent.Status.ACTIVE);
     }
 
     @Override

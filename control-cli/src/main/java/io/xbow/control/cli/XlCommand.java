@@ -1,0 +1,241 @@
+package io.xbow.control.cli;
+
+import io.xbow.control.service.Table;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code xbow xl} (and {@code bin/xl}): domain commands with xl's syntax and output columns.
+ */
+public final class XlCommand
+{
+    static final String USAGE = String.join("\n",
+        "Usage: xl <subcommand> [args]",
+        "  create FILE [key=value ...]           create a domain from an xl.cfg file",
+        "  list [-l] [DOMAIN ...]                list domains",
+        "  destroy DOMAIN                        terminate a domain immediately",
+        "  shutdown DOMAIN                       shut a domain down gracefully",
+        "  reboot DOMAIN                         reboot a domain",
+        "  pause DOMAIN | unpause DOMAIN         pause or unpause a domain",
+        "  network-attach DOMAIN KEY=VALUE ...   add a vif (mac=, bridge=, ip=, rate=, vifname=, vlanid=)",
+        "  network-detach DOMAIN DEVID|MAC       remove a vif",
+        "  network-list DOMAIN ...               list a domain's vifs",
+        "  domid NAME | domname ID               convert between domain name and id",
+        "  uptime [-s] [DOMAIN ...]              print domains' uptime");
+
+    private XlCommand()
+    {
+    }
+
+    /**
+     * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
+     */
+    public static int run(final Backend backend, final PrintWriter out, final PrintWriter err, final String[] argv)
+    {
+        try
+        {
+            if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("-h") || argv[0].equals("--help"))
+            {
+                (argv.length == 0 ? err : out).println(USAGE);
+                return argv.length == 0 ? 2 : 0;
+            }
+            final List<String> args = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
+            return dispatch(backend, out, err, argv[0], args);
+        }
+        catch (final CommandFailure ex)
+        {
+            err.println("xl: " + ex.getMessage());
+            return ex.exitStatus();
+        }
+        catch (final RuntimeException ex)
+        {
+            err.println("xl: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 1;
+        }
+        finally
+        {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int dispatch(final Backend backend, final PrintWriter out, final PrintWriter err,
+        final String command, final List<String> args)
+    {
+        switch (command)
+        {
+            case "create":
+                return create(backend, err, args);
+            case "list":
+            {
+                final boolean long_ = args.remove("-l") || args.remove("--long");
+                options(command, args);
+                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)" +
+                    (long_ ? "   UUID                                   Type      Vifs" : ""));
+                for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+                {
+                    final Map<String, Object> request = new LinkedHashMap<>();
+                    request.put("long", long_);
+                    if (domain != null)
+                    {
+                        request.put("domain", domain);
+                    }
+                    printList(out, backend.call("list", request), long_);
+                }
+                return 0;
+            }
+            case "destroy":
+            case "shutdown":
+            case "pause":
+            case "unpause":
+            case "reboot":
+                args.remove("-w"); // shutdown/reboot -w: ours complete before answering
+                options(command, args);
+                exactly(command, args, 1, "DOMAIN");
+                backend.call(command, Map.of("domain", args.get(0)));
+                return 0;
+            case "network-attach":
+                options(command, args);
+                if (args.size() < 2)
+                {
+                    throw new CommandFailure("usage: xl network-attach DOMAIN KEY=VALUE ...", 2);
+                }
+                backend.call(command, Map.of("domain", args.get(0),
+                    "spec", String.join(",", args.subList(1, args.size()))));
+                return 0;
+            case "network-detach":
+                options(command, args);
+                exactly(command, args, 2, "DOMAIN DEVID|MAC");
+                backend.call(command, Map.of("domain", args.get(0), "device", args.get(1)));
+                return 0;
+            case "network-list":
+                options(command, args);
+                if (args.isEmpty())
+                {
+                    throw new CommandFailure("usage: xl network-list DOMAIN ...", 2);
+                }
+                out.printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s%n",
+                    "Idx", "BE", "Mac Addr.", "handle", "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");
+                for (final String domain : args)
+                {
+                    for (final List<String> r : backend.call(command, Map.of("domain", domain)).rows())
+                    {
+                        out.printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-11s %-30s%n",
+                            r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8));
+                    }
+                }
+                return 0;
+            case "domid":
+            case "domname":
+                options(command, args);
+                exactly(command, args, 1, command.equals("domid") ? "NAME" : "ID");
+                out.println(backend.call(command, Map.of("domain", args.get(0))).rows().get(0).get(0));
+                return 0;
+            case "uptime":
+            {
+                final boolean short_ = args.remove("-s");
+                options(command, args);
+                if (!short_)
+                {
+                    out.printf("%-33s %4s %s%n", "Name", "ID", "Uptime");
+                }
+                for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+                {
+                    final Map<String, Object> request = domain == null ? Map.of() : Map.of("domain", domain);
+                    for (final List<String> r : backend.call(command, request).rows())
+                    {
+                        out.printf("%-33s %4s %s%n", r.get(0), r.get(1), uptime(Long.parseLong(r.get(2))));
+                    }
+                }
+                return 0;
+            }
+            default:
+                throw new CommandFailure("unknown subcommand '" + command + "'; try xl help", 2);
+        }
+    }
+
+    private static int create(final Backend backend, final PrintWriter err, final List<String> args)
+    {
+        args.remove("-q");
+        options("create", args);
+        if (args.isEmpty())
+        {
+            throw new CommandFailure("usage: xl create FILE [key=value ...]", 2);
+        }
+        final Path file = Path.of(args.get(0));
+        final String text;
+        try
+        {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new CommandFailure("cannot read config file " + file + ": " + ex.getMessage(), 1);
+        }
+        err.println("Parsing config from " + file);
+        final Map<String, Object> request = new LinkedHashMap<>();
+        request.put("source", file.toString());
+        request.put("text", text);
+        request.put("overrides", args.subList(1, args.size()));
+        final Table created = backend.call("create", request);
+        for (final List<String> row : created.rows())
+        {
+            if (!row.get(2).isEmpty())
+            {
+                err.println("WARNING: " + row.get(2));
+            }
+        }
+        return 0;
+    }
+
+    private static void printList(final PrintWriter out, final Table table, final boolean long_)
+    {
+        for (final List<String> r : table.rows())
+        {
+            out.print(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
+                r.get(3), r.get(4), r.get(5)));
+            if (long_)
+            {
+                out.print(String.format(Locale.ROOT, "   %-38s %-9s %s", r.get(6), r.get(7), r.get(8)));
+            }
+            out.println();
+        }
+    }
+
+    private static String uptime(final long seconds)
+    {
+        final long days = seconds / 86_400;
+        final String clock = String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600 % 24, seconds / 60 % 60,
+            seconds % 60);
+        return days == 0 ? clock : days + (days == 1 ? " day, " : " days, ") + clock;
+    }
+
+    private static void options(final String command, final List<String> args)
+    {
+        for (final String arg : args)
+        {
+            if (arg.startsWith("-") && arg.length() > 1)
+            {
+                throw new CommandFailure("xl " + command + ": unknown option '" + arg + "'", 2);
+            }
+        }
+    }
+
+    private static void exactly(final String command, final List<String> args, final int count, final String usage)
+    {
+        if (args.size() != count)
+        {
+            throw new CommandFailure("usage: xl " + command + " " + usage, 2);
+        }
+    }
+}

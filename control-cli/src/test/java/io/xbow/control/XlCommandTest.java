@@ -1,0 +1,152 @@
+package io.xbow.control;
+
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.XlCommand;
+import io.xbow.control.daemon.Xbowd;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * {@code xbow xl} against a daemon: domains from a config file, xl's columns, vifs as VNICs that dladm shows,
+ * and errors as one line with a non-zero status.
+ */
+class XlCommandTest
+{
+    @TempDir
+    Path dir;
+
+    private Xbowd daemon;
+    private ApiClient client;
+
+    private record Result(int status, String out, String err)
+    {
+    }
+
+    @BeforeEach
+    void start()
+    {
+        daemon = new Xbowd(dir.resolve("xbowd.sock"), dir.resolve("state"), null, null, false, "test");
+        daemon.start();
+        client = new ApiClient(daemon.socket());
+    }
+
+    @AfterEach
+    void stop()
+    {
+        client.close();
+        daemon.close();
+    }
+
+    private Result xl(final String... argv)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int status = XlCommand.run(client.xl(), new PrintWriter(out), new PrintWriter(err), argv);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    private String ok(final String... argv)
+    {
+        final Result r = xl(argv);
+        assertEquals(0, r.status, String.join(" ", argv) + ": " + r.err);
+        return r.out;
+    }
+
+    private String dladm(final String... argv)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        assertEquals(0, DladmCommand.run(client, new PrintWriter(out), new PrintWriter(err), argv), err.toString());
+        return out.toString();
+    }
+
+    @Test
+    void shouldCreateListAndDestroyDomainsWithTheirVifs() throws Exception
+    {
+        dladm("create-etherstub", "stub0");
+        final Path cfg = dir.resolve("web.cfg");
+        Files.writeString(cfg, String.join("\n",
+            "# a web server",
+            "name = \"web\"",
+            "memory = 512",
+            "vcpus = 2",
+            "vif = [ 'mac=00:16:3e:11:22:33,bridge=stub0,vlanid=100',",
+            "        'bridge=stub0,rate=10Mb/s' ]",
+            ""));
+        final Result created = xl("create", cfg.toString());
+        assertEquals(0, created.status, created.err);
+        assertTrue(created.err.contains("Parsing config from " + cfg), created.err);
+
+        final String list = ok("list");
+        final String[] lines = list.split("\n");
+        assertEquals("Name                                        ID   Mem VCPUs\tState\tTime(s)", lines[0]);
+        assertTrue(lines[1].startsWith("Domain-0                                     0"), lines[1]);
+        assertTrue(lines[2].matches("web {37}     1   512     2     r----- +\\d+\\.\\d"), lines[2]);
+
+        assertEquals("1\n", ok("domid", "web"));
+        assertEquals("web\n", ok("domname", "1"));
+
+        final String vifs = ok("network-list", "web");
+        assertTrue(vifs.startsWith("Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path"), vifs);
+        assertTrue(vifs.contains("0   0  00:16:3e:11:22:33 0      4     "), vifs);
+        assertTrue(vifs.contains("/local/domain/0/backend/vif/1/0"), vifs);
+        assertTrue(vifs.contains("/local/domain/0/backend/vif/1/1"), vifs);
+
+        assertEquals("xvm1_0:stub0:0\\:16\\:3e\\:11\\:22\\:33:100\nxvm1_1:stub0:0\n",
+            dladm("show-vnic", "-p", "-o", "link,over,macaddress,vid").replaceAll("(xvm1_1:stub0:)[^\\n]*:(\\d+)\n",
+                "$1$2\n"));
+        assertEquals("10\n", dladm("show-linkprop", "-c", "-o", "value", "-p", "maxbw", "xvm1_1"));
+
+        ok("network-attach", "web", "bridge=stub0", "mac=00:16:3e:aa:bb:cc");
+        assertTrue(ok("network-list", "1").contains("00:16:3e:aa:bb:cc"));
+        ok("network-detach", "web", "00:16:3e:aa:bb:cc");
+        assertFalse(ok("network-list", "1").contains("00:16:3e:aa:bb:cc"));
+
+        ok("pause", "web");
+        assertTrue(ok("list", "web").contains("--p---"));
+        ok("unpause", "web");
+
+        assertTrue(Files.exists(dir.resolve("state/domains/web.cfg")), "the domain config is kept");
+        ok("destroy", "web");
+        assertEquals(1, ok("list").split("\n").length - 1, "only Domain-0 is left");
+        assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "the vifs' VNICs are gone");
+        ok("create", cfg.toString());
+        assertTrue(ok("list", "web").contains("     2   512"), "created again, as a new domain id");
+    }
+
+    @Test
+    void shouldReportBadInputOnOneLine() throws Exception
+    {
+        dladm("create-etherstub", "stub0");
+        final Path bad = dir.resolve("bad.cfg");
+        Files.writeString(bad, "name = \"x\"\nmemory = lots\n");
+        final Result parse = xl("create", bad.toString());
+        assertEquals(1, parse.status);
+        assertTrue(parse.err.contains(bad + ":2:"), parse.err);
+        assertFalse(parse.err.contains("Exception"), parse.err);
+
+        final Path route = dir.resolve("route.cfg");
+        Files.writeString(route, "name = \"r\"\nvif = [ 'bridge=stub0,script=vif-route' ]\n");
+        final Result refused = xl("create", route.toString());
+        assertEquals(1, refused.status);
+        assertTrue(refused.err.contains("\nxl: vif 0: script=vif-route is not available yet"), refused.err);
+        assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "nothing is left of a refused domain");
+
+        assertEquals(1, xl("destroy", "nosuch").status);
+        assertTrue(xl("destroy", "nosuch").err.contains("'nosuch' is an invalid domain identifier"));
+        assertEquals(1, xl("create", dir.resolve("missing.cfg").toString()).status);
+        assertEquals(2, xl("destroy").status);
+        assertEquals(2, xl("frobnicate").status);
+        assertEquals(2, xl("list", "--bogus").status);
+    }
+}
