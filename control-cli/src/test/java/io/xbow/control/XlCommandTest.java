@@ -125,6 +125,30 @@ class XlCommandTest
     }
 
     @Test
+    void shouldPingFromInsideAGuest() throws Exception
+    {
+        dladm("create-etherstub", "stub0");
+        for (final String[] guest : new String[][] {{"a", "192.168.7.1"}, {"b", "192.168.7.2"}})
+        {
+            final Path cfg = dir.resolve(guest[0] + ".cfg");
+            Files.writeString(cfg, "name = '" + guest[0] + "'\nvif = [ 'bridge=stub0,ip=" + guest[1] + "' ]\n");
+            ok("create", cfg.toString());
+        }
+        final Result ping = xl("ping", "a", "192.168.7.2", "-c", "2", "-i", "0.05");
+        assertEquals(0, ping.status, ping.err);
+        assertTrue(ping.out.startsWith("PING 192.168.7.2 (192.168.7.2) 56(84) bytes of data.\n" +
+            "64 bytes from 192.168.7.2: icmp_seq=1 ttl=64 time="), ping.out);
+        assertTrue(ping.out.contains("2 packets transmitted, 2 received, 0% packet loss"), ping.out);
+
+        final Result lost = xl("ping", "a", "192.168.7.9", "-c", "1", "-W", "0.1");
+        assertEquals(1, lost.status, "no reply: exit 1 as ping(8)");
+        assertTrue(lost.out.contains("1 packets transmitted, 0 received, 100% packet loss"), lost.out);
+        assertEquals(2, xl("ping", "a").status);
+        assertEquals(2, xl("ping", "a", "192.168.7.2", "-c", "x").status);
+        assertEquals(1, xl("ping", "a", "300.1.1.1").status);
+    }
+
+    @Test
     void shouldReportBadInputOnOneLine() throws Exception
     {
         dladm("create-etherstub", "stub0");

@@ -47,6 +47,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The daemon's JSON API over HTTP/1.1, on a Unix domain socket and, optionally, a loopback TCP port guarded by a
@@ -206,12 +208,52 @@ public final class ApiServer implements AutoCloseable
                     error("malformed JSON: " + ex.getOriginalMessage()));
                 return;
             }
+            CompletableFuture<Table> answer;
+            try
+            {
+                answer = api.callAsync(command, args);
+            }
+            catch (final RuntimeException ex)
+            {
+                answer = CompletableFuture.failedFuture(ex);
+            }
+            if (answer.isDone())
+            {
+                finish(ctx, request, command, answer);
+                return;
+            }
+            // A long command (xl ping) answers later, from another thread; the next requests need not wait for it.
+            request.retain();
+            final CompletableFuture<Table> later = answer;
+            later.whenComplete((table, failure) ->
+            {
+                try
+                {
+                    finish(ctx, request, command, later);
+                }
+                finally
+                {
+                    request.release();
+                }
+            });
+        }
+
+        private void finish(final ChannelHandlerContext ctx, final FullHttpRequest request, final String command,
+            final CompletableFuture<Table> answer)
+        {
             HttpResponseStatus status = HttpResponseStatus.OK;
             String body;
             try
             {
-                final Table table = api.call(command, args);
-                body = table == null ? "{}" : json(table);
+                try
+                {
+                    final Table table = answer.join();
+                    body = table == null ? "{}" : json(table);
+                }
+                catch (final CompletionException ex)
+                {
+                    throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() : ex;
+                }
             }
             catch (final DomainException ex)
             {
@@ -229,6 +271,11 @@ public final class ApiServer implements AutoCloseable
             {
                 status = ex.getMessage() != null && ex.getMessage().startsWith("unknown subcommand") ?
                     HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST;
+                body = error(String.valueOf(ex.getMessage()));
+            }
+            catch (final IllegalStateException ex)
+            {
+                status = HttpResponseStatus.CONFLICT;
                 body = error(String.valueOf(ex.getMessage()));
             }
             catch (final UncheckedIOException ex)
@@ -327,6 +374,7 @@ public final class ApiServer implements AutoCloseable
         // Close connections while both executors still run, so their pipelines come down in order.
         connections.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        requests.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        // A quiet period: a pipeline the loops' shutdown tore down still hands its last removal to this executor.
+        requests.shutdownGracefully(100, 1000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

@@ -31,7 +31,8 @@ public final class XlCommand
         "  network-detach DOMAIN DEVID|MAC       remove a vif",
         "  network-list DOMAIN ...               list a domain's vifs",
         "  domid NAME | domname ID               convert between domain name and id",
-        "  uptime [-s] [DOMAIN ...]              print domains' uptime");
+        "  uptime [-s] [DOMAIN ...]              print domains' uptime",
+        "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES]   ping from inside an emulated guest");
 
     private XlCommand()
     {
@@ -159,6 +160,8 @@ public final class XlCommand
                 }
                 return 0;
             }
+            case "ping":
+                return ping(backend, out, args);
             default:
                 throw new CommandFailure("unknown subcommand '" + command + "'; try xl help", 2);
         }
@@ -196,6 +199,70 @@ public final class XlCommand
             }
         }
         return 0;
+    }
+
+    private static int ping(final Backend backend, final PrintWriter out, final List<String> args)
+    {
+        final Map<String, Object> request = new LinkedHashMap<>();
+        final List<String> positional = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++)
+        {
+            final String arg = args.get(i);
+            if (!arg.startsWith("-") || arg.length() == 1)
+            {
+                positional.add(arg);
+                continue;
+            }
+            if (i + 1 >= args.size())
+            {
+                throw new CommandFailure("xl ping: option " + arg + " needs a value", 2);
+            }
+            final String value = args.get(++i);
+            switch (arg)
+            {
+                case "-c": request.put("count", number(arg, value, 1)); break;
+                case "-i": request.put("intervalMs", number(arg, value, 1000)); break;
+                case "-W": request.put("timeoutMs", number(arg, value, 1000)); break;
+                case "-s": request.put("size", number(arg, value, 1)); break;
+                default: throw new CommandFailure("xl ping: unknown option '" + arg + "'", 2);
+            }
+        }
+        if (positional.size() != 2)
+        {
+            throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE]", 2);
+        }
+        request.put("domain", positional.get(0));
+        request.put("address", positional.get(1));
+        int received = -1;
+        for (final List<String> row : backend.call("ping", request).rows())
+        {
+            out.println(row.get(0));
+            final java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\\d+ packets transmitted, (\\d+) received").matcher(row.get(0));
+            if (m.find())
+            {
+                received = Integer.parseInt(m.group(1));
+            }
+        }
+        return received > 0 ? 0 : 1; // as ping(8): 1 when no reply came
+    }
+
+    private static int number(final String option, final String value, final int scale)
+    {
+        try
+        {
+            final double parsed = Double.parseDouble(value);
+            final double scaled = parsed * scale;
+            if (!(scaled >= 0 && scaled <= Integer.MAX_VALUE) || (scale == 1 && parsed != Math.rint(parsed)))
+            {
+                throw new NumberFormatException();
+            }
+            return (int)Math.round(scaled);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new CommandFailure("xl ping: invalid value '" + value + "' for " + option, 2);
+        }
     }
 
     private static void printList(final PrintWriter out, final Table table, final boolean long_)

@@ -9,6 +9,7 @@ import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
 import io.xbow.control.service.XlApi;
 import io.xbow.hypervisor.domain.Hypervisor;
+import io.xbow.hypervisor.guest.GuestRunner;
 import io.xbow.netback.xenbus.EventChannels;
 import io.xbow.netback.xenbus.XenStore;
 import io.xbow.control.store.ConfigException;
@@ -109,7 +110,7 @@ public final class Xbowd implements AutoCloseable
             throw new DaemonException("cannot create a directory for guest memory: " + ex.getMessage());
         }
         hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), guestMemory,
-            SystemNanoClock.INSTANCE);
+            SystemNanoClock.INSTANCE, new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor, stateDirectory.resolve("domains"))),

@@ -8,6 +8,8 @@ import io.xbow.hypervisor.config.XlConfigParser;
 import io.xbow.hypervisor.domain.Domain;
 import io.xbow.hypervisor.domain.Hypervisor;
 import io.xbow.hypervisor.domain.Vif;
+import io.xbow.hypervisor.guest.Ping;
+import io.xbow.packet.address.Ipv4Address;
 import io.xbow.netback.xenbus.XenStore;
 import io.xbow.packet.address.MacAddress;
 
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The xl commands as the API serves them. {@code create} takes the config's text (the client reads the file, so
@@ -29,7 +32,10 @@ public final class XlApi implements CommandApi
 {
     /** The subcommands the API serves. */
     public static final Set<String> COMMANDS = Set.of("create", "list", "destroy", "shutdown", "reboot", "pause",
-        "unpause", "network-attach", "network-detach", "network-list", "domid", "domname", "uptime");
+        "unpause", "network-attach", "network-detach", "network-list", "domid", "domname", "uptime", "ping");
+
+    /** Longest ping the API runs (count times interval, plus the timeout): inside the client's 60 s wait. */
+    public static final long MAX_PING_NANOS = 50_000_000_000L;
 
     /** Domain-0's Mem column: the host's memory, as xl shows dom0's. */
     private static final long HOST_MEMORY_MB = ((com.sun.management.OperatingSystemMXBean)
@@ -46,6 +52,46 @@ public final class XlApi implements CommandApi
     {
         this.hypervisor = hypervisor;
         this.configDirectory = configDirectory;
+    }
+
+    @Override
+    public CompletableFuture<Table> callAsync(final String command, final Map<String, Object> args)
+    {
+        if (!command.equals("ping"))
+        {
+            return CommandApi.super.callAsync(command, args);
+        }
+        final ApiArgs a = new ApiArgs(args);
+        final int destination;
+        try
+        {
+            destination = Ipv4Address.parse(a.required("address"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("invalid address '" + a.string("address") + "': " + ex.getMessage());
+        }
+        final int count = a.integer("count") == null ? 3 : a.integer("count");
+        final long intervalMs = a.integer("intervalMs") == null ? 1000 : a.integer("intervalMs");
+        final long timeoutMs = a.integer("timeoutMs") == null ? 1000 : a.integer("timeoutMs");
+        final int size = a.integer("size") == null ? 56 : a.integer("size");
+        if (count < 1 || intervalMs < 1 || timeoutMs < 1 || size < 0 || size > 1472 ||
+            (count * intervalMs + timeoutMs) * 1_000_000L > MAX_PING_NANOS)
+        {
+            throw new IllegalArgumentException("invalid ping: count >= 1, interval and timeout >= 1 ms, size 0 to " +
+                "1472 bytes, at most 50 s in all (count x interval + timeout)");
+        }
+        final Ping ping = hypervisor.ping(a.required("domain"), destination, count, intervalMs * 1_000_000L,
+            timeoutMs * 1_000_000L, size);
+        return ping.result().thenApply(lines ->
+        {
+            final List<List<String>> rows = new ArrayList<>();
+            for (final String line : lines)
+            {
+                rows.add(List.of(line));
+            }
+            return new Table(List.of("LINE"), rows);
+        });
     }
 
     @Override
@@ -95,6 +141,7 @@ public final class XlApi implements CommandApi
             case "domname":
                 return new Table(List.of("NAME"), List.of(List.of(hypervisor.domain(a.required("domain")).name())));
             case "uptime": return uptime(a.string("domain"));
+            case "ping": return callAsync(command, args).join();
             default:
                 throw new IllegalArgumentException("unknown subcommand '" + command + "'");
         }

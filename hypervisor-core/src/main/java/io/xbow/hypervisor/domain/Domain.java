@@ -1,6 +1,7 @@
 package io.xbow.hypervisor.domain;
 
 import io.xbow.hypervisor.config.XlConfig;
+import io.xbow.hypervisor.guest.EmulatedGuest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ public final class Domain
     private final long createdNanos;
     private final TreeMap<Integer, Vif> vifs = new TreeMap<>();
     private volatile DomainState state;
+    private EmulatedGuest guest;
 
     Domain(final int id, final String name, final UUID uuid, final XlConfig config, final long createdNanos,
         final DomainState state)
@@ -52,6 +54,19 @@ public final class Domain
     public XlConfig config()
     {
         return config;
+    }
+
+    /**
+     * @return the emulated guest; null for the host.
+     */
+    public EmulatedGuest guest()
+    {
+        return guest;
+    }
+
+    void guest(final EmulatedGuest guest)
+    {
+        this.guest = guest;
     }
 
     public DomainState state()

@@ -2,6 +2,9 @@ package io.xbow.hypervisor.domain;
 
 import io.xbow.hypervisor.config.VifSpec;
 import io.xbow.hypervisor.config.XlConfig;
+import io.xbow.hypervisor.guest.EmulatedGuest;
+import io.xbow.hypervisor.guest.GuestRunner;
+import io.xbow.hypervisor.guest.Ping;
 import io.xbow.netback.frontend.Netfront;
 import io.xbow.netback.shm.GuestMemory;
 import io.xbow.netback.xenbus.EventChannels;
@@ -26,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The hypervisor core: creates domains from xl configs and, for each vif, the VNIC ({@code xvm<domid>_<devid>}
@@ -48,6 +55,7 @@ public final class Hypervisor implements AutoCloseable
     private final EventChannels channels;
     private final Path memoryDir;
     private final NanoClock clock;
+    private final GuestRunner runner;
     private final TreeMap<Integer, Domain> domains = new TreeMap<>();
     private int nextDomid = 1;
 
@@ -61,6 +69,16 @@ public final class Hypervisor implements AutoCloseable
     public Hypervisor(final LinkRegistry links, final XenStore store, final EventChannels channels,
         final Path memoryDir, final NanoClock clock)
     {
+        this(links, store, channels, memoryDir, clock, null);
+    }
+
+    /**
+     * @param runner runs the emulated guests; null to leave the guests' netfronts to the caller (tests).
+     */
+    public Hypervisor(final LinkRegistry links, final XenStore store, final EventChannels channels,
+        final Path memoryDir, final NanoClock clock, final GuestRunner runner)
+    {
+        this.runner = runner;
         this.links = links;
         this.store = store;
         this.channels = channels;
@@ -112,6 +130,11 @@ public final class Hypervisor implements AutoCloseable
         }
         final int domid = nextDomid++;
         final Domain domain = new Domain(domid, config.name(), uuid, config, clock.nanoTime(), DomainState.RUNNING);
+        domain.guest(new EmulatedGuest(config.name()));
+        if (runner != null)
+        {
+            runner.add(domain.guest()); // before the vifs, so that it takes their interfaces (and lets them go)
+        }
         final String path = "/local/domain/" + domid;
         store.write(path + "/name", config.name());
         store.write(path + "/vm", "/vm/" + uuid);
@@ -181,7 +204,9 @@ public final class Hypervisor implements AutoCloseable
      */
     public synchronized void pause(final String ref)
     {
-        guest(ref).state(DomainState.PAUSED);
+        final Domain domain = guest(ref);
+        domain.state(DomainState.PAUSED);
+        domain.guest().running(false);
     }
 
     public synchronized void unpause(final String ref)
@@ -190,6 +215,7 @@ public final class Hypervisor implements AutoCloseable
         if (domain.state() == DomainState.PAUSED)
         {
             domain.state(DomainState.RUNNING);
+            domain.guest().running(true);
         }
     }
 
@@ -303,7 +329,9 @@ public final class Hypervisor implements AutoCloseable
         {
             // As vif-bridge's anti-spoofing rules do: the guest may send only from its own MAC and addresses.
             properties.put("protection", "mac-nospoof,ip-nospoof");
-            properties.put("allowed-ips", String.join(",", spec.ips()));
+            // The guest's own addresses; a prefix in ip= (10.0.0.2/24) gives the guest its subnet, not more sources.
+            properties.put("allowed-ips", String.join(",",
+                spec.ips().stream().map(ip -> ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip).toList()));
         }
         final MacSpec macSpec = spec.mac() != null ? MacSpec.fixed(spec.mac()) : MacSpec.random(XEN_OUI);
         final Vnic vnic;
@@ -344,7 +372,10 @@ public final class Hypervisor implements AutoCloseable
             {
                 throw new DomainException(where + "the backend did not connect: " + backend.lastError());
             }
-            return new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront);
+            final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront);
+            vif.guestInterface(domain.guest().addInterface(vifName, netfront, vnic.mac(),
+                spec.ips().isEmpty() ? null : spec.ips().get(0)));
+            return vif;
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -362,6 +393,23 @@ public final class Hypervisor implements AutoCloseable
 
     private void detach(final Domain domain, final Vif vif, final boolean graceful)
     {
+        final CompletableFuture<Void> down = domain.guest().removeInterface(vif.guestInterface());
+        if (runner != null)
+        {
+            try
+            {
+                down.get(5, TimeUnit.SECONDS); // the guest thread lets go of the netfront before it closes
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final ExecutionException | TimeoutException ex)
+            {
+                System.getLogger(Hypervisor.class.getName()).log(System.Logger.Level.WARNING,
+                    "guest " + domain.name() + " did not release " + vif.name() + ": " + ex);
+            }
+        }
         if (graceful)
         {
             vif.closeFrontend(); // the backend sees Closing/Closed and unplugs the netback
@@ -382,12 +430,20 @@ public final class Hypervisor implements AutoCloseable
 
     private void teardown(final Domain domain, final boolean graceful)
     {
+        if (runner != null)
+        {
+            domain.guest().running(false);
+        }
         for (final Vif vif : domain.vifs())
         {
             domain.removeVif(vif.devid());
             detach(domain, vif, graceful);
         }
         store.remove("/local/domain/" + domain.id());
+        if (runner != null)
+        {
+            runner.remove(domain.guest());
+        }
     }
 
     private static void release(final GuestMemory memory)
@@ -444,6 +500,39 @@ public final class Hypervisor implements AutoCloseable
     }
 
     /**
+     * Ping from inside a guest ({@code xl ping}).
+     *
+     * @param ref           domain name or id.
+     * @param destination   IPv4 address.
+     * @param count         probes.
+     * @param intervalNanos between probes.
+     * @param timeoutNanos  how long each probe waits.
+     * @param payloadLength ICMP data bytes.
+     * @return the running ping.
+     */
+    public Ping ping(final String ref, final int destination, final int count, final long intervalNanos,
+        final long timeoutNanos, final int payloadLength)
+    {
+        final Domain domain;
+        synchronized (this)
+        {
+            domain = guest(ref);
+        }
+        if (runner == null)
+        {
+            throw new DomainException("guests do not run in this hypervisor");
+        }
+        try
+        {
+            return domain.guest().ping(destination, count, intervalNanos, timeoutNanos, payloadLength);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new DomainException(ex.getMessage());
+        }
+    }
+
+    /**
      * Destroy every guest, as a host shutting down does.
      */
     @Override
@@ -455,6 +544,10 @@ public final class Hypervisor implements AutoCloseable
             {
                 destroy(Integer.toString(d.id()));
             }
+        }
+        if (runner != null)
+        {
+            runner.close();
         }
     }
 }

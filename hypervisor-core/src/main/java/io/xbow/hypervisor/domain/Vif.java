@@ -22,6 +22,7 @@ public final class Vif
     private final VifBackend backend;
     private final VifFrontend frontend;
     private Netfront netfront;
+    private Object guestInterface;
 
     Vif(final int devid, final String name, final String vnic, final long mac, final VifSpec spec,
         final GuestMemory memory, final VifBackend backend, final VifFrontend frontend, final Netfront netfront)
@@ -79,6 +80,16 @@ public final class Vif
     public Netfront netfront()
     {
         return netfront;
+    }
+
+    Object guestInterface()
+    {
+        return guestInterface;
+    }
+
+    void guestInterface(final Object handle)
+    {
+        guestInterface = handle;
     }
 
     GuestMemory memory()

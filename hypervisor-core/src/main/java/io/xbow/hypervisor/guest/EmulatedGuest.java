@@ -1,0 +1,138 @@
+package io.xbow.hypervisor.guest;
+
+import io.xbow.netback.frontend.Netfront;
+import io.xbow.packet.address.Ipv4Address;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The emulated guest builder's guest: one minimal IPv4 host per domain, with an interface per vif. It runs on the
+ * {@link GuestRunner}'s thread while its domain runs; a paused guest does not run, so its vifs neither send nor
+ * take frames off their rings.
+ */
+public final class EmulatedGuest
+{
+    private final String name;
+    private final List<GuestInterface> interfaces = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private volatile boolean running = true;
+
+    public EmulatedGuest(final String name)
+    {
+        this.name = name;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Bring up an interface on a connected vif.
+     *
+     * @param vifName  the vif's name, for messages.
+     * @param netfront the guest's side of the vif.
+     * @param mac      the vif's MAC.
+     * @param ip       the address from the vif's {@code ip=}, with an optional {@code /prefix}; null for none.
+     * @return a handle for {@link #removeInterface}.
+     */
+    public Object addInterface(final String vifName, final Netfront netfront, final long mac, final String ip)
+    {
+        int address = 0;
+        int prefix = 0;
+        if (ip != null)
+        {
+            final int slash = ip.indexOf('/');
+            address = Ipv4Address.parse(slash < 0 ? ip : ip.substring(0, slash));
+            prefix = slash < 0 ? 0 : Integer.parseInt(ip.substring(slash + 1));
+        }
+        final GuestInterface nic = new GuestInterface(vifName, netfront, mac, address, prefix);
+        commands.add(() -> interfaces.add(nic));
+        return nic;
+    }
+
+    /**
+     * Take an interface down before its vif goes.
+     *
+     * @return completes when the guest thread will not touch the interface's netfront again.
+     */
+    public CompletableFuture<Void> removeInterface(final Object handle)
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() ->
+        {
+            interfaces.remove(handle);
+            ((GuestInterface)handle).abort("interface " + ((GuestInterface)handle).name() + " went away");
+            done.complete(null);
+        });
+        return done;
+    }
+
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    public void running(final boolean running)
+    {
+        this.running = running;
+    }
+
+    /**
+     * Ping from inside the guest, from the interface that reaches the destination.
+     *
+     * @return the ping, whose {@link Ping#result()} completes with ping(8)'s output.
+     * @throws IllegalStateException if the guest has no address or is paused.
+     */
+    public Ping ping(final int destination, final int count, final long intervalNanos, final long timeoutNanos,
+        final int payloadLength)
+    {
+        if (!running)
+        {
+            throw new IllegalStateException("domain " + name + " is paused");
+        }
+        final Ping ping = new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength,
+            (int)(System.nanoTime() >>> 10));
+        commands.add(() ->
+        {
+            for (final GuestInterface nic : interfaces)
+            {
+                if (nic.hasAddress() && nic.reaches(destination))
+                {
+                    nic.start(ping);
+                    return;
+                }
+            }
+            ping.abort("domain " + name + " has no interface with an IPv4 address (give the vif ip=ADDRESS)");
+        });
+        return ping;
+    }
+
+    /**
+     * One turn of the guest: commands (also while paused: they are the hypervisor's, not the guest's), then, while
+     * it runs, every interface.
+     *
+     * @return work done.
+     */
+    int step(final long now)
+    {
+        int work = 0;
+        Runnable command;
+        while ((command = commands.poll()) != null)
+        {
+            command.run();
+            work++;
+        }
+        if (running)
+        {
+            for (final GuestInterface nic : interfaces)
+            {
+                work += nic.step(now);
+            }
+        }
+        return work;
+    }
+}

@@ -1,0 +1,102 @@
+package io.xbow.hypervisor;
+
+import io.xbow.hypervisor.config.XlConfigParser;
+import io.xbow.hypervisor.domain.DomainException;
+import io.xbow.hypervisor.domain.Hypervisor;
+import io.xbow.hypervisor.guest.GuestRunner;
+import io.xbow.netback.xenbus.EventChannels;
+import io.xbow.netback.xenbus.XenStore;
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.vnic.LinkRegistry;
+import io.xbow.vnic.RegistryConfig;
+import io.xbow.vnic.host.ThreadedDatapath;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Emulated guests on a running datapath: they answer ARP and ping each other through their vifs, with ping(8)'s
+ * output; a paused guest answers nothing.
+ */
+class EmulatedGuestTest
+{
+    private static final long MS = 1_000_000;
+
+    @TempDir
+    Path dir;
+
+    private LinkRegistry links;
+    private Hypervisor hv;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        links = new LinkRegistry(RegistryConfig.defaults(), new ThreadedDatapath("test-datapath"),
+            SystemNanoClock.INSTANCE);
+        links.createEtherstub("stub0", true);
+        hv = new Hypervisor(links, new XenStore(), new EventChannels(), dir, SystemNanoClock.INSTANCE,
+            new GuestRunner("test-guests", SystemNanoClock.INSTANCE));
+        for (final String[] guest : new String[][] {{"web", "10.0.0.2"}, {"db", "10.0.0.3/24"}})
+        {
+            hv.create(XlConfigParser.parse(guest[0] + ".cfg", "name = '" + guest[0] + "'\n" +
+                "vif = [ 'bridge=stub0,ip=" + guest[1] + "' ]\n", List.of()));
+        }
+    }
+
+    @AfterEach
+    void stop()
+    {
+        hv.close();
+        links.close();
+    }
+
+    private List<String> ping(final String from, final String to, final int count) throws Exception
+    {
+        return hv.ping(from, Ipv4Address.parse(to), count, 20 * MS, 300 * MS, 56).result().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldPingAnotherGuestLikePing8() throws Exception
+    {
+        final List<String> lines = ping("web", "10.0.0.3", 3);
+        assertEquals("PING 10.0.0.3 (10.0.0.3) 56(84) bytes of data.", lines.get(0));
+        for (int seq = 1; seq <= 3; seq++)
+        {
+            assertTrue(lines.get(seq).matches("64 bytes from 10\\.0\\.0\\.3: icmp_seq=" + seq +
+                " ttl=64 time=\\d+\\.\\d{3} ms"), lines.get(seq));
+        }
+        assertEquals("--- 10.0.0.3 ping statistics ---", lines.get(5));
+        assertTrue(lines.get(6).startsWith("3 packets transmitted, 3 received, 0% packet loss, time "), lines.get(6));
+        assertTrue(lines.get(7).matches("rtt min/avg/max/mdev = [\\d.]+/[\\d.]+/[\\d.]+/[\\d.]+ ms"), lines.get(7));
+
+        final List<String> back = ping("db", "10.0.0.2", 2);
+        assertTrue(back.contains("") && back.get(back.size() - 2).startsWith("2 packets transmitted, 2 received"),
+            String.join("\n", back));
+    }
+
+    @Test
+    void shouldLoseEveryProbeToANobodyOrAPausedGuest() throws Exception
+    {
+        final List<String> nobody = ping("web", "10.0.0.99", 2);
+        assertTrue(nobody.get(nobody.size() - 1).startsWith("2 packets transmitted, 0 received, 100% packet loss"),
+            String.join("\n", nobody));
+
+        hv.pause("db");
+        final List<String> paused = ping("web", "10.0.0.3", 2);
+        assertTrue(paused.get(paused.size() - 1).contains("0 received, 100% packet loss"),
+            String.join("\n", paused));
+        assertThrows(DomainException.class, () -> ping("db", "10.0.0.2", 1), "a paused guest cannot ping");
+        hv.unpause("db");
+        assertTrue(ping("web", "10.0.0.3", 1).contains("--- 10.0.0.3 ping statistics ---"));
+        assertTrue(String.join("\n", ping("web", "10.0.0.3", 1)).contains("1 received"),
+            "the unpaused guest answers again");
+    }
+}
