@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The quick start: builds xbow, starts a daemon with its own socket and a temporary state directory, creates an
-# etherstub and VNICs with dladm, prints show-vnic, show-linkprop and show-link -s, and stops the daemon.
+# The quick start: builds xbow, starts a daemon with its own socket and a temporary state directory (no root
+# needed), creates an etherstub and a VNIC with dladm, creates two emulated domains from examples/, pings one from
+# the other, prints xl list, xl network-list, dladm show-vnic and show-link -s, and stops the daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,13 +15,20 @@ cleanup() { kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || tr
 trap cleanup EXIT
 for _ in $(seq 1 100); do [ -S "$XBOW_SOCKET" ] && break; sleep 0.1; done
 
-run() { echo "\$ dladm $*"; bin/dladm "$@"; echo; }
-run create-etherstub stub0
-run create-vnic -l stub0 -v 100 -p maxbw=200M,priority=high web0
-run create-vnic -l stub0 -v 100 -m 0:16:3e:12:34:56 -p protection=mac-nospoof db0
-run create-vnic -l stub0 -v 200 -m random vnic2
-run show-vnic
-run show-linkprop -p maxbw,priority,protection web0
-run show-link -s
-echo "state written to $work/state/xbow.conf:"
+dladm() { echo "\$ dladm $*"; bin/dladm "$@"; echo; }
+xl() { echo "\$ xl $*"; bin/xl "$@"; echo; }
+dladm create-etherstub stub0
+dladm create-vnic -l stub0 -v 100 -p maxbw=200M,priority=high vnic0
+xl create examples/web.cfg
+xl create examples/db.cfg
+xl list
+xl network-list web
+xl ping web 10.0.0.20 -c 3 -i 0.2
+dladm show-vnic
+dladm show-linkprop -p maxbw,protection,allowed-ips xvm1_0
+dladm show-link -s
+xl destroy db
+xl list
+echo "state written to $work/state:"
 cat "$work/state/xbow.conf"
+ls "$work/state/domains"

@@ -83,6 +83,21 @@ class EmulatedGuestTest
     }
 
     @Test
+    void shouldNotPingAcrossVlans() throws Exception
+    {
+        for (final String[] guest : new String[][] {{"v100a", "10.0.0.4", "100"}, {"v100b", "10.0.0.5", "100"}})
+        {
+            hv.create(XlConfigParser.parse(guest[0] + ".cfg", "name = '" + guest[0] + "'\n" +
+                "vif = [ 'bridge=stub0,ip=" + guest[1] + ",vlanid=" + guest[2] + "' ]\n", List.of()));
+        }
+        assertTrue(String.join("\n", ping("v100a", "10.0.0.5", 1)).contains("1 received"), "same VLAN: answered");
+        assertTrue(String.join("\n", ping("v100a", "10.0.0.3", 2)).contains("2 packets transmitted, 0 received"),
+            "VLAN 100 cannot reach the untagged guest");
+        assertTrue(String.join("\n", ping("web", "10.0.0.4", 2)).contains("2 packets transmitted, 0 received"),
+            "nor the other way");
+    }
+
+    @Test
     void shouldLoseEveryProbeToANobodyOrAPausedGuest() throws Exception
     {
         final List<String> nobody = ping("web", "10.0.0.99", 2);
