@@ -193,6 +193,71 @@ class HypervisorTest
     }
 
     @Test
+    void shouldRollBackAFailureAtEachStepOfAVif() throws Exception
+    {
+        hv().create(config("peer", "'bridge=stub0,mac=00:16:3e:0:0:1'"));
+        datapath.runUntilIdle();
+        final int baseline = pool().outstanding();
+        for (final String step : List.of("memory", "backend", "frontend", "connected"))
+        {
+            hv().faults(name ->
+            {
+                if (name.equals(step))
+                {
+                    throw new IllegalStateException("injected at " + step);
+                }
+            });
+            // The first vif comes up; the second fails at this step: both must go.
+            final DomainException ex = assertThrows(DomainException.class,
+                () -> hv().create(config("web", "'bridge=stub0', 'bridge=stub0,mac=00:16:3e:0:0:2'")), step);
+            assertTrue(ex.getMessage().contains("injected at " + step), ex.getMessage());
+            hv().faults(name -> { });
+            datapath.runUntilIdle();
+            assertEquals(List.of("xvm1_0"), links.vnics(null).stream().map(v -> v.name()).toList(), step);
+            assertEquals(List.of("1"), store.list("/local/domain/0/backend/vif"), step);
+            assertEquals(List.of("0", "1"), store.list("/local/domain"), step);
+            assertEquals(baseline, pool().outstanding(), step);
+            try (var files = Files.list(dir))
+            {
+                assertEquals(List.of("dom1-vif0"), files.map(f -> f.getFileName().toString()).toList(), step);
+            }
+        }
+        // And nothing stops the same domain from coming up afterwards.
+        assertEquals(2, hv().create(config("web", "'bridge=stub0', 'bridge=stub0,mac=00:16:3e:0:0:2'")).vifs()
+            .size());
+    }
+
+    @Test
+    void shouldCreateAndDestroyManyDomainsWithoutLeaks() throws Exception
+    {
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                hv().create(config("d" + i, "'bridge=stub0', 'bridge=stub0,vlanid=" + (100 + i % 3) + "'"));
+            }
+            datapath.runUntilIdle();
+            assertEquals(60, links.vnics(null).size());
+            for (int i = 0; i < 30; i++)
+            {
+                if (i % 2 == 0)
+                {
+                    hv().destroy("d" + i);
+                }
+                else
+                {
+                    hv().shutdown("d" + i);
+                }
+            }
+            datapath.runUntilIdle();
+            assertTrue(links.vnics(null).isEmpty());
+            assertEquals(0, pool().outstanding());
+            assertEquals(List.of("0"), store.list("/local/domain"));
+        }
+        assertEquals(91, hv().create(config("last", "")).id(), "ids keep counting");
+    }
+
+    @Test
     void shouldAttachAndDetachVifsOnARunningDomain() throws Exception
     {
         final Domain d = hv().create(config("web", "'bridge=stub0'"));

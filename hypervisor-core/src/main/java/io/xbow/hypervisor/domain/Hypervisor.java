@@ -56,6 +56,7 @@ public final class Hypervisor implements AutoCloseable
     private final Path memoryDir;
     private final NanoClock clock;
     private final GuestRunner runner;
+    private FaultInjector faults = step -> { };
     private final TreeMap<Integer, Domain> domains = new TreeMap<>();
     private int nextDomid = 1;
 
@@ -87,6 +88,24 @@ public final class Hypervisor implements AutoCloseable
         domains.put(HOST_DOMID, new Domain(HOST_DOMID, HOST_NAME, new UUID(0, 0), null, clock.nanoTime(),
             DomainState.RUNNING));
         store.write("/local/domain/0/name", HOST_NAME);
+    }
+
+    /**
+     * Where tests make a vif's creation fail at a named step ({@code memory}, {@code backend}, {@code frontend},
+     * {@code connected}), to check that nothing is left behind.
+     */
+    @FunctionalInterface
+    public interface FaultInjector
+    {
+        void step(String name);
+    }
+
+    /**
+     * @param faults called before each step of a vif's creation; throws to make that step fail.
+     */
+    public synchronized void faults(final FaultInjector faults)
+    {
+        this.faults = faults;
     }
 
     public XenStore store()
@@ -348,9 +367,11 @@ public final class Hypervisor implements AutoCloseable
         VifBackend backend = null;
         try
         {
+            faults.step("memory");
             memory = GuestMemory.create(memoryDir.resolve("dom" + domain.id() + "-vif" + devid),
                 Netfront.GRANT_PAGES, Netfront.GUEST_PAGES);
             final String mac = MacAddress.format(vnic.mac());
+            faults.step("backend");
             backend = new VifBackend(store, channels, HOST_DOMID, domain.id(), devid, mac, vnic.mtu(),
                 vnic.overLink().switchOf().pool(), memory, device -> links.plug(vnicName, device));
             final String backendPath = XenStore.backendPath(HOST_DOMID, domain.id(), devid);
@@ -367,7 +388,9 @@ public final class Hypervisor implements AutoCloseable
             }
             final VifFrontend frontend = new VifFrontend(store, channels, HOST_DOMID, domain.id(), devid, memory);
             store.write(XenStore.frontendPath(domain.id(), devid) + "/mac", mac);
+            faults.step("frontend");
             final Netfront netfront = frontend.connect();
+            faults.step("connected");
             if (backend.state() != XenbusState.CONNECTED)
             {
                 throw new DomainException(where + "the backend did not connect: " + backend.lastError());
