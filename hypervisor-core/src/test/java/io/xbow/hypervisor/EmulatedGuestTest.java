@@ -1,5 +1,6 @@
 package io.xbow.hypervisor;
 
+import io.xbow.hypervisor.config.VifSpec;
 import io.xbow.hypervisor.config.XlConfigParser;
 import io.xbow.hypervisor.domain.DomainException;
 import io.xbow.hypervisor.domain.Hypervisor;
@@ -80,6 +81,22 @@ class EmulatedGuestTest
         final List<String> back = ping("db", "10.0.0.2", 2);
         assertTrue(back.contains("") && back.get(back.size() - 2).startsWith("2 packets transmitted, 2 received"),
             String.join("\n", back));
+    }
+
+    @Test
+    void shouldKeepAnsweringWhileVifsComeAndGo() throws Exception
+    {
+        final var ping = hv.ping("web", Ipv4Address.parse("10.0.0.3"), 30, 10 * MS, 500 * MS, 56);
+        for (int i = 0; i < 10 && !ping.result().isDone(); i++)
+        {
+            final var vif = hv.networkAttach("db", VifSpec.parse("bridge=stub0,ip=10.0.1.3"));
+            hv.networkAttach("web", VifSpec.parse("bridge=stub0"));
+            hv.networkDetach("db", Integer.toString(vif.devid()));
+            hv.networkDetach("web", "1");
+        }
+        final String output = String.join("\n", ping.result().get(10, TimeUnit.SECONDS));
+        assertTrue(output.contains("30 packets transmitted, 30 received"), output);
+        assertEquals(1, hv.domain("db").vifs().size());
     }
 
     @Test
