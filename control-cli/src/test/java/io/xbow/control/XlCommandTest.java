@@ -107,6 +107,11 @@ class XlCommandTest
                 "$1$2\n"));
         assertEquals("10\n", dladm("show-linkprop", "-c", "-o", "value", "-p", "maxbw", "xvm1_1"));
 
+        final StringWriter err = new StringWriter();
+        assertEquals(1, DladmCommand.run(client, new PrintWriter(new StringWriter()), new PrintWriter(err),
+            new String[] {"delete-vnic", "xvm1_0"}), "dladm cannot pull a vif's VNIC from under its domain");
+        assertTrue(err.toString().startsWith("dladm: cannot delete xvm1_0: it belongs to domain web (vif1.0;"),
+            err.toString());
         ok("network-attach", "web", "bridge=stub0", "mac=00:16:3e:aa:bb:cc");
         assertTrue(ok("network-list", "1").contains("00:16:3e:aa:bb:cc"));
         ok("network-detach", "web", "00:16:3e:aa:bb:cc");

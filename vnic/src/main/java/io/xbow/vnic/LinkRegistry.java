@@ -68,6 +68,8 @@ public final class LinkRegistry implements AutoCloseable
     private final NanoClock clock;
     private final SplittableRandom random;
     private final Map<String, Link> links = new LinkedHashMap<>();
+    /** Links another part of xbow manages (a domain's vif VNICs): dladm may look, not change or delete them. */
+    private final Map<String, String> owners = new java.util.HashMap<>();
 
     /**
      * @param config   how to build switches.
@@ -231,6 +233,7 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void modifyVnic(final String name, final MacSpec macSpec, final Integer vid)
     {
+        checkNotOwned(name, "modify");
         final Vnic vnic = find(name, Vnic.class, "a VNIC");
         final SwitchLink under = vnic.overLink();
         final int newVid = vid == null ? vnic.vid() : vid;
@@ -263,12 +266,46 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void deleteVnic(final String name)
     {
+        checkNotOwned(name, "delete");
         final Vnic vnic = find(name, Vnic.class, "a VNIC");
         if (vnic.macType().kind() == MacType.Kind.FACTORY)
         {
             ((PhysicalLink)vnic.overLink()).factoryClient(vnic.macType().slot(), null);
         }
         deletePortLink(vnic);
+    }
+
+    /**
+     * Mark a link as managed by its owner: {@link #deleteVnic}, {@link #modifyVnic} and {@link #rename} refuse it
+     * until the owner deletes it with {@link #deleteOwnedVnic}.
+     *
+     * @param name  the link.
+     * @param owner who manages it, for the error message (for example {@code domain web (vif1.0)}).
+     */
+    public synchronized void own(final String name, final String owner)
+    {
+        link(name);
+        owners.put(name, owner);
+    }
+
+    /**
+     * Delete a VNIC that {@link #own} marked, as its owner.
+     *
+     * @param name VNIC name.
+     */
+    public synchronized void deleteOwnedVnic(final String name)
+    {
+        owners.remove(name);
+        deleteVnic(name);
+    }
+
+    private void checkNotOwned(final String name, final String what)
+    {
+        final String owner = owners.get(name);
+        if (owner != null)
+        {
+            throw new LinkException("cannot " + what + " " + name + ": it belongs to " + owner);
+        }
     }
 
     /**
@@ -358,6 +395,7 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void rename(final String oldName, final String newName)
     {
+        checkNotOwned(oldName, "rename");
         final Link link = link(oldName);
         checkNewName(newName);
         if (link instanceof SwitchLink)

@@ -357,6 +357,7 @@ public final class Hypervisor implements AutoCloseable
         try
         {
             vnic = links.createVnic(vnicName, spec.bridge(), macSpec, spec.vlanid(), properties, true);
+            links.own(vnicName, "domain " + domain.name() + " (" + vifName + "; use xl network-detach or xl destroy)");
         }
         catch (final LinkException | IllegalArgumentException ex)
         {
@@ -407,7 +408,7 @@ public final class Hypervisor implements AutoCloseable
                 backend.close();
             }
             store.remove(XenStore.frontendPath(domain.id(), devid));
-            links.deleteVnic(vnicName);
+            links.deleteOwnedVnic(vnicName);
             release(memory);
             throw ex instanceof DomainException ? (DomainException)ex :
                 new DomainException(where + "cannot create: " + ex.getMessage(), ex);
@@ -440,14 +441,7 @@ public final class Hypervisor implements AutoCloseable
         vif.backend().close();
         store.remove(XenStore.frontendPath(domain.id(), vif.devid()));
         // After the unplug on the switch's command queue: the port goes, and with it every frame it held.
-        try
-        {
-            links.deleteVnic(vif.vnic());
-        }
-        catch (final LinkException alreadyGone)
-        {
-            // An operator deleted the VNIC under the running domain (dladm delete-vnic): nothing left to remove.
-        }
+        links.deleteOwnedVnic(vif.vnic());
         release(vif.memory());
     }
 
