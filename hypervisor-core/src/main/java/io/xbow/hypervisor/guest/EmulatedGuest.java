@@ -90,12 +90,28 @@ public final class EmulatedGuest
     public Ping ping(final int destination, final int count, final long intervalNanos, final long timeoutNanos,
         final int payloadLength)
     {
+        return probe(new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength,
+            (int)(System.nanoTime() >>> 10)), destination);
+    }
+
+    /**
+     * Send datagrams to a UDP echo service (the guests' own on port 7, say) and time the echoes, ping-style.
+     *
+     * @return the probe, whose {@link Ping#result()} completes with ping-style output ({@code udp_seq=}).
+     */
+    public Ping udpPing(final int destination, final int port, final int count, final long intervalNanos,
+        final long timeoutNanos, final int payloadLength)
+    {
+        return probe(new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength,
+            (int)(System.nanoTime() >>> 10), port), destination);
+    }
+
+    private Ping probe(final Ping ping, final int destination)
+    {
         if (!running)
         {
             throw new IllegalStateException("domain " + name + " is paused");
         }
-        final Ping ping = new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength,
-            (int)(System.nanoTime() >>> 10));
         commands.add(() ->
         {
             for (final GuestInterface nic : interfaces)

@@ -183,7 +183,7 @@ final class GuestInterface
                     .icmpEcho(Icmpv4Flyweight.TYPE_ECHO_REPLY, icmp.identifier(), icmp.sequence(), 0)
                     .payload(payload));
             }
-            else if (icmp.type() == Icmpv4Flyweight.TYPE_ECHO_REPLY && ping != null)
+            else if (icmp.type() == Icmpv4Flyweight.TYPE_ECHO_REPLY && ping != null && !ping.isUdp())
             {
                 ping.onReply(ip.source(), icmp.identifier(), icmp.sequence(), ip.ttl(),
                     Icmpv4Flyweight.HEADER_LENGTH + payloadLength, now);
@@ -192,7 +192,12 @@ final class GuestInterface
         else if (chain.ipProtocol() == IpProtocol.UDP)
         {
             udp.wrap(frame, l4);
-            if (udp.destinationPort() == UDP_ECHO_PORT)
+            if (ping != null && ping.isUdp() && udp.destinationPort() == ping.identifier() && chain.l4Length() >= 10)
+            {
+                final int sequence = ((frame.getByte(l4 + 8) & 0xFF) << 8) | (frame.getByte(l4 + 9) & 0xFF);
+                ping.onReply(ip.source(), ping.identifier(), sequence, ip.ttl(), chain.l4Length() - 8, now);
+            }
+            else if (udp.destinationPort() == UDP_ECHO_PORT)
             {
                 final byte[] payload = new byte[chain.l4Length() - 8];
                 frame.getBytes(l4 + 8, payload);

@@ -21,6 +21,7 @@ public final class Ping
     private final long timeoutNanos;
     private final int payloadLength;
     private final int identifier;
+    private final int udpPort;
     private final long[] sentAt;
     private final long[] rttNanos;
     private final List<String> lines = new ArrayList<>();
@@ -42,17 +43,33 @@ public final class Ping
     public Ping(final int destination, final int count, final long intervalNanos, final long timeoutNanos,
         final int payloadLength, final int identifier)
     {
+        this(destination, count, intervalNanos, timeoutNanos, payloadLength, identifier, 0);
+    }
+
+    /**
+     * @param udpPort 0 for ICMP echo; else probe a UDP echo service on this port: each datagram carries its
+     *                sequence number in its first two bytes and goes out from source port {@code identifier}.
+     */
+    public Ping(final int destination, final int count, final long intervalNanos, final long timeoutNanos,
+        final int payloadLength, final int identifier, final int udpPort)
+    {
+        if (udpPort != 0 && payloadLength < 2)
+        {
+            throw new IllegalArgumentException("a UDP probe carries at least 2 bytes (its sequence number)");
+        }
+        this.udpPort = udpPort;
         this.destination = destination;
         this.count = count;
         this.intervalNanos = intervalNanos;
         this.timeoutNanos = timeoutNanos;
         this.payloadLength = payloadLength;
-        this.identifier = identifier & 0xFFFF;
+        this.identifier = udpPort == 0 ? identifier & 0xFFFF : 32768 + (identifier & 0x3FFF);
         this.sentAt = new long[count];
         this.rttNanos = new long[count];
         java.util.Arrays.fill(rttNanos, -1);
         final String to = Ipv4Address.format(destination);
-        lines.add("PING " + to + " (" + to + ") " + payloadLength + "(" + (payloadLength + 28) + ") bytes of data.");
+        lines.add((udpPort == 0 ? "PING " : "UDP PING ") + to + (udpPort == 0 ? "" : ":" + udpPort) + " (" + to +
+            ") " + payloadLength + "(" + (payloadLength + 28) + ") bytes of data.");
     }
 
     /**
@@ -93,7 +110,17 @@ public final class Ping
                 sentAt[sent] = now;
                 if (peer >= 0)
                 {
-                    via.sendEcho(peer, destination, identifier, sent + 1, payloadLength);
+                    if (udpPort == 0)
+                    {
+                        via.sendEcho(peer, destination, identifier, sent + 1, payloadLength);
+                    }
+                    else
+                    {
+                        final byte[] payload = new byte[payloadLength];
+                        payload[0] = (byte)((sent + 1) >>> 8);
+                        payload[1] = (byte)(sent + 1);
+                        via.sendUdp(peer, destination, identifier, udpPort, payload);
+                    }
                 }
                 sent++;
                 nextProbeAt += intervalNanos;
@@ -120,8 +147,8 @@ public final class Ping
         }
         rttNanos[index] = now - sentAt[index];
         received++;
-        lines.add(String.format(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d time=%.3f ms", bytes,
-            Ipv4Address.format(source), sequence, ttl, rttNanos[index] / 1e6));
+        lines.add(String.format(Locale.ROOT, "%d bytes from %s: %s=%d ttl=%d time=%.3f ms", bytes,
+            Ipv4Address.format(source), udpPort == 0 ? "icmp_seq" : "udp_seq", sequence, ttl, rttNanos[index] / 1e6));
     }
 
     private void finish(final long now)
@@ -154,6 +181,16 @@ public final class Ping
                 mdev));
         }
         result.complete(List.copyOf(lines));
+    }
+
+    boolean isUdp()
+    {
+        return udpPort != 0;
+    }
+
+    int identifier()
+    {
+        return identifier;
     }
 
     int received()
