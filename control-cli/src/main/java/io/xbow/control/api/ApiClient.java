@@ -2,48 +2,36 @@ package io.xbow.control.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.xbow.control.cli.Backend;
 import io.xbow.control.cli.CommandFailure;
 import io.xbow.control.service.Table;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The commands' side of the API: one HTTP request over the daemon's Unix domain socket per call.
+ * The commands' side of the API: one HTTP/1.1 request over the daemon's Unix domain socket per call, with the
+ * JDK's own Unix-domain channels: a command starts in a fraction of the time a Netty client takes to load.
  */
 public final class ApiClient implements Backend, AutoCloseable
 {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path socket;
-    private final EventLoopGroup loop = new EpollEventLoopGroup(1);
+    /** How long a command waits for the daemon's answer (a 50 s xl ping fits). */
+    private static final long ANSWER_TIMEOUT_SECONDS = 60;
 
     public ApiClient(final Path socket)
     {
@@ -112,7 +100,7 @@ public final class ApiClient implements Backend, AutoCloseable
         {
             throw new IllegalStateException(ex);
         }
-        final Response response = exchange(HttpMethod.POST, path, body);
+        final Response response = exchange("POST", path, body);
         final Map<String, Object> json;
         try
         {
@@ -137,7 +125,7 @@ public final class ApiClient implements Backend, AutoCloseable
      */
     public String get(final String path)
     {
-        final Response response = exchange(HttpMethod.GET, path, "");
+        final Response response = exchange("GET", path, "");
         if (response.status != 200)
         {
             throw new CommandFailure("xbowd answered " + response.status + " for " + path, 1);
@@ -149,71 +137,113 @@ public final class ApiClient implements Backend, AutoCloseable
     {
     }
 
-    private Response exchange(final HttpMethod method, final String path, final String body)
+    private Response exchange(final String method, final String path, final String body)
     {
-        final CompletableFuture<Response> result = new CompletableFuture<>();
-        final Channel channel;
+        final byte[] content = body.getBytes(StandardCharsets.UTF_8);
+        final byte[] head = (method + " " + path + " HTTP/1.1\r\nHost: xbowd\r\nContent-Type: application/json\r\n" +
+            "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final SocketChannel channel;
         try
         {
-            channel = new Bootstrap().group(loop).channel(EpollDomainSocketChannel.class)
-                .handler(new ChannelInitializer<>()
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        }
+        catch (final IOException ex)
+        {
+            throw new CommandFailure("cannot open a Unix domain socket: " + ex.getMessage(), 1);
+        }
+        try (channel; Selector selector = Selector.open())
+        {
+            try
+            {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            }
+            catch (final IOException ex)
+            {
+                throw new CommandFailure(connectProblem(ex), 1);
+            }
+            final ByteBuffer out = ByteBuffer.allocate(head.length + content.length).put(head).put(content).flip();
+            while (out.hasRemaining())
+            {
+                channel.write(out);
+            }
+            // Read until the server closes or the declared length is in, within the deadline.
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_TIMEOUT_SECONDS);
+            final ByteArrayOutputStream in = new ByteArrayOutputStream();
+            final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            while (true)
+            {
+                final long left = deadline - System.nanoTime();
+                if (left <= 0)
                 {
-                    @Override
-                    protected void initChannel(final Channel ch)
+                    throw new CommandFailure("no answer from xbowd at " + socket + " within " +
+                        ANSWER_TIMEOUT_SECONDS + " s", 1);
+                }
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                selector.selectedKeys().clear();
+                chunk.clear();
+                final int read = channel.read(chunk);
+                if (read > 0)
+                {
+                    in.write(chunk.array(), 0, read);
+                    final Response complete = parse(in.toByteArray(), false);
+                    if (complete != null)
                     {
-                        ch.pipeline().addLast(new HttpClientCodec())
-                            .addLast(new HttpObjectAggregator(16 << 20))
-                            .addLast(new SimpleChannelInboundHandler<FullHttpResponse>()
-                            {
-                                @Override
-                                protected void channelRead0(final ChannelHandlerContext ctx,
-                                    final FullHttpResponse response)
-                                {
-                                    result.complete(new Response(response.status().code(),
-                                        response.content().toString(StandardCharsets.UTF_8)));
-                                    ctx.close();
-                                }
-
-                                @Override
-                                public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
-                                {
-                                    result.completeExceptionally(cause);
-                                    ctx.close();
-                                }
-
-                                @Override
-                                public void channelInactive(final ChannelHandlerContext ctx)
-                                {
-                                    result.completeExceptionally(new IllegalStateException("connection closed"));
-                                }
-                            });
+                        return complete;
                     }
-                }).connect(new DomainSocketAddress(socket.toString())).sync().channel();
+                }
+                else if (read < 0)
+                {
+                    final Response response = parse(in.toByteArray(), true);
+                    if (response == null)
+                    {
+                        throw new CommandFailure("xbowd closed the connection without an answer", 1);
+                    }
+                    return response;
+                }
+            }
         }
-        catch (final Exception ex)
+        catch (final IOException ex)
         {
-            throw new CommandFailure(connectProblem(ex), 1);
+            throw new CommandFailure("lost the connection to xbowd at " + socket + ": " + ex.getMessage(), 1);
         }
-        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
-            Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        request.headers().set(HttpHeaderNames.HOST, "xbowd");
-        request.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        HttpUtil.setContentLength(request, request.content().readableBytes());
-        HttpUtil.setKeepAlive(request, false);
-        channel.writeAndFlush(request);
-        try
+    }
+
+    /**
+     * @return the response once its head and declared body are in (or, at end of stream, whatever body came).
+     */
+    private static Response parse(final byte[] bytes, final boolean ended)
+    {
+        final String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        final int headEnd = text.indexOf("\r\n\r\n");
+        if (headEnd < 0)
         {
-            return result.get(60, TimeUnit.SECONDS);
+            return null;
         }
-        catch (final InterruptedException ex)
+        final String[] lines = text.substring(0, headEnd).split("\r\n");
+        final String[] status = lines[0].split(" ", 3);
+        int length = -1;
+        for (int i = 1; i < lines.length; i++)
         {
-            Thread.currentThread().interrupt();
-            throw new CommandFailure("interrupted", 1);
+            final int colon = lines[i].indexOf(':');
+            if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("content-length"))
+            {
+                length = Integer.parseInt(lines[i].substring(colon + 1).trim());
+            }
         }
-        catch (final ExecutionException | TimeoutException ex)
+        final int bodyStart = headEnd + 4;
+        if (length >= 0 && bytes.length - bodyStart < length && !ended)
         {
-            throw new CommandFailure("no answer from xbowd at " + socket + ": " + ex.getMessage(), 1);
+            return null;
         }
+        if (length < 0 && !ended)
+        {
+            return null;
+        }
+        final int bodyLength = length >= 0 ? Math.min(length, bytes.length - bodyStart) : bytes.length - bodyStart;
+        return new Response(Integer.parseInt(status[1]),
+            new String(bytes, bodyStart, bodyLength, StandardCharsets.UTF_8));
     }
 
     private String connectProblem(final Exception ex)
@@ -233,6 +263,6 @@ public final class ApiClient implements Backend, AutoCloseable
     @Override
     public void close()
     {
-        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        // one connection per call: nothing stays open
     }
 }
