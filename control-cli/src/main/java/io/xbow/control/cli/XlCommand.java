@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code xbow xl} (and {@code bin/xl}): domain commands with xl's syntax and output columns.
@@ -33,6 +35,8 @@ public final class XlCommand
         "  domid NAME | domname ID               convert between domain name and id",
         "  uptime [-s] [DOMAIN ...]              print domains' uptime",
         "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES]   ping from inside an emulated guest");
+
+    private static final Pattern PING_SUMMARY = Pattern.compile("\\d+ packets transmitted, (\\d+) received");
 
     private XlCommand()
     {
@@ -237,8 +241,7 @@ public final class XlCommand
         for (final List<String> row : backend.call("ping", request).rows())
         {
             out.println(row.get(0));
-            final java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("\\d+ packets transmitted, (\\d+) received").matcher(row.get(0));
+            final Matcher m = PING_SUMMARY.matcher(row.get(0));
             if (m.find())
             {
                 received = Integer.parseInt(m.group(1));

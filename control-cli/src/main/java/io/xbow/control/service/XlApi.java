@@ -119,16 +119,7 @@ public final class XlApi implements CommandApi
                 hypervisor.unpause(a.required("domain"));
                 return null;
             case "network-attach":
-                final VifSpec spec;
-                try
-                {
-                    spec = VifSpec.parse(a.required("spec"));
-                }
-                catch (final IllegalArgumentException ex)
-                {
-                    throw new IllegalArgumentException(ex.getMessage(), ex);
-                }
-                final Vif vif = hypervisor.networkAttach(a.required("domain"), spec);
+                final Vif vif = hypervisor.networkAttach(a.required("domain"), VifSpec.parse(a.required("spec")));
                 return new Table(List.of("IDX", "NAME", "VNIC", "MAC"), List.of(List.of(
                     Integer.toString(vif.devid()), vif.name(), vif.vnic(), MacAddress.format(vif.mac()))));
             case "network-detach":

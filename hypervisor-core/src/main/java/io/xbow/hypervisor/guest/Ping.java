@@ -80,7 +80,7 @@ public final class Ping
         return result;
     }
 
-    /** Fail the ping (its guest went away), with a last line saying why. */
+    /** Fail the ping (its interface went away): the result completes exceptionally with the reason. */
     void abort(final String reason)
     {
         result.completeExceptionally(new IllegalStateException(reason));
@@ -191,10 +191,5 @@ public final class Ping
     int identifier()
     {
         return identifier;
-    }
-
-    int received()
-    {
-        return received;
     }
 }
