@@ -29,6 +29,8 @@ import io.xbow.vnic.prop.PropertyInfo;
 import io.xbow.vnic.prop.Protection;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
+import io.xbow.vswitch.capture.CaptureLink;
+import io.xbow.vswitch.capture.CaptureRegistry;
 import io.xbow.vswitch.port.Port;
 import io.xbow.vswitch.stats.PortCounters;
 import org.agrona.concurrent.NanoClock;
@@ -70,6 +72,7 @@ public final class LinkRegistry implements AutoCloseable
     private final Map<String, Link> links = new LinkedHashMap<>();
     /** Links another part of xbow manages (a domain's vif VNICs): dladm may look, not change or delete them. */
     private final Map<String, String> owners = new java.util.HashMap<>();
+    private final CaptureRegistry captures = new CaptureRegistry();
 
     /**
      * @param config   how to build switches.
@@ -119,7 +122,7 @@ public final class LinkRegistry implements AutoCloseable
         final PhysicalLink link = new PhysicalLink(name, temporary, sw, uplink, spec.mtu(), spec.speedMbps(),
             spec.primaryMac(), spec.factoryMacs());
         datapath.add(sw);
-        links.put(name, link);
+        add(link);
         return link;
     }
 
@@ -134,8 +137,37 @@ public final class LinkRegistry implements AutoCloseable
         final VirtualSwitch sw = newSwitch(name);
         final Etherstub stub = new Etherstub(name, temporary, sw);
         datapath.add(sw);
-        links.put(name, stub);
+        add(stub);
         return stub;
+    }
+
+    private void add(final Link link)
+    {
+        links.put(link.name(), link);
+        captures.register(link.name(), captureLinkOf(link));
+    }
+
+    private static CaptureLink captureLinkOf(final Link link)
+    {
+        if (link instanceof PhysicalLink)
+        {
+            final SwitchPort uplink = ((PhysicalLink)link).uplink();
+            return CaptureLink.port(uplink.captureIn(), uplink.captureOut());
+        }
+        if (link instanceof SwitchLink)
+        {
+            return CaptureLink.wholeSwitch(((SwitchLink)link).switchOf().capturePoint());
+        }
+        final SwitchPort port = ((PortLink)link).switchPort();
+        return CaptureLink.port(port.captureIn(), port.captureOut());
+    }
+
+    /**
+     * @return every capturable link: these links under their names, and what other parts of xbow register (vifs).
+     */
+    public CaptureRegistry captures()
+    {
+        return captures;
     }
 
     private VirtualSwitch newSwitch(final String name)
@@ -172,6 +204,7 @@ public final class LinkRegistry implements AutoCloseable
             throw new LinkException("link busy: " + String.join(", ", over) + (over.size() == 1 ? " is" : " are") +
                 " over " + link.name() + "; delete " + (over.size() == 1 ? "it" : "them") + " first");
         }
+        captures.unregister(link.name());
         datapath.remove(link.switchOf());
         links.remove(link.name());
     }
@@ -219,7 +252,7 @@ public final class LinkRegistry implements AutoCloseable
         {
             ((PhysicalLink)under).factoryClient(chosen.type.slot(), name);
         }
-        links.put(name, vnic);
+        add(vnic);
         return vnic;
     }
 
@@ -347,7 +380,7 @@ public final class LinkRegistry implements AutoCloseable
         final SwitchPort switchPort = sw.attach(vlanName, port, VlanPolicy.access(vid));
         sw.addStaticMac(vid, phys.primaryMac(), switchPort);
         final VlanLink vlan = new VlanLink(vlanName, temporary, phys, port, switchPort, vid);
-        links.put(vlanName, vlan);
+        add(vlan);
         return vlan;
     }
 
@@ -361,6 +394,7 @@ public final class LinkRegistry implements AutoCloseable
 
     private void deletePortLink(final PortLink link)
     {
+        captures.unregister(link.name());
         link.overLink().switchOf().detach(link.switchPort());
         links.remove(link.name());
     }
@@ -419,6 +453,7 @@ public final class LinkRegistry implements AutoCloseable
         links.remove(oldName);
         link.rename(newName);
         links.put(newName, link);
+        captures.rename(oldName, newName);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.xbow.vswitch;
 
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.capture.CapturePoint;
 import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.Port;
 import io.xbow.vswitch.stats.PortCounters;
@@ -18,6 +19,8 @@ public final class SwitchPort
     final IngressStage stage;
     final PortCounters counters = new PortCounters();
     final FrameBatch output;
+    final CapturePoint captureIn = new CapturePoint();
+    final CapturePoint captureOut = new CapturePoint();
     VlanPolicy policy;
     int priority;
     long attachOrder;
@@ -57,6 +60,23 @@ public final class SwitchPort
     public PortCounters counters()
     {
         return counters;
+    }
+
+    /**
+     * @return where frames entering the switch through this port are captured (as on the port's wire, before the
+     * switch pops a VLAN tag).
+     */
+    public CapturePoint captureIn()
+    {
+        return captureIn;
+    }
+
+    /**
+     * @return where frames the switch sends out of this port are captured (as on the port's wire).
+     */
+    public CapturePoint captureOut()
+    {
+        return captureOut;
     }
 
     @Override

@@ -9,6 +9,9 @@ import io.xbow.packet.parse.ParseResult;
 import io.xbow.vlan.VlanId;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vlan.VlanTagger;
+import io.xbow.vswitch.capture.CapturePoint;
+import io.xbow.vswitch.capture.CaptureTap;
+import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.fdb.FdbEntry;
 import io.xbow.vswitch.fdb.MacTable;
 import io.xbow.vswitch.port.IngressStage;
@@ -81,6 +84,7 @@ public final class VirtualSwitch implements Agent
     private final BitSet usedIndices = new BitSet();
     private final ConcurrentLinkedQueue<Integer> releasedIndices = new ConcurrentLinkedQueue<>();
     private volatile Wakeup wakeup = Wakeup.NONE;
+    private final CapturePoint captureAll = new CapturePoint();
 
     // Datapath side: owned by the thread running doWork().
     private final MacTable fdb;
@@ -96,6 +100,7 @@ public final class VirtualSwitch implements Agent
     private long nowNs;
     private long nowMs;
     private long nextSweepMs;
+    private CaptureTap[] switchTaps;
 
     /**
      * @param name   the switch's name, for logs and thread names (the link that owns it).
@@ -405,6 +410,7 @@ public final class VirtualSwitch implements Agent
         nowNs = clock.nanoTime();
         nowMs = (nowNs - epochNs) / 1_000_000;
         cycleClock.update(nowNs);
+        switchTaps = captureAll.taps();
 
         final SwitchPort[] ports = active;
         for (final SwitchPort in : ports)
@@ -442,6 +448,8 @@ public final class VirtualSwitch implements Agent
     {
         final int count = frames.count();
         final IngressStage stage = in.stage;
+        final CaptureTap[] inTaps = in.captureIn.taps();
+        final CaptureTap[] allTaps = switchTaps;
         int received = count;
         long bytes = 0;
         for (int i = 0; i < count; i++)
@@ -472,6 +480,10 @@ public final class VirtualSwitch implements Agent
             bytes += length;
             pool.ingressPort(frame, in.index);
             pool.timestampNs(frame, nowNs);
+            if (inTaps != null)
+            {
+                CapturePoint.offer(inTaps, buffer, pool.offset(frame), length, nowNs, FrameFilter.NO_TAG);
+            }
 
             final int vid = in.policy.ingress(pool, frame, chain);
             if (vid == VlanPolicy.DENY)
@@ -480,6 +492,12 @@ public final class VirtualSwitch implements Agent
                 continue;
             }
             final int offset = pool.offset(frame);
+            if (allTaps != null)
+            {
+                // The whole switch is captured as a trunk would carry it: frames outside VLAN 1 show their tag.
+                CapturePoint.offer(allTaps, buffer, offset, pool.length(frame), nowNs,
+                    vid == VlanId.DEFAULT ? FrameFilter.NO_TAG : pool.vlanTci(frame));
+            }
             final long source = MacAddress.read(buffer, offset + 6);
             if (!MacAddress.isValidUnicast(source))
             {
@@ -598,9 +616,17 @@ public final class VirtualSwitch implements Agent
             return;
         }
         long bytes = 0;
+        final CaptureTap[] outTaps = out.captureOut.taps();
         for (int i = 0; i < count; i++)
         {
-            bytes += pool.length(output.handle(i));
+            final int frame = output.handle(i);
+            final int length = pool.length(frame);
+            bytes += length;
+            if (outTaps != null)
+            {
+                CapturePoint.offer(outTaps, buffer, pool.offset(frame), length, pool.timestampNs(frame),
+                    FrameFilter.NO_TAG);
+            }
         }
         final int accepted = out.port.transmit(output);
         if (accepted < count)
@@ -701,6 +727,15 @@ public final class VirtualSwitch implements Agent
     public SwitchConfig config()
     {
         return config;
+    }
+
+    /**
+     * @return where every frame entering the switch, from any port, is captured (once each, after VLAN
+     * classification; the frame's VLAN is shown as a tag unless it is VLAN 1).
+     */
+    public CapturePoint capturePoint()
+    {
+        return captureAll;
     }
 
     /**

@@ -14,6 +14,7 @@ import io.xbow.netback.xenbus.XenStore;
 import io.xbow.netback.xenbus.XenbusState;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.vnic.LinkException;
+import io.xbow.vswitch.capture.CaptureLink;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
@@ -363,6 +364,17 @@ public final class Hypervisor implements AutoCloseable
         {
             throw new DomainException(where + ex.getMessage(), ex);
         }
+        try
+        {
+            // The vif's own view: what the guest's device sends and receives, before and after the VNIC's checks.
+            links.captures().register(vifName,
+                CaptureLink.port(vnic.vnicPort().deviceIn(), vnic.vnicPort().deviceOut()));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            links.deleteOwnedVnic(vnicName);
+            throw new DomainException(where + "vifname '" + vifName + "' is the name of a link", ex);
+        }
 
         GuestMemory memory = null;
         VifBackend backend = null;
@@ -408,6 +420,7 @@ public final class Hypervisor implements AutoCloseable
                 backend.close();
             }
             store.remove(XenStore.frontendPath(domain.id(), devid));
+            links.captures().unregister(vifName);
             links.deleteOwnedVnic(vnicName);
             release(memory);
             throw ex instanceof DomainException ? (DomainException)ex :
@@ -440,6 +453,7 @@ public final class Hypervisor implements AutoCloseable
         }
         vif.backend().close();
         store.remove(XenStore.frontendPath(domain.id(), vif.devid()));
+        links.captures().unregister(vif.name());
         // After the unplug on the switch's command queue: the port goes, and with it every frame it held.
         links.deleteOwnedVnic(vif.vnic());
         release(vif.memory());

@@ -5,6 +5,9 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.capture.CapturePoint;
+import io.xbow.vswitch.capture.CaptureTap;
+import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.Port;
 import org.agrona.MutableDirectBuffer;
@@ -52,6 +55,8 @@ public final class VnicPort implements Port, IngressStage
     private final Shaper inbound;
     private final FrameBatch toDevice;
     private final VnicCounters counters = new VnicCounters();
+    private final CapturePoint deviceIn = new CapturePoint();
+    private final CapturePoint deviceOut = new CapturePoint();
     private volatile VnicPolicy policy;
     private volatile Port device = UNPLUGGED;
     private volatile boolean releaseQueues;
@@ -140,6 +145,23 @@ public final class VnicPort implements Port, IngressStage
         return counters;
     }
 
+    /**
+     * @return where frames from the guest's device are captured, before the VNIC's checks (a vif's view: spoofed
+     * frames the VNIC drops are seen here).
+     */
+    public CapturePoint deviceIn()
+    {
+        return deviceIn;
+    }
+
+    /**
+     * @return where frames handed to the guest's device are captured, after the VNIC's MTU and rate.
+     */
+    public CapturePoint deviceOut()
+    {
+        return deviceOut;
+    }
+
     @Override
     public void wakeupBy(final Wakeup wakeup)
     {
@@ -199,7 +221,18 @@ public final class VnicPort implements Port, IngressStage
         releasedNext = 0;
         if (!batch.isFull())
         {
+            final int first = batch.count();
             dev.receive(batch);
+            final CaptureTap[] taps = deviceIn.taps();
+            if (taps != null)
+            {
+                final long now = clock.nanoTime();
+                for (int i = first, n = batch.count(); i < n; i++)
+                {
+                    final int frame = batch.handle(i);
+                    CapturePoint.offer(taps, buffer, pool.offset(frame), pool.length(frame), now, FrameFilter.NO_TAG);
+                }
+            }
         }
         if (!inbound.isEmpty() || !outbound.isEmpty() || queuesWereBusy)
         {
@@ -345,6 +378,16 @@ public final class VnicPort implements Port, IngressStage
             return;
         }
         long delivered = bytes;
+        final CaptureTap[] taps = deviceOut.taps();
+        if (taps != null)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final int frame = frames.handle(i);
+                CapturePoint.offer(taps, buffer, pool.offset(frame), pool.length(frame), pool.timestampNs(frame),
+                    FrameFilter.NO_TAG);
+            }
+        }
         final int accepted = dev.transmit(frames);
         if (accepted < count)
         {
