@@ -1,5 +1,11 @@
 package io.xbow.control.api;
 
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.util.HashMap;
+import java.util.Locale;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xbow.control.cli.Backend;
@@ -135,6 +141,144 @@ public final class ApiClient implements Backend, AutoCloseable
 
     private record Response(int status, String body)
     {
+    }
+
+    /**
+     * An answer that streams: its headers, and its body as it arrives. Closing it closes the connection.
+     *
+     * @param headers the response headers, names in lower case.
+     * @param body    the body, read until the daemon ends it.
+     */
+    public record Stream(Map<String, String> headers, InputStream body, SocketChannel channel) implements AutoCloseable
+    {
+        @Override
+        public void close()
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // closing: nothing left to report
+            }
+        }
+    }
+
+    /**
+     * POST a request whose answer streams (a capture). A refusal (not 200) becomes a CommandFailure with the
+     * daemon's message.
+     *
+     * @param path    the endpoint.
+     * @param payload the JSON body.
+     * @return the open stream.
+     */
+    public Stream openStream(final String path, final Object payload)
+    {
+        final byte[] content;
+        try
+        {
+            content = JSON.writeValueAsBytes(payload);
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        final byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: xbowd\r\nContent-Type: application/json\r\n" +
+            "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final SocketChannel channel;
+        try
+        {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        }
+        catch (final IOException ex)
+        {
+            throw new CommandFailure("cannot open a Unix domain socket: " + ex.getMessage(), 1);
+        }
+        try
+        {
+            try
+            {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            }
+            catch (final IOException ex)
+            {
+                throw new CommandFailure(connectProblem(ex), 1);
+            }
+            final ByteBuffer out = ByteBuffer.allocate(head.length + content.length).put(head).put(content).flip();
+            while (out.hasRemaining())
+            {
+                channel.write(out);
+            }
+            final InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 256 * 1024);
+            final String statusLine = line(in);
+            final String[] status = statusLine.split(" ", 3);
+            final Map<String, String> headers = new HashMap<>();
+            for (String line = line(in); !line.isEmpty(); line = line(in))
+            {
+                final int colon = line.indexOf(':');
+                if (colon > 0)
+                {
+                    headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+                }
+            }
+            if (status.length < 2 || !status[1].equals("200"))
+            {
+                final String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                String message = "xbowd answered " + statusLine;
+                try
+                {
+                    message = String.valueOf(JSON.readValue(body, new TypeReference<Map<String, Object>>()
+                    {
+                    }).get("error"));
+                }
+                catch (final Exception ignored)
+                {
+                    // not JSON: the status line says it
+                }
+                throw new CommandFailure(message, 1);
+            }
+            return new Stream(headers, in, channel);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel);
+            throw new CommandFailure("lost the connection to xbowd at " + socket + ": " + ex.getMessage(), 1);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(channel);
+            throw ex;
+        }
+    }
+
+    private static String line(final InputStream in) throws IOException
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read())
+        {
+            if (c < 0)
+            {
+                throw new IOException("the connection closed before the answer's head ended");
+            }
+            if (c != '\r')
+            {
+                sb.append((char)c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void closeQuietly(final SocketChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignored)
+        {
+            // already failing
+        }
     }
 
     private Response exchange(final String method, final String path, final String body)

@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.xbow.control.capture.CaptureService;
 import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.CommandApi;
 import io.xbow.control.service.DladmApi;
@@ -77,6 +78,7 @@ public final class ApiServer implements AutoCloseable
     private final EventLoopGroup loops = new EpollEventLoopGroup(1);
     private final EventExecutorGroup requests = new DefaultEventExecutorGroup(1);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private volatile CaptureService captures;
     private Channel unixChannel;
     private Channel tcpChannel;
 
@@ -96,6 +98,16 @@ public final class ApiServer implements AutoCloseable
         this.metrics = metrics;
         this.linkMetrics = linkMetrics;
         this.version = version;
+    }
+
+    /**
+     * @param service serves {@code /v1/capture} (streams) and {@code /v1/capture/stop}.
+     * @return this server.
+     */
+    public ApiServer captures(final CaptureService service)
+    {
+        this.captures = service;
+        return this;
     }
 
     /**
@@ -180,6 +192,11 @@ public final class ApiServer implements AutoCloseable
                 respond(ctx, request, HttpResponseStatus.OK, json(Map.of("version", version)));
                 return;
             }
+            if (captures != null && path.startsWith("/v1/capture"))
+            {
+                capture(ctx, request, path);
+                return;
+            }
             final String[] segments = path.split("/", 4); // "", "v1", api, command
             final CommandApi api = segments.length == 4 && segments[1].equals("v1") ? apis.get(segments[2]) : null;
             if (api == null)
@@ -236,6 +253,55 @@ public final class ApiServer implements AutoCloseable
                     request.release();
                 }
             });
+        }
+
+        /** A capture answers with a stream its own thread writes; only a refusal is answered here. */
+        private void capture(final ChannelHandlerContext ctx, final FullHttpRequest request, final String path)
+        {
+            final String command = path.equals("/v1/capture") ? "capture" :
+                path.equals("/v1/capture/stop") ? "capture-stop" : path.equals("/v1/capture/links") ? "capture-links" : null;
+            if (command == null)
+            {
+                respond(ctx, request, HttpResponseStatus.NOT_FOUND, error("no such endpoint: " + path));
+                return;
+            }
+            if (!request.method().equals(HttpMethod.POST))
+            {
+                respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST for " + path));
+                return;
+            }
+            try
+            {
+                final String body = request.content().toString(StandardCharsets.UTF_8);
+                final Map<String, Object> args = body.isBlank() ? Map.of() :
+                    JSON.readValue(body, new TypeReference<Map<String, Object>>()
+                    {
+                    });
+                if (command.equals("capture"))
+                {
+                    captures.start(ctx.channel(), args);
+                }
+                else if (command.equals("capture-links"))
+                {
+                    respond(ctx, request, HttpResponseStatus.OK, json(Map.of("links", captures.links())));
+                }
+                else
+                {
+                    captures.stop(args);
+                    respond(ctx, request, HttpResponseStatus.OK, "{}");
+                }
+                count(command, "200");
+            }
+            catch (final JsonProcessingException ex)
+            {
+                count(command, "400");
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, error("malformed JSON: " + ex.getOriginalMessage()));
+            }
+            catch (final IllegalArgumentException | ClassCastException ex)
+            {
+                count(command, "400");
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, error(String.valueOf(ex.getMessage())));
+            }
         }
 
         private void finish(final ChannelHandlerContext ctx, final FullHttpRequest request, final String command,
@@ -310,7 +376,8 @@ public final class ApiServer implements AutoCloseable
     private void count(final String command, final String status)
     {
         // Only known subcommands become tag values: a client cannot grow the metrics with made-up names.
-        Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) || XlApi.COMMANDS.contains(command) ? command : "unknown")
+        Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) || XlApi.COMMANDS.contains(command) ||
+            command.startsWith("capture") ? command : "unknown")
             .tag("status", status).register(metrics).increment();
     }
 

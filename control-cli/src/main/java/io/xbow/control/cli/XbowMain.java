@@ -52,7 +52,7 @@ public final class XbowMain
         }
         if (i >= argv.length)
         {
-            err.println("usage: xbow [--socket PATH] {dladm|xl|daemon|completion|--version} ...");
+            err.println("usage: xbow [--socket PATH] {dladm|xl|capture|daemon|completion|--version} ...");
             return 2;
         }
         final String[] rest = Arrays.copyOfRange(argv, i + 1, argv.length);
@@ -72,6 +72,11 @@ public final class XbowMain
                 {
                     return XlCommand.run(client.xl(), out, err, rest);
                 }
+            case "capture":
+                try (ApiClient client = new ApiClient(Paths.socket(socket)))
+                {
+                    return CaptureCommand.run(client, out, err, (o, l, s) -> { throw new java.io.IOException("-w is not available yet"); }, rest);
+                }
             case "daemon":
                 return daemon(socket, rest, err);
             case "completion":
@@ -79,7 +84,7 @@ public final class XbowMain
                 out.flush();
                 return 0;
             default:
-                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, daemon, completion or --version");
+                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, capture, daemon, completion or --version");
                 return 2;
         }
     }

@@ -8,7 +8,10 @@ import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
 import io.xbow.control.service.XlApi;
+import io.xbow.control.capture.CaptureService;
 import io.xbow.hypervisor.domain.Hypervisor;
+import io.xbow.vswitch.capture.CaptureSession;
+import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.hypervisor.guest.GuestRunner;
 import io.xbow.netback.xenbus.EventChannels;
 import io.xbow.netback.xenbus.XenStore;
@@ -47,6 +50,7 @@ public final class Xbowd implements AutoCloseable
     private final String version;
     private LinkRegistry registry;
     private Hypervisor hypervisor;
+    private CaptureService captures;
     private Path guestMemory;
     private ApiServer server;
 
@@ -115,6 +119,8 @@ public final class Xbowd implements AutoCloseable
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor, stateDirectory.resolve("domains"))),
             metrics, new LinkMetrics(metrics, registry), version);
+        captures = new CaptureService(registry.captures(), Xbowd::compileFilter, CaptureSession.DEFAULT_RING_BYTES);
+        server.captures(captures);
         try
         {
             server.listenUnix(socket.toString());
@@ -247,9 +253,19 @@ public final class Xbowd implements AutoCloseable
         return server == null ? 0 : server.tcpPort();
     }
 
+    private static FrameFilter compileFilter(final String expression, final int snaplen)
+    {
+        throw new IllegalArgumentException("capture filters are not available yet");
+    }
+
     @Override
     public synchronized void close()
     {
+        if (captures != null)
+        {
+            captures.close(); // each stream ends with its counters before the API closes
+            captures = null;
+        }
         if (server != null)
         {
             server.close();

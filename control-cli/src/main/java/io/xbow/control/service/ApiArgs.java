@@ -9,16 +9,16 @@ import java.util.Map;
 /**
  * A command's JSON arguments, read with type checks that become 400 answers.
  */
-final class ApiArgs
+public final class ApiArgs
 {
     private final Map<String, Object> args;
 
-    ApiArgs(final Map<String, Object> args)
+    public ApiArgs(final Map<String, Object> args)
     {
         this.args = args == null ? Map.of() : args;
     }
 
-    String string(final String name)
+    public String string(final String name)
     {
         final Object value = args.get(name);
         if (value == null)
@@ -32,7 +32,7 @@ final class ApiArgs
         return (String)value;
     }
 
-    String required(final String name)
+    public String required(final String name)
     {
         final String value = string(name);
         if (value == null)
@@ -42,7 +42,7 @@ final class ApiArgs
         return value;
     }
 
-    Integer integer(final String name)
+    public Integer integer(final String name)
     {
         final Object value = args.get(name);
         if (value == null)
@@ -56,7 +56,7 @@ final class ApiArgs
         return (Integer)value;
     }
 
-    int requiredInteger(final String name)
+    public int requiredInteger(final String name)
     {
         final Integer value = integer(name);
         if (value == null)
@@ -66,7 +66,7 @@ final class ApiArgs
         return value;
     }
 
-    boolean flag(final String name)
+    public boolean flag(final String name)
     {
         final Object value = args.get(name);
         if (value != null && !(value instanceof Boolean))
@@ -76,7 +76,7 @@ final class ApiArgs
         return Boolean.TRUE.equals(value);
     }
 
-    Collection<String> strings(final String name)
+    public Collection<String> strings(final String name)
     {
         final Object value = args.get(name);
         if (value == null)
@@ -95,7 +95,7 @@ final class ApiArgs
         return list;
     }
 
-    Map<String, String> map(final String name)
+    public Map<String, String> map(final String name)
     {
         final Object value = args.get(name);
         if (value == null)

@@ -1,0 +1,495 @@
+package io.xbow.control.cli;
+
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.capture.CaptureStreamFormat;
+import io.xbow.packet.format.FrameFormatter;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code xbow capture}: tcpdump's habits over the daemon's capture stream. Options as tcpdump spells them (and in
+ * any order, as GNU getopt allows), the rest of the line is the filter expression:
+ * <pre>
+ *   xbow capture -i LINK [-i LINK ...] [-Q in|out|inout] [-c COUNT] [-s SNAPLEN]
+ *                [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES] [-U]] [-e] [-n] [-l] [EXPRESSION]
+ *   xbow capture -D
+ * </pre>
+ * Without {@code -w} each frame is one line on standard output (time, link, direction, MACs, VLAN, L3/L4); at the
+ * end, or on Ctrl-C, tcpdump's three counters go to standard error.
+ */
+public final class CaptureCommand
+{
+    /** Where captured frames go: a terminal, or files. */
+    interface Sink extends AutoCloseable
+    {
+        void frame(int link, int direction, long timestampNs, int originalLength, byte[] data, int length)
+            throws IOException;
+
+        /** Called when no more frames are waiting: push what is buffered out. */
+        void flush() throws IOException;
+
+        /** True once the sink wants no more frames (its last rotated file is full). */
+        boolean finished();
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Opens the file sink; the file writers live apart from the command. */
+    interface FileSinks
+    {
+        Sink open(Options options, List<String> links, int snaplen) throws IOException;
+    }
+
+    /** The command line, parsed. */
+    record Options(List<String> links, String direction, long count, int snaplen, String file, boolean pcapng,
+        int rotateSeconds, int rotateMegabytes, int fileCount, boolean packetBuffered, boolean list, String filter)
+    {
+    }
+
+    private static final String USAGE = "usage: xbow capture -i LINK [-i LINK ...] [-Q in|out|inout] [-c COUNT] " +
+        "[-s SNAPLEN] [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES]] [-e] [-n] [EXPRESSION]\n" +
+        "       xbow capture -D";
+
+    private CaptureCommand()
+    {
+    }
+
+    /**
+     * @param client the daemon.
+     * @param out    standard output, for decoded lines and -D.
+     * @param err    standard error, for the summary and messages.
+     * @param files  opens -w outputs.
+     * @param argv   the arguments after {@code capture}.
+     * @return the exit status: 0, 1 for a failure, 2 for a usage error.
+     */
+    public static int run(final ApiClient client, final PrintWriter out, final PrintWriter err, final FileSinks files,
+        final String[] argv)
+    {
+        final Options options;
+        try
+        {
+            options = parse(argv);
+        }
+        catch (final UsageException ex)
+        {
+            err.println("xbow capture: " + ex.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        try
+        {
+            if (options.list())
+            {
+                final Object links = client.post("/v1/capture/links", Map.of()).get("links");
+                int n = 1;
+                for (final Object link : (List<?>)links)
+                {
+                    out.println(n++ + "." + link);
+                }
+                out.flush();
+                return 0;
+            }
+            return capture(client, out, err, files, options);
+        }
+        catch (final CommandFailure ex)
+        {
+            err.println("xbow capture: " + ex.getMessage());
+            return ex.exitStatus();
+        }
+    }
+
+    static Options parse(final String[] argv)
+    {
+        final List<String> links = new ArrayList<>();
+        final List<String> expression = new ArrayList<>();
+        String direction = "inout";
+        long count = 0;
+        int snaplen = 0;
+        String file = null;
+        boolean pcapng = false;
+        int rotateSeconds = 0;
+        int rotateMegabytes = 0;
+        int fileCount = 0;
+        boolean packetBuffered = false;
+        boolean list = false;
+        boolean optionsEnd = false;
+        for (int i = 0; i < argv.length; i++)
+        {
+            final String arg = argv[i];
+            if (optionsEnd || !arg.startsWith("-") || arg.equals("-"))
+            {
+                expression.add(arg);
+                continue;
+            }
+            if (arg.equals("--"))
+            {
+                optionsEnd = true;
+                continue;
+            }
+            if (arg.equals("--pcapng"))
+            {
+                pcapng = true;
+                continue;
+            }
+            if (arg.startsWith("--"))
+            {
+                throw new UsageException("unknown option '" + arg + "'");
+            }
+            // A cluster of letters (-nne), the last of which may take a value, attached (-c10) or next (-c 10).
+            for (int j = 1; j < arg.length(); j++)
+            {
+                final char letter = arg.charAt(j);
+                if ("nelUqvpD".indexOf(letter) >= 0)
+                {
+                    if (letter == 'U')
+                    {
+                        packetBuffered = true;
+                    }
+                    if (letter == 'D')
+                    {
+                        list = true;
+                    }
+                    continue; // -n, -e, -l, -q, -v, -p: what the output already is, accepted for habit
+                }
+                if ("icswGCWQ".indexOf(letter) < 0)
+                {
+                    throw new UsageException("unknown option '-" + letter + "'");
+                }
+                final String value;
+                if (j + 1 < arg.length())
+                {
+                    value = arg.substring(j + 1);
+                }
+                else if (i + 1 < argv.length)
+                {
+                    value = argv[++i];
+                }
+                else
+                {
+                    throw new UsageException("option -" + letter + " needs a value");
+                }
+                switch (letter)
+                {
+                    case 'i':
+                        for (final String link : value.split(","))
+                        {
+                            if (!link.isEmpty())
+                            {
+                                links.add(link);
+                            }
+                        }
+                        break;
+                    case 'c': count = positive(value, "-c", "packet count"); break;
+                    case 's': snaplen = (int)bounded(value, "-s", 0, 262_144); break;
+                    case 'w': file = value; break;
+                    case 'G': rotateSeconds = (int)positive(value, "-G", "rotation period"); break;
+                    case 'C': rotateMegabytes = (int)positive(value, "-C", "file size"); break;
+                    case 'W': fileCount = (int)positive(value, "-W", "file count"); break;
+                    case 'Q':
+                        if (!value.equals("in") && !value.equals("out") && !value.equals("inout"))
+                        {
+                            throw new UsageException("invalid direction '" + value + "' for -Q: use in, out or inout");
+                        }
+                        direction = value;
+                        break;
+                    default: throw new IllegalStateException();
+                }
+                break;
+            }
+        }
+        if (list)
+        {
+            return new Options(links, direction, count, snaplen, file, pcapng, rotateSeconds, rotateMegabytes,
+                fileCount, packetBuffered, true, "");
+        }
+        if (links.isEmpty())
+        {
+            throw new UsageException("name a link with -i (xbow capture -D lists them)");
+        }
+        if (file == null && (pcapng || rotateSeconds > 0 || rotateMegabytes > 0 || fileCount > 0))
+        {
+            throw new UsageException("--pcapng, -G, -C and -W need -w FILE");
+        }
+        if (fileCount > 0 && rotateSeconds == 0 && rotateMegabytes == 0)
+        {
+            throw new UsageException("-W needs -C or -G");
+        }
+        if ("-".equals(file) && (rotateSeconds > 0 || rotateMegabytes > 0))
+        {
+            throw new UsageException("-G and -C rotate files; they cannot rotate standard output (-w -)");
+        }
+        return new Options(links, direction, count, snaplen, file, pcapng, rotateSeconds, rotateMegabytes,
+            fileCount, packetBuffered, false, String.join(" ", expression));
+    }
+
+    private static long positive(final String value, final String option, final String what)
+    {
+        return bounded(value, option, 1, Integer.MAX_VALUE);
+    }
+
+    private static long bounded(final String value, final String option, final long min, final long max)
+    {
+        try
+        {
+            final long n = Long.parseLong(value);
+            if (n < min || n > max)
+            {
+                throw new UsageException("invalid value '" + value + "' for " + option + ": " + min + " to " + max);
+            }
+            return n;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new UsageException("invalid number '" + value + "' for " + option);
+        }
+    }
+
+    private static int capture(final ApiClient client, final PrintWriter out, final PrintWriter err,
+        final FileSinks files, final Options options)
+    {
+        final Map<String, Object> request = new LinkedHashMap<>();
+        request.put("links", options.links());
+        request.put("direction", options.direction());
+        request.put("filter", options.filter());
+        request.put("snaplen", options.snaplen());
+        final ApiClient.Stream stream = client.openStream("/v1/capture", request);
+        final String id = stream.headers().get(CaptureStreamFormat.ID_HEADER.toLowerCase());
+        final CountDownLatch done = new CountDownLatch(1);
+        final AtomicBoolean stopSent = new AtomicBoolean();
+        final Runnable stop = () ->
+        {
+            if (stopSent.compareAndSet(false, true))
+            {
+                try
+                {
+                    client.post("/v1/capture/stop", Map.of("id", Long.parseLong(id)));
+                }
+                catch (final RuntimeException ex)
+                {
+                    stream.close(); // the daemon is gone or the capture ended: closing ends it too
+                }
+            }
+        };
+        // Ctrl-C: ask the daemon to end the capture, then let the reader finish its files and print the summary.
+        final Thread onInterrupt = new Thread(() ->
+        {
+            stop.run();
+            try
+            {
+                if (!done.await(5, TimeUnit.SECONDS))
+                {
+                    stream.close();
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "capture-stop");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try
+        {
+            return read(stream, out, err, files, options, stop);
+        }
+        finally
+        {
+            stream.close();
+            done.countDown();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            }
+            catch (final IllegalStateException ignored)
+            {
+                // shutting down: the hook is running
+            }
+        }
+    }
+
+    private static int read(final ApiClient.Stream stream, final PrintWriter out, final PrintWriter err,
+        final FileSinks files, final Options options, final Runnable stop)
+    {
+        final DataInputStream in = new DataInputStream(stream.body());
+        long captured = 0;
+        long matched = 0;
+        long dropped = 0;
+        String ended = null;
+        Sink sink = null;
+        int status = 0;
+        try
+        {
+            if (in.readByte() != CaptureStreamFormat.HELLO)
+            {
+                throw new IOException("the daemon's capture stream does not start with its hello");
+            }
+            final int snaplen = in.readInt();
+            final int linkCount = in.readUnsignedShort();
+            final List<String> links = new ArrayList<>();
+            for (int i = 0; i < linkCount; i++)
+            {
+                final byte[] name = new byte[in.readUnsignedShort()];
+                in.readFully(name);
+                links.add(new String(name, StandardCharsets.UTF_8));
+            }
+            sink = options.file() == null ? new TextSink(out, links) : files.open(options, links, snaplen);
+            err.println("xbow capture: listening on " + String.join(", ", links) +
+                ", link-type EN10MB (Ethernet), snapshot length " + snaplen + " bytes");
+            err.flush();
+            byte[] data = new byte[2048];
+            boolean wanting = true;
+            while (ended == null)
+            {
+                final byte type = in.readByte();
+                switch (type)
+                {
+                    case CaptureStreamFormat.FRAME:
+                        final int link = in.readUnsignedShort();
+                        final int direction = in.readUnsignedByte();
+                        final long timestampNs = in.readLong();
+                        final int originalLength = in.readInt();
+                        final int length = in.readInt();
+                        if (length < 0 || length > snaplen + 4 || link >= links.size())
+                        {
+                            throw new IOException("a malformed frame record in the capture stream");
+                        }
+                        if (data.length < length)
+                        {
+                            data = new byte[Math.max(length, 2 * data.length)];
+                        }
+                        in.readFully(data, 0, length);
+                        if (wanting)
+                        {
+                            sink.frame(link, direction, timestampNs, originalLength, data, length);
+                            captured++;
+                            if (options.packetBuffered() || in.available() == 0)
+                            {
+                                sink.flush();
+                            }
+                            if (captured == options.count() || sink.finished())
+                            {
+                                wanting = false; // frames already on their way are read and left
+                                sink.flush();
+                                stop.run();
+                            }
+                        }
+                        break;
+                    case CaptureStreamFormat.STATS:
+                        matched = in.readLong();
+                        dropped = in.readLong();
+                        break;
+                    case CaptureStreamFormat.END:
+                        final byte[] reason = new byte[in.readUnsignedShort()];
+                        in.readFully(reason);
+                        ended = new String(reason, StandardCharsets.UTF_8);
+                        break;
+                    default:
+                        throw new IOException("an unknown record (" + type + ") in the capture stream");
+                }
+                if (wanting && in.available() == 0)
+                {
+                    sink.flush();
+                }
+            }
+            if (!ended.isEmpty())
+            {
+                err.println("xbow capture: " + ended);
+                status = 1;
+            }
+        }
+        catch (final EOFException ex)
+        {
+            err.println("xbow capture: the daemon ended the capture (connection closed)");
+            status = 1;
+        }
+        catch (final IOException ex)
+        {
+            err.println("xbow capture: " + ex.getMessage());
+            status = 1;
+        }
+        finally
+        {
+            if (sink != null)
+            {
+                try
+                {
+                    sink.close();
+                }
+                catch (final IOException ex)
+                {
+                    err.println("xbow capture: " + ex.getMessage());
+                    status = 1;
+                }
+            }
+        }
+        out.flush();
+        err.println(captured + " packet" + (captured == 1 ? "" : "s") + " captured");
+        err.println(matched + " packet" + (matched == 1 ? "" : "s") + " received by filter");
+        err.println(dropped + " packet" + (dropped == 1 ? "" : "s") + " dropped by kernel");
+        err.flush();
+        return status;
+    }
+
+    /** One line per frame, tcpdump -e -n style, with the link and direction as tcpdump shows them for -i any. */
+    static final class TextSink implements Sink
+    {
+        private final PrintWriter out;
+        private final List<String> links;
+        private final int linkWidth;
+        private final FrameFormatter formatter = new FrameFormatter();
+        private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        private final ZoneId zone = ZoneId.systemDefault();
+
+        TextSink(final PrintWriter out, final List<String> links)
+        {
+            this.out = out;
+            this.links = links;
+            this.linkWidth = links.stream().mapToInt(String::length).max().orElse(1);
+        }
+
+        @Override
+        public void frame(final int link, final int direction, final long timestampNs, final int originalLength,
+            final byte[] data, final int length)
+        {
+            view.wrap(data, 0, length);
+            final ZonedDateTime time = Instant.ofEpochSecond(0, timestampNs).atZone(zone);
+            final String line = String.format("%02d:%02d:%02d.%06d %-" + linkWidth + "s %-3s %s", time.getHour(),
+                time.getMinute(), time.getSecond(), time.getNano() / 1000, links.get(link),
+                direction == 1 ? "In" : "Out", formatter.format(view, 0, length));
+            out.println(length < originalLength ? line + " [captured " + length + " of " + originalLength + "]" : line);
+        }
+
+        @Override
+        public void flush()
+        {
+            out.flush();
+        }
+
+        @Override
+        public boolean finished()
+        {
+            return false;
+        }
+
+        @Override
+        public void close()
+        {
+            out.flush();
+        }
+    }
+}
