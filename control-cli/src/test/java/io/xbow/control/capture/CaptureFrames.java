@@ -207,6 +207,11 @@ public final class CaptureFrames
             frame[l4 + 12] = 0x50;
             frame[l4 + 13] = 0x02;
         }
+        else
+        {
+            frame[l4 + 4] = (byte)(l4Length >>> 8);
+            frame[l4 + 5] = (byte)l4Length;
+        }
         return frame;
     }
 }
