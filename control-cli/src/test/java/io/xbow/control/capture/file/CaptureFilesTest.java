@@ -87,10 +87,12 @@ class CaptureFilesTest
             "frame.len", "frame.cap_len", "ipv6.dst");
         assertEquals(List.of(
             "00:16:3e:00:00:01|00:16:3e:00:00:02||10.0.0.1|10.0.0.2|80||vif3.0|1700000000.123456789|0x00000001|54|54|",
-            "00:16:3e:00:00:01|00:16:3e:00:00:02|100|10.0.0.1|10.0.0.2||1200|vif4.0|1700000000.123457789|0x00000002|66|66|",
+            "00:16:3e:00:00:01|00:16:3e:00:00:02|100|10.0.0.1|10.0.0.2||1200|vif4.0|1700000000.123457789|0x00000002|"
+                + "66|66|",
             "00:16:3e:00:00:01|ff:ff:ff:ff:ff:ff||||||vif3.0|1700000002.123456790||42|42|",
             "00:16:3e:00:00:01|00:16:3e:00:00:02|||||1500|vif4.0|1700000003.123456789|0x00000001|162|128|fd00::2",
-            "00:16:3e:00:00:01|00:16:3e:00:00:02||10.0.0.1|10.0.0.2||2000|vif3.0|1700000003.123456790|0x00000002|1442|128|"),
+            "00:16:3e:00:00:01|00:16:3e:00:00:02||10.0.0.1|10.0.0.2||2000|vif3.0|1700000003.123456790|0x00000002|"
+                + "1442|128|"),
             fields);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
@@ -131,7 +133,8 @@ class CaptureFilesTest
         final Path file = dir.resolve("old.pcap");
         Files.writeString(file, "old contents that are longer than a pcap header and one frame .....................");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        try (CaptureWriter writer = CaptureFiles.open(CaptureFileOptions.of(file.toString(), false, List.of("a")), null))
+        try (CaptureWriter writer =
+            CaptureFiles.open(CaptureFileOptions.of(file.toString(), false, List.of("a")), null))
         {
             write(writer, 0, 0, T0, FRAMES.get("udp 53"));
         }
@@ -143,7 +146,8 @@ class CaptureFilesTest
     void shouldRefuseAnUnknownLinkInPcapng() throws Exception
     {
         final Path file = dir.resolve("x.pcapng");
-        try (CaptureWriter writer = CaptureFiles.open(CaptureFileOptions.of(file.toString(), true, List.of("a")), null))
+        try (CaptureWriter writer =
+            CaptureFiles.open(CaptureFileOptions.of(file.toString(), true, List.of("a")), null))
         {
             assertThrows(IllegalArgumentException.class, () -> write(writer, 1, 0, T0, FRAMES.get("udp 53")));
         }
