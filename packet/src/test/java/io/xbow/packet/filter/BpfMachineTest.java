@@ -299,6 +299,30 @@ class BpfMachineTest
     }
 
     @Test
+    void shouldNotAllocateWhileRunning()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final BpfMachine machine = program().op(LDX_MSH, 14).op(LD_H_IND, 16).op(JEQ_K, 0, 1, 53)
+            .op(RET_K, 96).op(RET_K, 0).machine();
+        final byte[] frame = udpFrame();
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        int accepted = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            accepted += machine.run(buffer, 0, frame.length, (i & 1) == 0 ? BpfMachine.NO_TAG : 100) == 96 ? 1 : 0;
+        }
+        final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        for (int i = 0; i < 100_000; i++)
+        {
+            accepted += machine.run(buffer, 0, frame.length, (i & 1) == 0 ? BpfMachine.NO_TAG : 100) == 96 ? 1 : 0;
+        }
+        final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertEquals(60_000, accepted, "untagged frames match port 53; tagged ones are 4 bytes off");
+        assertTrue(allocated < 1024, allocated + " bytes allocated by 100,000 runs");
+    }
+
+    @Test
     void shouldRefuseEmptyAndOverlongPrograms()
     {
         assertRefused("empty", program());
