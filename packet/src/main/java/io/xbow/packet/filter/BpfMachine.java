@@ -239,7 +239,8 @@ public final class BpfMachine
      * @param buffer      holding the frame.
      * @param offset      of the frame's first byte.
      * @param length      of the frame in bytes.
-     * @param insertedTci {@link #NO_TAG}, or the 16-bit TCI of an 802.1Q tag the program sees after the MAC addresses.
+     * @param insertedTci {@link #NO_TAG}, or the 16-bit TCI of an 802.1Q tag the program sees after the MAC addresses
+     *                    (ignored for a runt of fewer than 12 bytes, which has no place for it).
      * @return bytes to capture, 0 to reject; at most the frame's length as the program saw it.
      */
     public int run(final DirectBuffer buffer, final int offset, final int length, final int insertedTci)

@@ -48,7 +48,6 @@ final class StreamCaptureWriter implements CaptureWriter
     private final long rotateBytes;
     private final int numberWidth;
     private FileChannel channel;
-    private String fileName;
     private long fileBytes;
     private long periodStartSeconds;
     private int periodCount;
@@ -84,14 +83,6 @@ final class StreamCaptureWriter implements CaptureWriter
         return writer;
     }
 
-    /**
-     * @return the name of the file being written, or null for a stream.
-     */
-    String fileName()
-    {
-        return fileName;
-    }
-
     @Override
     public void write(
         final int link, final int direction, final long timestampNs, final int originalLength, final byte[] data,
@@ -100,6 +91,10 @@ final class StreamCaptureWriter implements CaptureWriter
         if (finished || closed)
         {
             return;
+        }
+        if (stream == null && channel == null)
+        {
+            throw new IOException("no capture file is open: opening the next one failed");
         }
         if (options.rotateSeconds() > 0)
         {
@@ -185,7 +180,6 @@ final class StreamCaptureWriter implements CaptureWriter
         channel = Files.exists(path, LinkOption.NOFOLLOW_LINKS) ?
             FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING) :
             FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
-        fileName = name;
         buffer.clear();
         format.writeHeader(buffer);
         fileBytes = buffer.position();
