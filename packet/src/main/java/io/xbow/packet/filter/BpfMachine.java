@@ -23,7 +23,8 @@ import java.util.Arrays;
  * frame as if {@code 81 00 TCI} sat after the two MAC addresses, 4 bytes longer, and load offsets are mapped onto
  * the untagged bytes instead of copying the frame.
  * <p>
- * The instance holds the 16 scratch words, so one instance serves one thread at a time.
+ * The instance holds the 16 scratch words, so one instance serves one thread at a time; {@link #copy()} makes
+ * another for another thread without checking the program again.
  */
 public final class BpfMachine
 {
@@ -223,6 +224,14 @@ public final class BpfMachine
             throw new IllegalArgumentException("snaplen must be more than 0: " + snaplen);
         }
         return of(new short[]{ 0x06 }, new byte[1], new byte[1], new int[]{ snaplen });
+    }
+
+    /**
+     * @return a machine for the same checked program with its own scratch memory, for another thread.
+     */
+    public BpfMachine copy()
+    {
+        return new BpfMachine(operations, jumpTrue, jumpFalse, constants);
     }
 
     /**

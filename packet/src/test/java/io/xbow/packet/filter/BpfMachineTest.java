@@ -272,6 +272,10 @@ class BpfMachineTest
         final BpfMachine machine = program().op(LD_IMM, 33).op(ST, 15).op(LDX_IMM, 9).op(STX, 0).op(LD_IMM, 0)
             .op(LDX_MEM, 15).op(LD_MEM, 0).op(ALU_X | ADD, 0).op(TAX, 0).op(TXA, 0).op(RET_A, 0).machine();
         assertEquals(42, run(machine, new byte[100]));
+        final BpfMachine copy = machine.copy();
+        assertTrue(copy != machine);
+        assertEquals(42, run(copy, new byte[100]));
+        assertEquals(machine.instructionCount(), copy.instructionCount());
     }
 
     @Test
