@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure this machine can build and run xbow: a JDK 17 or newer and Maven. On a Debian machine where they are
-# missing and we are root, installs them; otherwise says what is missing. Sourced by quickstart.sh and test.sh.
+# Makes sure this machine can build and run xbow: a JDK 17 or newer and Maven, and for capture libpcap (filters) with
+# tcpdump and tshark (the capture tests read our files with them). On a Debian machine where they are missing and we
+# are root, installs them; otherwise says what is missing. Sourced by quickstart.sh and test.sh.
 set -euo pipefail
 
 need_install=()
@@ -24,6 +25,29 @@ if [ ${#need_install[@]} -gt 0 ]; then
     else
         echo "setup: xbow needs ${need_install[*]} (JDK 17+ and Maven); install them and run again" >&2
         exit 1
+    fi
+fi
+
+# Capture: libpcap compiles filters; tcpdump and tshark read back what we write. Without them the capture tests skip
+# on a developer's machine and fail on CI (CI=true).
+capture_install=()
+command -v tcpdump >/dev/null 2>&1 || capture_install+=(tcpdump)
+command -v tshark >/dev/null 2>&1 || capture_install+=(tshark)
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true; } | grep -q 'libpcap\.so\.0\.8' \
+    || capture_install+=(libpcap0.8)
+if [ ${#capture_install[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing ${capture_install[*]}" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        # tshark's wireshark-common asks whether non-root users may capture; answer no, without a prompt.
+        echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null \
+            || true
+        apt-get install -y -q "${capture_install[@]}" >/dev/null 2>&1 || {
+            apt-get update -q >/dev/null
+            apt-get install -y -q "${capture_install[@]}" >/dev/null
+        }
+    else
+        echo "setup: capture needs ${capture_install[*]}; without them its tests skip (and fail with CI=true)" >&2
     fi
 fi
 

@@ -9,6 +9,7 @@
  *   address/   MAC (usual and dladm forms) and IPv4 addresses as primitives
  *   build/     FrameBuilder: well-formed frames for tests, tools and emulated guests
  *   format/    FrameFormatter: tcpdump-style one-line decoding
+ *   filter/    BpfMachine: classic BPF capture filters (compiled by libpcap elsewhere) run in place, allocation-free
  * </pre>
  * DropReason names why a stage freed a frame it could not deliver; every module counts drops by it.
  */
