@@ -43,9 +43,38 @@ public final class XlCommand
     }
 
     /**
+     * Reads the config files that {@code xl create} names.
+     */
+    @FunctionalInterface
+    public interface ConfigFiles
+    {
+        /**
+         * @param name the file as the user gave it.
+         * @return its text.
+         * @throws IOException whose message is printed after the name.
+         */
+        String read(String name) throws IOException;
+    }
+
+    /** The client's own files, read with the client's permissions. */
+    public static final ConfigFiles LOCAL_FILES = name -> Files.readString(Path.of(name), StandardCharsets.UTF_8);
+
+    /**
      * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
      */
     public static int run(final Backend backend, final PrintWriter out, final PrintWriter err, final String[] argv)
+    {
+        return run(backend, LOCAL_FILES, out, err, argv);
+    }
+
+    /**
+     * @param files where {@code xl create} reads its config: the daemon running a native client's command line
+     *              reads relative to the client's working directory.
+     * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
+     * @throws RunInClient when only the client itself can run this command line.
+     */
+    public static int run(final Backend backend, final ConfigFiles files, final PrintWriter out,
+        final PrintWriter err, final String[] argv)
     {
         try
         {
@@ -55,7 +84,11 @@ public final class XlCommand
                 return argv.length == 0 ? 2 : 0;
             }
             final List<String> args = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
-            return dispatch(backend, out, err, argv[0], args);
+            return dispatch(backend, files, out, err, argv[0], args);
+        }
+        catch (final RunInClient ex)
+        {
+            throw ex;
         }
         catch (final CommandFailure ex)
         {
@@ -74,13 +107,13 @@ public final class XlCommand
         }
     }
 
-    private static int dispatch(final Backend backend, final PrintWriter out, final PrintWriter err,
-        final String command, final List<String> args)
+    private static int dispatch(final Backend backend, final ConfigFiles files, final PrintWriter out,
+        final PrintWriter err, final String command, final List<String> args)
     {
         switch (command)
         {
             case "create":
-                return create(backend, err, args);
+                return create(backend, files, err, args);
             case "list":
             {
                 final boolean long_ = args.remove("-l") || args.remove("--long");
@@ -171,7 +204,8 @@ public final class XlCommand
         }
     }
 
-    private static int create(final Backend backend, final PrintWriter err, final List<String> args)
+    private static int create(final Backend backend, final ConfigFiles files, final PrintWriter err,
+        final List<String> args)
     {
         args.remove("-q");
         options("create", args);
@@ -183,7 +217,7 @@ public final class XlCommand
         final String text;
         try
         {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = files.read(args.get(0));
         }
         catch (final IOException ex)
         {
