@@ -24,7 +24,7 @@ public final class XlCommand
     static final String USAGE = String.join("\n",
         "Usage: xl <subcommand> [args]",
         "  create FILE [key=value ...]           create a domain from an xl.cfg file",
-        "  list [-l] [DOMAIN ...]                list domains",
+        "  list [-l] [DOMAIN ...]                list domains (-l: their configuration as JSON)",
         "  destroy DOMAIN                        terminate a domain immediately",
         "  shutdown DOMAIN                       shut a domain down gracefully",
         "  reboot DOMAIN                         reboot a domain",
@@ -118,17 +118,14 @@ public final class XlCommand
             {
                 final boolean long_ = args.remove("-l") || args.remove("--long");
                 options(command, args);
-                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)" +
-                    (long_ ? "   UUID                                   Type      Vifs" : ""));
+                if (long_)
+                {
+                    return listLong(backend, out, args);
+                }
+                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)");
                 for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
                 {
-                    final Map<String, Object> request = new LinkedHashMap<>();
-                    request.put("long", long_);
-                    if (domain != null)
-                    {
-                        request.put("domain", domain);
-                    }
-                    printList(out, backend.call("list", request), long_);
+                    printList(out, backend.call("list", domain == null ? Map.of() : Map.of("domain", domain)));
                 }
                 return 0;
             }
@@ -284,6 +281,35 @@ public final class XlCommand
         return received > 0 ? 0 : 1; // as ping(8): 1 when no reply came
     }
 
+    /**
+     * {@code xl list -l}: a JSON array of {@code {"domid": N, "config": libxl_domain_config}}, indented as xl's
+     * JSON writer (yajl) indents: four spaces, {@code "key": value}.
+     */
+    private static int listLong(final Backend backend, final PrintWriter out, final List<String> args)
+    {
+        final List<Object> domains = new ArrayList<>();
+        for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+        {
+            final Map<String, Object> request = new LinkedHashMap<>();
+            request.put("json", true);
+            if (domain != null)
+            {
+                request.put("domain", domain);
+            }
+            for (final List<String> row : backend.call("list", request).rows())
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("domid", Long.parseLong(row.get(0)));
+                entry.put("config", Json.parse(row.get(1)));
+                domains.add(entry);
+            }
+        }
+        final StringBuilder sb = new StringBuilder();
+        Json.write(sb, domains, "");
+        out.println(sb);
+        return 0;
+    }
+
     private static int number(final String option, final String value, final int scale)
     {
         try
@@ -302,17 +328,12 @@ public final class XlCommand
         }
     }
 
-    private static void printList(final PrintWriter out, final Table table, final boolean long_)
+    private static void printList(final PrintWriter out, final Table table)
     {
         for (final List<String> r : table.rows())
         {
-            out.print(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
+            out.println(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
                 r.get(3), r.get(4), r.get(5)));
-            if (long_)
-            {
-                out.print(String.format(Locale.ROOT, "   %-38s %-9s %s", r.get(6), r.get(7), r.get(8)));
-            }
-            out.println();
         }
     }
 
