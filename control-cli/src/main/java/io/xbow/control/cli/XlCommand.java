@@ -34,7 +34,8 @@ public final class XlCommand
         "  network-list DOMAIN ...               list a domain's vifs",
         "  domid NAME | domname ID               convert between domain name and id",
         "  uptime [-s] [DOMAIN ...]              print domains' uptime",
-        "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES]   ping from inside an emulated guest");
+        "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES] [-u PORT]",
+        "                                        ping from inside an emulated guest (-u: a UDP echo service)");
 
     private static final Pattern PING_SUMMARY = Pattern.compile("\\d+ packets transmitted, (\\d+) received");
 
@@ -259,12 +260,15 @@ public final class XlCommand
                 case "-i": request.put("intervalMs", number(arg, value, 1000)); break;
                 case "-W": request.put("timeoutMs", number(arg, value, 1000)); break;
                 case "-s": request.put("size", number(arg, value, 1)); break;
+                case "-u":
+                case "--udp": request.put("udpPort", number(arg, value, 1)); break;
                 default: throw new CommandFailure("xl ping: unknown option '" + arg + "'", 2);
             }
         }
         if (positional.size() != 2)
         {
-            throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE]", 2);
+            throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] " +
+                "[-s SIZE] [-u PORT]", 2);
         }
         request.put("domain", positional.get(0));
         request.put("address", positional.get(1));

@@ -81,13 +81,19 @@ public final class XlApi implements CommandApi
         final long intervalMs = a.integer("intervalMs") == null ? 1000 : a.integer("intervalMs");
         final long timeoutMs = a.integer("timeoutMs") == null ? 1000 : a.integer("timeoutMs");
         final int size = a.integer("size") == null ? 56 : a.integer("size");
+        final int udpPort = a.integer("udpPort") == null ? 0 : a.integer("udpPort");
+        if (udpPort < 0 || udpPort > 65535 || (udpPort > 0 && size < 2))
+        {
+            throw new IllegalArgumentException("invalid UDP ping: a port from 1 to 65535, and at least 2 bytes " +
+                "(the probe carries its sequence number)");
+        }
         if (count < 1 || intervalMs < 1 || timeoutMs < 1 || size < 0 || size > 1472 ||
             (count * intervalMs + timeoutMs) * 1_000_000L > MAX_PING_NANOS)
         {
             throw new IllegalArgumentException("invalid ping: count >= 1, interval and timeout >= 1 ms, size 0 to " +
                 "1472 bytes, at most 50 s in all (count x interval + timeout)");
         }
-        final Ping ping = hypervisor.ping(a.required("domain"), destination, count, intervalMs * 1_000_000L,
+        final Ping ping = hypervisor.ping(a.required("domain"), destination, udpPort, count, intervalMs * 1_000_000L,
             timeoutMs * 1_000_000L, size);
         return ping.result().thenApply(lines ->
         {
