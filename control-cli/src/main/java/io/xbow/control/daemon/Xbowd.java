@@ -101,8 +101,9 @@ public final class Xbowd implements AutoCloseable
         }
         try
         {
-            guestMemory = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") :
-                stateDirectory, "xbow-guests-");
+            final Path parent = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : stateDirectory;
+            GuestMemoryDirectory.removeStale(parent); // left by daemons killed with -9
+            guestMemory = GuestMemoryDirectory.create(parent);
         }
         catch (final IOException ex)
         {
