@@ -83,7 +83,10 @@ class GuestMemoryDirectoryTest
         try (DaemonProcess second = new DaemonProcess(Files.createDirectories(dir.resolve("second"))).start())
         {
             assertFalse(Files.exists(left), "the next daemon removed it");
-            assertTrue(Files.isDirectory(owned(second.pid())), "and made its own");
+            final Path own = owned(second.pid());
+            assertTrue(Files.isDirectory(own), "and made its own");
+            assertEquals(0, second.stop());
+            assertFalse(Files.exists(own), "which a clean stop removes");
         }
     }
 
