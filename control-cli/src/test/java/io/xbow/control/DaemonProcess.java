@@ -85,6 +85,11 @@ final class DaemonProcess implements AutoCloseable
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    long pid()
+    {
+        return process.pid();
+    }
+
     void kill9() throws InterruptedException
     {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

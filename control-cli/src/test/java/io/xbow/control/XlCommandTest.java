@@ -154,6 +154,36 @@ class XlCommandTest
     }
 
     @Test
+    void shouldPingAUdpEchoServiceFromInsideAGuest() throws Exception
+    {
+        dladm("create-etherstub", "stub0");
+        for (final String[] guest : new String[][] {{"a", "192.168.7.1"}, {"b", "192.168.7.2"}})
+        {
+            final Path cfg = dir.resolve(guest[0] + ".cfg");
+            Files.writeString(cfg, "name = '" + guest[0] + "'\nvif = [ 'bridge=stub0,ip=" + guest[1] + "' ]\n");
+            ok("create", cfg.toString());
+        }
+        final Result echo = xl("ping", "a", "192.168.7.2", "-u", "7", "-c", "2", "-i", "0.05");
+        assertEquals(0, echo.status, echo.err);
+        assertTrue(echo.out.startsWith("UDP PING 192.168.7.2:7 (192.168.7.2) 56(84) bytes of data.\n" +
+            "56 bytes from 192.168.7.2: udp_seq=1 ttl=64 time="), echo.out);
+        assertTrue(echo.out.contains("\n56 bytes from 192.168.7.2: udp_seq=2 ttl=64 time="), echo.out);
+        assertTrue(echo.out.contains("2 packets transmitted, 2 received, 0% packet loss"), echo.out);
+
+        final Result closed = xl("ping", "a", "192.168.7.2", "--udp", "9", "-c", "2", "-i", "0.05", "-W", "0.2");
+        assertEquals(1, closed.status, "no echo from a closed port: exit 1 as ping(8)");
+        assertTrue(closed.out.startsWith("UDP PING 192.168.7.2:9 "), closed.out);
+        assertTrue(closed.out.contains("2 packets transmitted, 0 received, 100% packet loss"), closed.out);
+        assertFalse(closed.out.contains("udp_seq="), closed.out);
+
+        assertEquals(2, xl("ping", "a", "192.168.7.2", "-u", "echo").status);
+        final Result tooSmall = xl("ping", "a", "192.168.7.2", "-u", "7", "-s", "1");
+        assertEquals(1, tooSmall.status);
+        assertTrue(tooSmall.err.startsWith("xl: invalid UDP ping: "), tooSmall.err);
+        assertEquals(1, xl("ping", "a", "192.168.7.2", "-u", "65536").status);
+    }
+
+    @Test
     void shouldReportBadInputOnOneLine() throws Exception
     {
         dladm("create-etherstub", "stub0");

@@ -17,6 +17,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -34,6 +35,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.xbow.control.capture.CaptureService;
+import io.xbow.control.cli.CommandFailure;
+import io.xbow.control.cli.InDaemonCli;
 import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.CommandApi;
 import io.xbow.control.service.DladmApi;
@@ -58,6 +61,9 @@ import java.util.concurrent.CompletionException;
  *   POST /v1/dladm/{subcommand}   body: the arguments as a JSON object; 200 with {"columns":[..],"rows":[[..]]}
  *                                 for show commands or {} for changes; 4xx/5xx with {"error":"..."}
  *   POST /v1/xl/{subcommand}      the same, for the xl commands (domains and their vifs)
+ *   POST /v1/cli/{xl|dladm}       Unix socket only: a whole command line run in the daemon for the native client
+ *                                 ({@link InDaemonCli}); 200 with X-Xbow-Exit (the status), X-Xbow-Stdout (how many
+ *                                 body bytes are standard output; standard error follows), or X-Xbow-Run-In-Client
  *   GET  /v1/version              {"version":"..."}
  *   GET  /metrics                 Prometheus text format
  * </pre>
@@ -79,6 +85,7 @@ public final class ApiServer implements AutoCloseable
     private final EventExecutorGroup requests = new DefaultEventExecutorGroup(1);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile CaptureService captures;
+    private final InDaemonCli cli = new InDaemonCli(this::callInOrder);
     private Channel unixChannel;
     private Channel tcpChannel;
 
@@ -197,6 +204,11 @@ public final class ApiServer implements AutoCloseable
                 capture(ctx, request, path);
                 return;
             }
+            if (path.startsWith("/v1/cli/"))
+            {
+                serveCli(ctx, request, path.substring("/v1/cli/".length()));
+                return;
+            }
             final String[] segments = path.split("/", 4); // "", "v1", api, command
             final CommandApi api = segments.length == 4 && segments[1].equals("v1") ? apis.get(segments[2]) : null;
             if (api == null)
@@ -311,51 +323,66 @@ public final class ApiServer implements AutoCloseable
             String body;
             try
             {
-                try
-                {
-                    final Table table = answer.join();
-                    body = table == null ? "{}" : json(table);
-                }
-                catch (final CompletionException ex)
-                {
-                    throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() : ex;
-                }
-            }
-            catch (final DomainException ex)
-            {
-                status = ex.getMessage().contains("invalid domain identifier") ? HttpResponseStatus.NOT_FOUND :
-                    HttpResponseStatus.CONFLICT;
-                body = error(ex.getMessage());
-            }
-            catch (final LinkException ex)
-            {
-                status = ex.getMessage().contains("not found") ? HttpResponseStatus.NOT_FOUND :
-                    HttpResponseStatus.CONFLICT;
-                body = error(ex.getMessage());
-            }
-            catch (final IllegalArgumentException | ClassCastException ex)
-            {
-                status = ex.getMessage() != null && ex.getMessage().startsWith("unknown subcommand") ?
-                    HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST;
-                body = error(String.valueOf(ex.getMessage()));
-            }
-            catch (final IllegalStateException ex)
-            {
-                status = HttpResponseStatus.CONFLICT;
-                body = error(String.valueOf(ex.getMessage()));
-            }
-            catch (final UncheckedIOException ex)
-            {
-                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-                body = error(ex.getMessage());
+                final Table table = unwrap(answer);
+                body = table == null ? "{}" : json(table);
             }
             catch (final RuntimeException ex)
             {
-                status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
-                body = error("internal error: " + ex);
+                final Failure failure = failure(ex);
+                status = failure.status;
+                body = error(failure.message);
             }
             count(command, Integer.toString(status.code()));
             respond(ctx, request, status, body);
+        }
+
+        private void serveCli(final ChannelHandlerContext ctx, final FullHttpRequest request, final String program)
+        {
+            if (!(ctx.channel() instanceof EpollDomainSocketChannel))
+            {
+                respond(ctx, request, HttpResponseStatus.NOT_FOUND, error("command lines run on the Unix socket only"));
+                return;
+            }
+            if (!request.method().equals(HttpMethod.POST))
+            {
+                respond(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST for /v1/cli/" + program));
+                return;
+            }
+            int uid;
+            try
+            {
+                uid = ((EpollDomainSocketChannel)ctx.channel()).peerCredentials().uid();
+            }
+            catch (final java.io.IOException ex)
+            {
+                uid = -1;
+            }
+            final byte[] body = new byte[request.content().readableBytes()];
+            request.content().getBytes(request.content().readerIndex(), body);
+            request.retain();
+            cli.run(program, body, uid).whenComplete((result, never) ->
+            {
+                try
+                {
+                    final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.OK, Unpooled.wrappedBuffer(result.out(), result.err()));
+                    if (result.runInClient() != null)
+                    {
+                        response.headers().set("X-Xbow-Run-In-Client", result.runInClient());
+                    }
+                    else
+                    {
+                        response.headers().set("X-Xbow-Exit", result.exitStatus());
+                        response.headers().set("X-Xbow-Stdout", result.out().length);
+                    }
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+                    send(ctx, request, response);
+                }
+                finally
+                {
+                    request.release();
+                }
+            });
         }
 
         private boolean authorized(final FullHttpRequest request)
@@ -371,6 +398,95 @@ public final class ApiServer implements AutoCloseable
         {
             ctx.close();
         }
+    }
+
+    /**
+     * One API call for a command line that runs in the daemon: queued with the requests from the socket, so that
+     * changes stay in order, and failing as the client would ({@link CommandFailure} with the error's message).
+     */
+    private CompletableFuture<Table> callInOrder(final String api, final String command,
+        final Map<String, Object> args)
+    {
+        final CompletableFuture<Table> result = new CompletableFuture<>();
+        requests.next().execute(() ->
+        {
+            final CompletableFuture<Table> answer = callSafely(apis.get(api), command, args);
+            answer.whenComplete((table, failed) ->
+            {
+                try
+                {
+                    result.complete(unwrap(answer));
+                    count(command, "200");
+                }
+                catch (final RuntimeException ex)
+                {
+                    final Failure failure = failure(ex);
+                    count(command, Integer.toString(failure.status.code()));
+                    result.completeExceptionally(new CommandFailure(failure.message, 1));
+                }
+            });
+        });
+        return result;
+    }
+
+    private static CompletableFuture<Table> callSafely(final CommandApi api, final String command,
+        final Map<String, Object> args)
+    {
+        try
+        {
+            return api.callAsync(command, args);
+        }
+        catch (final RuntimeException ex)
+        {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    private static Table unwrap(final CompletableFuture<Table> answer)
+    {
+        try
+        {
+            return answer.join();
+        }
+        catch (final CompletionException ex)
+        {
+            throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() : ex;
+        }
+    }
+
+    private record Failure(HttpResponseStatus status, String message)
+    {
+    }
+
+    /**
+     * @return how a failed command answers: its HTTP status and the message the client prints.
+     */
+    private static Failure failure(final RuntimeException ex)
+    {
+        if (ex instanceof DomainException)
+        {
+            return new Failure(ex.getMessage().contains("invalid domain identifier") ? HttpResponseStatus.NOT_FOUND :
+                HttpResponseStatus.CONFLICT, ex.getMessage());
+        }
+        if (ex instanceof LinkException)
+        {
+            return new Failure(ex.getMessage().contains("not found") ? HttpResponseStatus.NOT_FOUND :
+                HttpResponseStatus.CONFLICT, ex.getMessage());
+        }
+        if (ex instanceof IllegalArgumentException || ex instanceof ClassCastException)
+        {
+            return new Failure(ex.getMessage() != null && ex.getMessage().startsWith("unknown subcommand") ?
+                HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST, String.valueOf(ex.getMessage()));
+        }
+        if (ex instanceof IllegalStateException)
+        {
+            return new Failure(HttpResponseStatus.CONFLICT, String.valueOf(ex.getMessage()));
+        }
+        if (ex instanceof UncheckedIOException)
+        {
+            return new Failure(HttpResponseStatus.INTERNAL_SERVER_ERROR, ex.getMessage());
+        }
+        return new Failure(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + ex);
     }
 
     private void count(final String command, final String status)
@@ -417,6 +533,12 @@ public final class ApiServer implements AutoCloseable
         final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
             Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        send(ctx, request, response);
+    }
+
+    private static void send(final ChannelHandlerContext ctx, final FullHttpRequest request,
+        final FullHttpResponse response)
+    {
         HttpUtil.setContentLength(response, response.content().readableBytes());
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
         HttpUtil.setKeepAlive(response, keepAlive);
@@ -430,6 +552,7 @@ public final class ApiServer implements AutoCloseable
     @Override
     public void close()
     {
+        cli.close();
         if (unixChannel != null)
         {
             unixChannel.close().syncUninterruptibly();

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class CaptureCommand
 {
     /** Where captured frames go: a terminal, or files. */
-    interface Sink extends AutoCloseable
+    public interface Sink extends AutoCloseable
     {
         void frame(int link, int direction, long timestampNs, int originalLength, byte[] data, int length)
             throws IOException;
@@ -51,13 +51,13 @@ public final class CaptureCommand
     }
 
     /** Opens the file sink; the file writers live apart from the command. */
-    interface FileSinks
+    public interface FileSinks
     {
         Sink open(Options options, List<String> links, int snaplen) throws IOException;
     }
 
     /** The command line, parsed. */
-    record Options(List<String> links, String direction, long count, int snaplen, String file, boolean pcapng,
+    public record Options(List<String> links, String direction, long count, int snaplen, String file, boolean pcapng,
         int rotateSeconds, int rotateMegabytes, int fileCount, boolean packetBuffered, boolean list, String filter)
     {
     }

@@ -1,5 +1,8 @@
 package io.xbow.control.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.daemon.Paths;
 import io.xbow.control.daemon.Xbowd;
@@ -75,7 +78,9 @@ public final class XbowMain
             case "capture":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))
                 {
-                    return CaptureCommand.run(client, out, err, (o, l, s) -> { throw new java.io.IOException("-w is not available yet"); }, rest);
+                    return CaptureCommand.run(client, out, err,
+                        // The raw descriptor, not System.out: nothing else may write into a pcap stream.
+                        (o, l, s) -> CaptureFileSink.open(o, l, s, new FileOutputStream(FileDescriptor.out)), rest);
                 }
             case "daemon":
                 return daemon(socket, rest, err);

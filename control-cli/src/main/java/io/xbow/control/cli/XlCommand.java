@@ -24,7 +24,7 @@ public final class XlCommand
     static final String USAGE = String.join("\n",
         "Usage: xl <subcommand> [args]",
         "  create FILE [key=value ...]           create a domain from an xl.cfg file",
-        "  list [-l] [DOMAIN ...]                list domains",
+        "  list [-l] [DOMAIN ...]                list domains (-l: their configuration as JSON)",
         "  destroy DOMAIN                        terminate a domain immediately",
         "  shutdown DOMAIN                       shut a domain down gracefully",
         "  reboot DOMAIN                         reboot a domain",
@@ -34,7 +34,8 @@ public final class XlCommand
         "  network-list DOMAIN ...               list a domain's vifs",
         "  domid NAME | domname ID               convert between domain name and id",
         "  uptime [-s] [DOMAIN ...]              print domains' uptime",
-        "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES]   ping from inside an emulated guest");
+        "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES] [-u PORT]",
+        "                                        ping from inside an emulated guest (-u: a UDP echo service)");
 
     private static final Pattern PING_SUMMARY = Pattern.compile("\\d+ packets transmitted, (\\d+) received");
 
@@ -43,9 +44,38 @@ public final class XlCommand
     }
 
     /**
+     * Reads the config files that {@code xl create} names.
+     */
+    @FunctionalInterface
+    public interface ConfigFiles
+    {
+        /**
+         * @param name the file as the user gave it.
+         * @return its text.
+         * @throws IOException whose message is printed after the name.
+         */
+        String read(String name) throws IOException;
+    }
+
+    /** The client's own files, read with the client's permissions. */
+    public static final ConfigFiles LOCAL_FILES = name -> Files.readString(Path.of(name), StandardCharsets.UTF_8);
+
+    /**
      * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
      */
     public static int run(final Backend backend, final PrintWriter out, final PrintWriter err, final String[] argv)
+    {
+        return run(backend, LOCAL_FILES, out, err, argv);
+    }
+
+    /**
+     * @param files where {@code xl create} reads its config: the daemon running a native client's command line
+     *              reads relative to the client's working directory.
+     * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
+     * @throws RunInClient when only the client itself can run this command line.
+     */
+    public static int run(final Backend backend, final ConfigFiles files, final PrintWriter out,
+        final PrintWriter err, final String[] argv)
     {
         try
         {
@@ -55,7 +85,11 @@ public final class XlCommand
                 return argv.length == 0 ? 2 : 0;
             }
             final List<String> args = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
-            return dispatch(backend, out, err, argv[0], args);
+            return dispatch(backend, files, out, err, argv[0], args);
+        }
+        catch (final RunInClient ex)
+        {
+            throw ex;
         }
         catch (final CommandFailure ex)
         {
@@ -74,28 +108,25 @@ public final class XlCommand
         }
     }
 
-    private static int dispatch(final Backend backend, final PrintWriter out, final PrintWriter err,
-        final String command, final List<String> args)
+    private static int dispatch(final Backend backend, final ConfigFiles files, final PrintWriter out,
+        final PrintWriter err, final String command, final List<String> args)
     {
         switch (command)
         {
             case "create":
-                return create(backend, err, args);
+                return create(backend, files, err, args);
             case "list":
             {
                 final boolean long_ = args.remove("-l") || args.remove("--long");
                 options(command, args);
-                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)" +
-                    (long_ ? "   UUID                                   Type      Vifs" : ""));
+                if (long_)
+                {
+                    return listLong(backend, out, args);
+                }
+                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)");
                 for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
                 {
-                    final Map<String, Object> request = new LinkedHashMap<>();
-                    request.put("long", long_);
-                    if (domain != null)
-                    {
-                        request.put("domain", domain);
-                    }
-                    printList(out, backend.call("list", request), long_);
+                    printList(out, backend.call("list", domain == null ? Map.of() : Map.of("domain", domain)));
                 }
                 return 0;
             }
@@ -171,7 +202,8 @@ public final class XlCommand
         }
     }
 
-    private static int create(final Backend backend, final PrintWriter err, final List<String> args)
+    private static int create(final Backend backend, final ConfigFiles files, final PrintWriter err,
+        final List<String> args)
     {
         args.remove("-q");
         options("create", args);
@@ -183,7 +215,7 @@ public final class XlCommand
         final String text;
         try
         {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = files.read(args.get(0));
         }
         catch (final IOException ex)
         {
@@ -228,12 +260,15 @@ public final class XlCommand
                 case "-i": request.put("intervalMs", number(arg, value, 1000)); break;
                 case "-W": request.put("timeoutMs", number(arg, value, 1000)); break;
                 case "-s": request.put("size", number(arg, value, 1)); break;
+                case "-u":
+                case "--udp": request.put("udpPort", number(arg, value, 1)); break;
                 default: throw new CommandFailure("xl ping: unknown option '" + arg + "'", 2);
             }
         }
         if (positional.size() != 2)
         {
-            throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE]", 2);
+            throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] " +
+                "[-s SIZE] [-u PORT]", 2);
         }
         request.put("domain", positional.get(0));
         request.put("address", positional.get(1));
@@ -248,6 +283,35 @@ public final class XlCommand
             }
         }
         return received > 0 ? 0 : 1; // as ping(8): 1 when no reply came
+    }
+
+    /**
+     * {@code xl list -l}: a JSON array of {@code {"domid": N, "config": libxl_domain_config}}, indented as xl's
+     * JSON writer (yajl) indents: four spaces, {@code "key": value}.
+     */
+    private static int listLong(final Backend backend, final PrintWriter out, final List<String> args)
+    {
+        final List<Object> domains = new ArrayList<>();
+        for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+        {
+            final Map<String, Object> request = new LinkedHashMap<>();
+            request.put("json", true);
+            if (domain != null)
+            {
+                request.put("domain", domain);
+            }
+            for (final List<String> row : backend.call("list", request).rows())
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("domid", Long.parseLong(row.get(0)));
+                entry.put("config", Json.parse(row.get(1)));
+                domains.add(entry);
+            }
+        }
+        final StringBuilder sb = new StringBuilder();
+        Json.write(sb, domains, "");
+        out.println(sb);
+        return 0;
     }
 
     private static int number(final String option, final String value, final int scale)
@@ -268,17 +332,12 @@ public final class XlCommand
         }
     }
 
-    private static void printList(final PrintWriter out, final Table table, final boolean long_)
+    private static void printList(final PrintWriter out, final Table table)
     {
         for (final List<String> r : table.rows())
         {
-            out.print(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
+            out.println(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
                 r.get(3), r.get(4), r.get(5)));
-            if (long_)
-            {
-                out.print(String.format(Locale.ROOT, "   %-38s %-9s %s", r.get(6), r.get(7), r.get(8)));
-            }
-            out.println();
         }
     }
 

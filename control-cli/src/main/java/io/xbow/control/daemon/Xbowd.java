@@ -9,6 +9,9 @@ import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
 import io.xbow.control.service.XlApi;
 import io.xbow.control.capture.CaptureService;
+import io.xbow.control.capture.filter.CaptureFilter;
+import io.xbow.packet.filter.BpfMachine;
+import org.agrona.DirectBuffer;
 import io.xbow.hypervisor.domain.Hypervisor;
 import io.xbow.vswitch.capture.CaptureSession;
 import io.xbow.vswitch.capture.FrameFilter;
@@ -105,8 +108,9 @@ public final class Xbowd implements AutoCloseable
         }
         try
         {
-            guestMemory = Files.createTempDirectory(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") :
-                stateDirectory, "xbow-guests-");
+            final Path parent = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : stateDirectory;
+            GuestMemoryDirectory.removeStale(parent); // left by daemons killed with -9
+            guestMemory = GuestMemoryDirectory.create(parent);
         }
         catch (final IOException ex)
         {
@@ -240,6 +244,14 @@ public final class Xbowd implements AutoCloseable
         }
     }
 
+    /**
+     * @return how many captures are streaming to clients now.
+     */
+    public synchronized int runningCaptures()
+    {
+        return captures == null ? 0 : captures.running();
+    }
+
     public Path socket()
     {
         return socket;
@@ -253,9 +265,25 @@ public final class Xbowd implements AutoCloseable
         return server == null ? 0 : server.tcpPort();
     }
 
+    /** Compiled by libpcap (through Pcap4J), run by our BPF interpreter on the datapath. */
     private static FrameFilter compileFilter(final String expression, final int snaplen)
     {
-        throw new IllegalArgumentException("capture filters are not available yet");
+        return new BpfFilter(CaptureFilter.compile(expression, snaplen));
+    }
+
+    private record BpfFilter(BpfMachine machine) implements FrameFilter
+    {
+        @Override
+        public int accept(final DirectBuffer buffer, final int offset, final int length, final int insertedTci)
+        {
+            return machine.run(buffer, offset, length, insertedTci);
+        }
+
+        @Override
+        public FrameFilter copy()
+        {
+            return new BpfFilter(machine.copy());
+        }
     }
 
     @Override

@@ -13,10 +13,14 @@ import io.xbow.packet.address.Ipv4Address;
 import io.xbow.netback.xenbus.XenStore;
 import io.xbow.packet.address.MacAddress;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +44,8 @@ public final class XlApi implements CommandApi
     /** Domain-0's Mem column: the host's memory, as xl shows dom0's. */
     private static final long HOST_MEMORY_MB = ((com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Hypervisor hypervisor;
     private final Path configDirectory;
@@ -75,13 +81,19 @@ public final class XlApi implements CommandApi
         final long intervalMs = a.integer("intervalMs") == null ? 1000 : a.integer("intervalMs");
         final long timeoutMs = a.integer("timeoutMs") == null ? 1000 : a.integer("timeoutMs");
         final int size = a.integer("size") == null ? 56 : a.integer("size");
+        final int udpPort = a.integer("udpPort") == null ? 0 : a.integer("udpPort");
+        if (udpPort < 0 || udpPort > 65535 || (udpPort > 0 && size < 2))
+        {
+            throw new IllegalArgumentException("invalid UDP ping: a port from 1 to 65535, and at least 2 bytes " +
+                "(the probe carries its sequence number)");
+        }
         if (count < 1 || intervalMs < 1 || timeoutMs < 1 || size < 0 || size > 1472 ||
             (count * intervalMs + timeoutMs) * 1_000_000L > MAX_PING_NANOS)
         {
             throw new IllegalArgumentException("invalid ping: count >= 1, interval and timeout >= 1 ms, size 0 to " +
                 "1472 bytes, at most 50 s in all (count x interval + timeout)");
         }
-        final Ping ping = hypervisor.ping(a.required("domain"), destination, count, intervalMs * 1_000_000L,
+        final Ping ping = hypervisor.ping(a.required("domain"), destination, udpPort, count, intervalMs * 1_000_000L,
             timeoutMs * 1_000_000L, size);
         return ping.result().thenApply(lines ->
         {
@@ -101,7 +113,8 @@ public final class XlApi implements CommandApi
         switch (command)
         {
             case "create": return create(a);
-            case "list": return list(a.string("domain"), a.flag("long"));
+            case "list": return a.flag("json") ? listJson(a.string("domain")) :
+                list(a.string("domain"), a.flag("long"));
             case "destroy":
                 hypervisor.destroy(a.required("domain"));
                 return null;
@@ -203,6 +216,107 @@ public final class XlApi implements CommandApi
             rows.add(row);
         }
         return new Table(columns, rows);
+    }
+
+    /**
+     * {@code xl list -l}: per domain its configuration as libxl's {@code libxl_domain_config} JSON (field names of
+     * libxl_types.idl), so that what reads xl's output reads ours. Domain-0 has no stored configuration and is left
+     * out, as libxl leaves out a domain whose configuration it cannot retrieve.
+     */
+    private Table listJson(final String ref)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Domain d : domains(ref))
+        {
+            if (d.config() == null)
+            {
+                continue;
+            }
+            try
+            {
+                rows.add(List.of(Integer.toString(d.id()), JSON.writeValueAsString(domainConfig(d))));
+            }
+            catch (final JsonProcessingException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return new Table(List.of("DOMID", "CONFIG"), rows);
+    }
+
+    private static Map<String, Object> domainConfig(final Domain d)
+    {
+        final XlConfig c = d.config();
+        final Map<String, Object> cInfo = new LinkedHashMap<>();
+        cInfo.put("type", c.type());
+        cInfo.put("name", d.name());
+        cInfo.put("uuid", d.uuid().toString());
+        final Map<String, Object> bInfo = new LinkedHashMap<>();
+        bInfo.put("max_vcpus", c.vcpus());
+        final List<Integer> vcpus = new ArrayList<>();
+        for (int i = 0; i < c.vcpus(); i++)
+        {
+            vcpus.add(i);
+        }
+        bInfo.put("avail_vcpus", vcpus);
+        bInfo.put("max_memkb", c.maxmemMb() * 1024L);
+        bInfo.put("target_memkb", c.memoryMb() * 1024L);
+        final List<Map<String, Object>> nics = new ArrayList<>();
+        for (final Vif vif : d.vifs())
+        {
+            final VifSpec spec = vif.spec();
+            final Map<String, Object> nic = new LinkedHashMap<>();
+            nic.put("backend_domid", Hypervisor.HOST_DOMID);
+            nic.put("devid", vif.devid());
+            putIfSet(nic, "model", spec.model());
+            nic.put("mac", xenMac(vif.mac()));
+            putIfSet(nic, "ip", spec.ips().isEmpty() ? null : String.join(" ", spec.ips()));
+            putIfSet(nic, "bridge", spec.bridge());
+            putIfSet(nic, "ifname", spec.vifname());
+            nic.put("script", spec.script());
+            nic.put("nictype", "ioemu".equals(spec.type()) ? "vif_ioemu" : "vif");
+            if (spec.rate() != null)
+            {
+                nic.put("rate_bytes_per_interval", spec.rate().bytesPerSecond() * spec.rate().intervalUs() / 1_000_000);
+                nic.put("rate_interval_usecs", spec.rate().intervalUs());
+            }
+            nics.add(nic);
+        }
+        final Map<String, Object> config = new LinkedHashMap<>();
+        config.put("c_info", cInfo);
+        config.put("b_info", bInfo);
+        config.put("nics", nics);
+        config.put("on_poweroff", libxlAction(c.onPoweroff()));
+        config.put("on_reboot", libxlAction(c.onReboot()));
+        config.put("on_watchdog", "destroy");
+        config.put("on_crash", libxlAction(c.onCrash()));
+        config.put("on_soft_reset", "soft_reset");
+        return config;
+    }
+
+    private static void putIfSet(final Map<String, Object> map, final String key, final Object value)
+    {
+        if (value != null)
+        {
+            map.put(key, value);
+        }
+    }
+
+    /** xl.cfg's action names as libxl_action_on_shutdown spells them. */
+    private static String libxlAction(final String action)
+    {
+        return action.equals("rename-restart") ? "restart_rename" : action.replace('-', '_');
+    }
+
+    /** libxl's MAC form: six two-digit lower-case hex bytes. */
+    static String xenMac(final long mac)
+    {
+        final StringBuilder sb = new StringBuilder(17);
+        for (int shift = 40; shift >= 0; shift -= 8)
+        {
+            sb.append(String.format(Locale.ROOT, "%02x", (mac >>> shift) & 0xff)).append(shift > 0 ? ":" : "");
+        }
+        return sb.toString();
     }
 
     private Table networkList(final String ref)

@@ -544,6 +544,19 @@ public final class Hypervisor implements AutoCloseable
     public Ping ping(final String ref, final int destination, final int count, final long intervalNanos,
         final long timeoutNanos, final int payloadLength)
     {
+        return ping(ref, destination, 0, count, intervalNanos, timeoutNanos, payloadLength);
+    }
+
+    /**
+     * Ping from inside a guest, by ICMP echo or, with a UDP port, by datagrams to a UDP echo service
+     * ({@code xl ping -u PORT}).
+     *
+     * @param udpPort 0 for ICMP echo, else the UDP port to probe.
+     * @return the running ping.
+     */
+    public Ping ping(final String ref, final int destination, final int udpPort, final int count,
+        final long intervalNanos, final long timeoutNanos, final int payloadLength)
+    {
         final Domain domain;
         synchronized (this)
         {
@@ -555,7 +568,8 @@ public final class Hypervisor implements AutoCloseable
         }
         try
         {
-            return domain.guest().ping(destination, count, intervalNanos, timeoutNanos, payloadLength);
+            return udpPort == 0 ? domain.guest().ping(destination, count, intervalNanos, timeoutNanos, payloadLength) :
+                domain.guest().udpPing(destination, udpPort, count, intervalNanos, timeoutNanos, payloadLength);
         }
         catch (final IllegalStateException ex)
         {

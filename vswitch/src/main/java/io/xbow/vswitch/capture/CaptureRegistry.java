@@ -119,7 +119,7 @@ public final class CaptureRegistry
         }
         final Instant now = Instant.now();
         final long epochOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-        final CaptureSession session = new CaptureSession(names, filter, snaplen, ringBytes, epochOffsetNs);
+        final CaptureSession session = new CaptureSession(names, snaplen, ringBytes, epochOffsetNs);
         synchronized (session)
         {
             for (int i = 0; i < found.size(); i++)
@@ -127,11 +127,11 @@ public final class CaptureRegistry
                 final CaptureLink link = found.get(i);
                 if (direction.includesIn() || link.isWholeSwitch())
                 {
-                    session.addTap(new CaptureTap(session, link.in(), i, CaptureLink.IN));
+                    session.addTap(new CaptureTap(session, link.in(), i, CaptureLink.IN, filter.copy()));
                 }
                 if (direction.includesOut() && !link.isWholeSwitch())
                 {
-                    session.addTap(new CaptureTap(session, link.out(), i, CaptureLink.OUT));
+                    session.addTap(new CaptureTap(session, link.out(), i, CaptureLink.OUT, filter.copy()));
                 }
             }
         }

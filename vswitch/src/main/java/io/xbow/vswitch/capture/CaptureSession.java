@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One running capture: its filter, its taps on the capture points of the links it watches, and the bounded
+ * One running capture: its taps (each with its own copy of the capture's filter) on the capture points of the links it watches, and the bounded
  * hand-off ring between the datapath (which copies matching frames in and never waits) and the capture's reader
  * (which writes them out). When the reader falls behind the ring fills and frames are dropped from the capture
  * and counted; the network never notices.
@@ -38,7 +38,6 @@ public final class CaptureSession implements AutoCloseable
     private static final int TAG = 4;
 
     private final List<String> links;
-    private final FrameFilter filter;
     private final int snaplen;
     private final long epochOffsetNs;
     private final ManyToOneRingBuffer ring;
@@ -50,12 +49,11 @@ public final class CaptureSession implements AutoCloseable
 
     /**
      * @param links         the link names, in the order their indexes are recorded.
-     * @param filter        which frames, and how much of each.
      * @param snaplen       the most bytes kept of a frame.
      * @param ringBytes     the hand-off ring's size (a power of two, at least 64 KiB).
      * @param epochOffsetNs what to add to the switch clock's nanoseconds to get nanoseconds since the epoch.
      */
-    CaptureSession(final List<String> links, final FrameFilter filter, final int snaplen, final int ringBytes,
+    CaptureSession(final List<String> links, final int snaplen, final int ringBytes,
         final long epochOffsetNs)
     {
         if (!BitUtil.isPowerOfTwo(ringBytes) || ringBytes < (64 << 10))
@@ -68,7 +66,6 @@ public final class CaptureSession implements AutoCloseable
             throw new IllegalArgumentException("snapshot length must be positive: " + snaplen);
         }
         this.links = List.copyOf(links);
-        this.filter = filter;
         this.snaplen = Math.min(snaplen, ringBytes / 8 - HEADER - 64);
         this.epochOffsetNs = epochOffsetNs;
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
@@ -84,8 +81,8 @@ public final class CaptureSession implements AutoCloseable
     /**
      * The datapath's half: filter, then copy into the ring or count a drop. Allocates nothing.
      */
-    void offer(final int link, final int direction, final DirectBuffer buffer, final int offset, final int length,
-        final long timestampNs, final int insertedTci)
+    void offer(final FrameFilter filter, final int link, final int direction, final DirectBuffer buffer,
+        final int offset, final int length, final long timestampNs, final int insertedTci)
     {
         final int wanted = filter.accept(buffer, offset, length, insertedTci);
         if (wanted <= 0)

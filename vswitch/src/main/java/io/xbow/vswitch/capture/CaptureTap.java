@@ -12,10 +12,13 @@ public final class CaptureTap
     private final CapturePoint point;
     private final int link;
     private final int direction;
+    private final FrameFilter filter;
 
-    CaptureTap(final CaptureSession session, final CapturePoint point, final int link, final int direction)
+    CaptureTap(final CaptureSession session, final CapturePoint point, final int link, final int direction,
+        final FrameFilter filter)
     {
         this.session = session;
+        this.filter = filter;
         this.point = point;
         this.link = link;
         this.direction = direction;
@@ -28,7 +31,7 @@ public final class CaptureTap
     void offer(final DirectBuffer buffer, final int offset, final int length, final long timestampNs,
         final int insertedTci)
     {
-        session.offer(link, direction, buffer, offset, length, timestampNs, insertedTci);
+        session.offer(filter, link, direction, buffer, offset, length, timestampNs, insertedTci);
     }
 
     CaptureSession session()

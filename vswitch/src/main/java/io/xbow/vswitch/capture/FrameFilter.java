@@ -24,4 +24,13 @@ public interface FrameFilter
      * @return how many bytes to capture; 0 to leave the frame.
      */
     int accept(DirectBuffer buffer, int offset, int length, int insertedTci);
+
+    /**
+     * @return a filter deciding the same, safe to run on another thread than this one (a BPF program has scratch
+     * memory): each tap of a capture takes its own, since each point is served by one datapath thread.
+     */
+    default FrameFilter copy()
+    {
+        return this;
+    }
 }

@@ -19,13 +19,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Runs tcpdump and tshark on what we wrote. Without them a developer's run skips with the reason; CI (CI=true),
  * where scripts/setup.sh installs them, fails.
  */
-final class CaptureTools
+public final class CaptureTools
 {
     private CaptureTools()
     {
     }
 
-    static void require(final String tool)
+    public static void require(final String tool)
     {
         for (final String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator))
         {
@@ -45,7 +45,7 @@ final class CaptureTools
     /**
      * @return the tool's standard output as lines; fails the test if it exits with an error.
      */
-    static List<String> run(final String... command) throws IOException, InterruptedException
+    public static List<String> run(final String... command) throws IOException, InterruptedException
     {
         require(command[0]);
         final Path errors = Files.createTempFile("capture-tool", ".err");
@@ -77,12 +77,12 @@ final class CaptureTools
         }
     }
 
-    static List<String> tcpdump(final Path file) throws IOException, InterruptedException
+    public static List<String> tcpdump(final Path file) throws IOException, InterruptedException
     {
         return run("tcpdump", "-nn", "-e", "-r", file.toString());
     }
 
-    static List<String> tshark(final Path file, final String... fields) throws IOException, InterruptedException
+    public static List<String> tshark(final Path file, final String... fields) throws IOException, InterruptedException
     {
         final List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString(), "-T", "fields",
             "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"));

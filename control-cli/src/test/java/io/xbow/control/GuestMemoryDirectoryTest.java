@@ -1,0 +1,103 @@
+package io.xbow.control;
+
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.XlCommand;
+import io.xbow.control.daemon.GuestMemoryDirectory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Guest memory directories say which daemon owns them; a starting daemon removes those of daemons that are gone.
+ */
+class GuestMemoryDirectoryTest
+{
+    @TempDir
+    Path dir;
+
+    private static Path withFile(final Path directory) throws IOException
+    {
+        Files.createDirectories(directory);
+        Files.write(directory.resolve("vif1.0.pages"), new byte[4096]);
+        return directory;
+    }
+
+    @Test
+    void shouldRemoveTheDirectoriesOfDeadDaemonsOnly() throws Exception
+    {
+        final Process gone = new ProcessBuilder("sleep", "30").start();
+        final long goneStart = gone.info().startInstant().orElseThrow().toEpochMilli();
+        gone.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        final long self = ProcessHandle.current().pid();
+
+        final Path dead = withFile(dir.resolve("xbow-guests-" + gone.pid() + "-" + goneStart + "-1234"));
+        final Path reused = withFile(dir.resolve("xbow-guests-" + self + "-1-5678"));
+        final Path mine = withFile(GuestMemoryDirectory.create(dir));
+        final Path legacy = withFile(dir.resolve("xbow-guests-10190318017285126817"));
+        final Path other = withFile(dir.resolve("something-else"));
+
+        assertTrue(mine.getFileName().toString().startsWith("xbow-guests-" + self + "-"), mine.toString());
+        assertEquals(2, GuestMemoryDirectory.removeStale(dir));
+        assertFalse(Files.exists(dead), "its daemon is gone");
+        assertFalse(Files.exists(reused), "the pid lives on in another process (or this one), started at another time");
+        assertTrue(Files.exists(mine.resolve("vif1.0.pages")), "this daemon's own stays");
+        assertTrue(Files.exists(legacy), "a name that does not say its owner is left alone");
+        assertTrue(Files.exists(other));
+        assertEquals(0, GuestMemoryDirectory.removeStale(dir));
+    }
+
+    @Test
+    void shouldRemoveWhatADaemonKilledWithSignal9LeftInDevShm() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/dev/shm")), "no /dev/shm: guest memory is elsewhere");
+        Files.writeString(dir.resolve("g.cfg"), "name = 'g'\nvif = [ 'bridge=stub0' ]\n");
+        final Path left;
+        try (DaemonProcess first = new DaemonProcess(Files.createDirectories(dir.resolve("first"))).start();
+             ApiClient client = first.client())
+        {
+            final StringWriter err = new StringWriter();
+            assertEquals(0, DladmCommand.run(client, new PrintWriter(new StringWriter()), new PrintWriter(err),
+                "create-etherstub", "-t", "stub0"), err.toString());
+            assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[] {"create", dir.resolve("g.cfg").toString()}), err.toString());
+            left = owned(first.pid());
+            first.kill9();
+        }
+        assertTrue(Files.exists(left), "kill -9 leaves the directory behind");
+        try (Stream<Path> files = Files.list(left))
+        {
+            assertNotEquals(0, files.count(), "with the guest's memory in it");
+        }
+        try (DaemonProcess second = new DaemonProcess(Files.createDirectories(dir.resolve("second"))).start())
+        {
+            assertFalse(Files.exists(left), "the next daemon removed it");
+            final Path own = owned(second.pid());
+            assertTrue(Files.isDirectory(own), "and made its own");
+            assertEquals(0, second.stop());
+            assertFalse(Files.exists(own), "which a clean stop removes");
+        }
+    }
+
+    private static Path owned(final long pid) throws IOException
+    {
+        try (Stream<Path> entries = Files.list(Path.of("/dev/shm")))
+        {
+            final List<Path> mine = entries.filter(p -> p.getFileName().toString()
+                .startsWith("xbow-guests-" + pid + "-")).toList();
+            assertEquals(1, mine.size(), "one directory for daemon " + pid + ": " + mine);
+            return mine.get(0);
+        }
+    }
+}
