@@ -3,32 +3,29 @@ package io.xbow.vswitch.capture;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One running capture: its taps (each with its own copy of the capture's filter) on the capture points of the links it watches, and the bounded
- * hand-off ring between the datapath (which copies matching frames in and never waits) and the capture's reader
- * (which writes them out). When the reader falls behind the ring fills and frames are dropped from the capture
- * and counted; the network never notices.
+ * One running capture: its taps on the capture points of the links it watches (each tap with its own copy of the
+ * filter, its own counters and its own bounded hand-off ring), and the reading side. The datapath copies matching
+ * frames into a tap's ring and never waits; when the reader falls behind a ring fills and frames are dropped from
+ * the capture and counted; the network never notices.
  * <p>
- * A many-to-one ring, because the links of one capture may be served by different datapath threads. Each record
- * is a 16-byte header (switch-clock timestamp, original length, link index, direction) and the captured bytes.
+ * One single-producer ring per tap rather than one shared ring: a point is served by one datapath thread, so a
+ * frame costs no atomic instruction, and the reader never writes into the records (see {@link CaptureRing});
+ * the reader merges the rings by timestamp. Each record is a 16-byte header (switch-clock timestamp, original
+ * length, link index, direction) and the captured bytes.
  */
 public final class CaptureSession implements AutoCloseable
 {
-    /** Default ring size: about 100,000 small frames, or 900 jumbo ones. */
-    public static final int DEFAULT_RING_BYTES = 8 << 20;
+    /** Default ring size per tap: about 50,000 small frames, or 450 jumbo ones. */
+    public static final int DEFAULT_RING_BYTES = 4 << 20;
     /** The snapshot length tcpdump uses when none is given (and for {@code -s 0}). */
     public static final int DEFAULT_SNAPLEN = 262_144;
 
-    private static final int FRAME_RECORD = 1;
     private static final int TIMESTAMP = 0;
     private static final int ORIGINAL_LENGTH = 8;
     private static final int LINK = 12;
@@ -40,9 +37,8 @@ public final class CaptureSession implements AutoCloseable
     private final List<String> links;
     private final int snaplen;
     private final long epochOffsetNs;
-    private final ManyToOneRingBuffer ring;
-    private final AtomicLong matched = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    private final int ringBytes;
+    private CaptureRing[] rings = new CaptureRing[0];
     private final List<CaptureTap> taps = new ArrayList<>();
     private volatile String endReason;
     private volatile boolean closed;
@@ -50,7 +46,7 @@ public final class CaptureSession implements AutoCloseable
     /**
      * @param links         the link names, in the order their indexes are recorded.
      * @param snaplen       the most bytes kept of a frame.
-     * @param ringBytes     the hand-off ring's size (a power of two, at least 64 KiB).
+     * @param ringBytes     each tap's hand-off ring's size (a power of two, at least 64 KiB).
      * @param epochOffsetNs what to add to the switch clock's nanoseconds to get nanoseconds since the epoch.
      */
     CaptureSession(final List<String> links, final int snaplen, final int ringBytes,
@@ -68,36 +64,40 @@ public final class CaptureSession implements AutoCloseable
         this.links = List.copyOf(links);
         this.snaplen = Math.min(snaplen, ringBytes / 8 - HEADER - 64);
         this.epochOffsetNs = epochOffsetNs;
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(ringBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.ringBytes = ringBytes;
+    }
+
+    /** A tap's ring; the tap is added with {@link #addTap} once built around it. */
+    CaptureRing newRing()
+    {
+        return new CaptureRing(ringBytes);
     }
 
     void addTap(final CaptureTap tap)
     {
         taps.add(tap);
+        final CaptureRing[] grown = Arrays.copyOf(rings, rings.length + 1);
+        grown[rings.length] = tap.ring();
+        rings = grown;
         tap.point().add(tap);
     }
 
     /**
-     * The datapath's half: filter, then copy into the ring or count a drop. Allocates nothing.
+     * The datapath's half, for a frame a tap's filter accepted: copy it into the ring. Allocates nothing.
+     *
+     * @return false if the ring had no room: the frame is dropped from the capture.
      */
-    void offer(final FrameFilter filter, final int link, final int direction, final DirectBuffer buffer,
-        final int offset, final int length, final long timestampNs, final int insertedTci)
+    boolean copyIn(final CaptureRing ring, final int link, final int direction, final DirectBuffer buffer,
+        final int offset,
+        final int length, final int wanted, final long timestampNs, final int insertedTci)
     {
-        final int wanted = filter.accept(buffer, offset, length, insertedTci);
-        if (wanted <= 0)
-        {
-            return;
-        }
-        matched.incrementAndGet();
         final boolean tagged = insertedTci != FrameFilter.NO_TAG;
         final int shown = tagged ? length + TAG : length;
         final int captured = Math.min(Math.min(wanted, shown), snaplen);
-        final int index = ring.tryClaim(FRAME_RECORD, HEADER + captured);
-        if (index <= 0)
+        final int index = ring.claim(HEADER + captured);
+        if (index < 0)
         {
-            dropped.incrementAndGet();
-            return;
+            return false;
         }
         final MutableDirectBuffer out = ring.buffer();
         out.putLong(index + TIMESTAMP, timestampNs);
@@ -128,7 +128,8 @@ public final class CaptureSession implements AutoCloseable
                 out.putBytes(data + MAC_ADDRESSES + TAG, buffer, offset + MAC_ADDRESSES, rest);
             }
         }
-        ring.commit(index);
+        ring.commit();
+        return true;
     }
 
     /**
@@ -140,14 +141,49 @@ public final class CaptureSession implements AutoCloseable
      */
     public int poll(final CaptureHandler handler, final int limit)
     {
-        return ring.read((type, buffer, index, length) -> handler.onFrame(
+        final CaptureRing[] all = rings;
+        int moved = 0;
+        while (moved < limit)
+        {
+            // The oldest of the rings' first records: the rings merge into one stream in timestamp order.
+            CaptureRing oldest = null;
+            int oldestIndex = -1;
+            long oldestNs = Long.MAX_VALUE;
+            for (final CaptureRing ring : all)
+            {
+                final int index = ring.peek();
+                if (index >= 0)
+                {
+                    final long timestampNs = ring.records().getLong(index + TIMESTAMP);
+                    if (oldest == null || timestampNs < oldestNs)
+                    {
+                        oldest = ring;
+                        oldestIndex = index;
+                        oldestNs = timestampNs;
+                    }
+                }
+            }
+            if (oldest == null)
+            {
+                break;
+            }
+            deliver(handler, oldest.records(), oldestIndex, oldest.length(oldestIndex));
+            oldest.release(oldestIndex);
+            moved++;
+        }
+        return moved;
+    }
+
+    private void deliver(final CaptureHandler handler, final DirectBuffer buffer, final int index, final int length)
+    {
+        handler.onFrame(
             buffer.getShort(index + LINK),
             buffer.getByte(index + DIRECTION),
             buffer.getLong(index + TIMESTAMP) + epochOffsetNs,
             buffer.getInt(index + ORIGINAL_LENGTH),
             buffer,
             index + HEADER,
-            length - HEADER), limit);
+            length - HEADER);
     }
 
     /**
@@ -169,17 +205,27 @@ public final class CaptureSession implements AutoCloseable
     /**
      * @return frames the filter accepted: tcpdump's "received by filter".
      */
-    public long matched()
+    public synchronized long matched()
     {
-        return matched.get();
+        long sum = 0;
+        for (final CaptureTap tap : taps)
+        {
+            sum += tap.matched();
+        }
+        return sum;
     }
 
     /**
      * @return accepted frames dropped because the reader fell behind: tcpdump's "dropped by kernel".
      */
-    public long dropped()
+    public synchronized long dropped()
     {
-        return dropped.get();
+        long sum = 0;
+        for (final CaptureTap tap : taps)
+        {
+            sum += tap.dropped();
+        }
+        return sum;
     }
 
     /**
@@ -213,8 +259,7 @@ public final class CaptureSession implements AutoCloseable
         closed = true;
         for (final CaptureTap tap : taps)
         {
-            tap.point().remove(tap);
+            tap.point().remove(tap); // kept in the list: their counters still count
         }
-        taps.clear();
     }
 }

@@ -2,6 +2,8 @@ package io.xbow.vswitch.capture;
 
 import org.agrona.DirectBuffer;
 
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+
 /**
  * One capture's hold on one capture point: frames offered here go through the capture's filter into its ring,
  * tagged with the link and direction they were seen on.
@@ -13,11 +15,20 @@ public final class CaptureTap
     private final int link;
     private final int direction;
     private final FrameFilter filter;
+    private final CaptureRing ring;
+    private volatile long matched;
+    private volatile long dropped;
+
+    private static final AtomicLongFieldUpdater<CaptureTap> MATCHED =
+        AtomicLongFieldUpdater.newUpdater(CaptureTap.class, "matched");
+    private static final AtomicLongFieldUpdater<CaptureTap> DROPPED =
+        AtomicLongFieldUpdater.newUpdater(CaptureTap.class, "dropped");
 
     CaptureTap(final CaptureSession session, final CapturePoint point, final int link, final int direction,
         final FrameFilter filter)
     {
         this.session = session;
+        this.ring = session.newRing();
         this.filter = filter;
         this.point = point;
         this.link = link;
@@ -26,12 +37,37 @@ public final class CaptureTap
 
     /**
      * Called on the datapath thread; never blocks: when the capture's ring is full the frame is dropped from the
-     * capture and counted.
+     * capture and counted. The counters have one writer (the thread serving this point), so they are plain
+     * ordered stores, not atomic increments.
      */
     void offer(final DirectBuffer buffer, final int offset, final int length, final long timestampNs,
         final int insertedTci)
     {
-        session.offer(filter, link, direction, buffer, offset, length, timestampNs, insertedTci);
+        final int wanted = filter.accept(buffer, offset, length, insertedTci);
+        if (wanted <= 0)
+        {
+            return;
+        }
+        MATCHED.lazySet(this, matched + 1);
+        if (!session.copyIn(ring, link, direction, buffer, offset, length, wanted, timestampNs, insertedTci))
+        {
+            DROPPED.lazySet(this, dropped + 1);
+        }
+    }
+
+    CaptureRing ring()
+    {
+        return ring;
+    }
+
+    long matched()
+    {
+        return matched;
+    }
+
+    long dropped()
+    {
+        return dropped;
     }
 
     CaptureSession session()
