@@ -150,10 +150,24 @@ public final class CaptureService
         return running.size();
     }
 
-    /** Stop every capture (the daemon is stopping). */
+    /** Stop every capture (the daemon is stopping): each stream gets its last frames and counters first. */
     public void close()
     {
-        running.values().forEach(Streamer::end);
+        final List<Streamer> streamers = new ArrayList<>(running.values());
+        streamers.forEach(Streamer::end);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (final Streamer streamer : streamers)
+        {
+            try
+            {
+                streamer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private final class Streamer extends Thread

@@ -81,6 +81,12 @@ public final class CaptureCommand
     public static int run(final ApiClient client, final PrintWriter out, final PrintWriter err, final FileSinks files,
         final String[] argv)
     {
+        if (argv.length == 1 && (argv[0].equals("-h") || argv[0].equals("--help")))
+        {
+            out.println(USAGE);
+            out.flush();
+            return 0;
+        }
         final Options options;
         try
         {
