@@ -46,7 +46,8 @@ import java.util.concurrent.locks.LockSupport;
  * thread writes pcap with the capture file writer (rotating over two 100 MB files so tmpfs stays bounded).
  * <p>
  * {@code capture=none} is the baseline; {@code port} captures everything of p0 (2/ports of all frames);
- * {@code reject} runs a capture whose filter takes nothing (the cost of the taps alone). Rows: {@code frames} forwarded per second (all ports, one datapath thread), {@code captured} written to the
+ * {@code reject} runs a capture whose filter takes nothing (the cost of the taps alone); {@code stalled} captures
+ * p0 with a reader that never reads (the writer has fallen behind: every frame is dropped from the capture). Rows: {@code frames} forwarded per second (all ports, one datapath thread), {@code captured} written to the
  * file per second, {@code dropped} from the capture per second because the writer fell behind.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -57,7 +58,7 @@ import java.util.concurrent.locks.LockSupport;
 @State(Scope.Thread)
 public class CaptureForwardBenchmark
 {
-    @Param({"none", "port"})
+    @Param({"none", "reject", "stalled", "port"})
     String capture;
 
     @Param({"8"})
@@ -126,7 +127,10 @@ public class CaptureForwardBenchmark
                 OutputStream.nullOutputStream());
             reading = true;
             reader = new Thread(() -> read(writer), "capture-reader");
-            reader.start();
+            if (!capture.equals("stalled"))
+            {
+                reader.start();
+            }
         }
     }
 
@@ -170,7 +174,10 @@ public class CaptureForwardBenchmark
         {
             session.close();
             reading = false;
-            reader.join();
+            if (reader.isAlive())
+            {
+                reader.join();
+            }
             try (var files = Files.list(directory))
             {
                 for (final Path file : files.toList())
