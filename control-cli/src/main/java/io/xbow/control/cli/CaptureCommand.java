@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code xbow capture}: tcpdump's habits over the daemon's capture stream. Options as tcpdump spells them (and in
@@ -277,6 +278,7 @@ public final class CaptureCommand
         final ApiClient.Stream stream = client.openStream("/v1/capture", request);
         final String id = stream.headers().get(CaptureStreamFormat.ID_HEADER.toLowerCase());
         final CountDownLatch done = new CountDownLatch(1);
+        final AtomicInteger exitStatus = new AtomicInteger(1);
         final AtomicBoolean stopSent = new AtomicBoolean();
         final Runnable stop = () ->
         {
@@ -301,17 +303,23 @@ public final class CaptureCommand
                 if (!done.await(5, TimeUnit.SECONDS))
                 {
                     stream.close();
+                    return;
                 }
             }
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
+                return;
             }
+            // As tcpdump: Ctrl-C is how a capture ends, so the status is the capture's (0), not the JVM's 130.
+            Runtime.getRuntime().halt(exitStatus.get());
         }, "capture-stop");
         Runtime.getRuntime().addShutdownHook(onInterrupt);
         try
         {
-            return read(stream, out, err, files, options, stop);
+            final int status = read(stream, out, err, files, options, stop);
+            exitStatus.set(status);
+            return status;
         }
         finally
         {
@@ -486,10 +494,11 @@ public final class CaptureCommand
             out.flush();
         }
 
+        /** True once standard output is gone (a pipe into head closed): the capture ends, as tcpdump's would. */
         @Override
         public boolean finished()
         {
-            return false;
+            return out.checkError();
         }
 
         @Override
