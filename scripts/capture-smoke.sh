@@ -4,13 +4,7 @@
 # Needs the jar (mvn package) and tcpdump; run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d -t xbow-capture-smoke.XXXXXX)
-export XBOW_SOCKET="$work/xbowd.sock"
-bin/xbow daemon --state-dir "$work/state" 2> "$work/xbowd.log" &
-daemon=$!
-cleanup() { kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-for _ in $(seq 1 100); do [ -S "$XBOW_SOCKET" ] && break; sleep 0.1; done
+source scripts/daemon.sh capture-smoke
 bin/dladm create-etherstub stub0
 bin/xl create examples/web.cfg > /dev/null 2>&1
 bin/xl create examples/db.cfg > /dev/null 2>&1

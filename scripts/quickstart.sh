@@ -8,13 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 mvn -B -q -ntp -DskipTests package
 
-work=$(mktemp -d -t xbow-quickstart.XXXXXX)
-export XBOW_SOCKET="$work/xbowd.sock"
-bin/xbow daemon --state-dir "$work/state" 2> "$work/xbowd.log" &
-daemon=$!
-cleanup() { kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-for _ in $(seq 1 100); do [ -S "$XBOW_SOCKET" ] && break; sleep 0.1; done
+source scripts/daemon.sh quickstart
 
 dladm() { echo "\$ dladm $*"; bin/dladm "$@"; echo; }
 xl() { echo "\$ xl $*"; bin/xl "$@"; echo; }

@@ -40,6 +40,7 @@ class CaptureCommandTest
     @TempDir
     Path dir;
 
+    private TestDaemon test;
     private Xbowd daemon;
     private ApiClient client;
 
@@ -50,16 +51,15 @@ class CaptureCommandTest
     @BeforeEach
     void start()
     {
-        daemon = new Xbowd(dir.resolve("xbowd.sock"), dir.resolve("state"), null, null, false, "test");
-        daemon.start();
-        client = new ApiClient(daemon.socket());
+        test = new TestDaemon(dir);
+        daemon = test.daemon;
+        client = test.client;
     }
 
     @AfterEach
     void stop()
     {
-        client.close();
-        daemon.close();
+        test.close();
     }
 
     private void domains(final String vifExtra) throws Exception

@@ -25,6 +25,7 @@ class XlCommandTest
     @TempDir
     Path dir;
 
+    private TestDaemon test;
     private Xbowd daemon;
     private ApiClient client;
 
@@ -35,16 +36,15 @@ class XlCommandTest
     @BeforeEach
     void start()
     {
-        daemon = new Xbowd(dir.resolve("xbowd.sock"), dir.resolve("state"), null, null, false, "test");
-        daemon.start();
-        client = new ApiClient(daemon.socket());
+        test = new TestDaemon(dir);
+        daemon = test.daemon;
+        client = test.client;
     }
 
     @AfterEach
     void stop()
     {
-        client.close();
-        daemon.close();
+        test.close();
     }
 
     private Result xl(final String... argv)

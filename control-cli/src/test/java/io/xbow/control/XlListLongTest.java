@@ -24,21 +24,22 @@ class XlListLongTest
     @TempDir
     Path dir;
 
+    private TestDaemon test;
     private Xbowd daemon;
     private ApiClient client;
 
     @BeforeEach
     void start()
     {
-        daemon = new Xbowd(dir.resolve("xbowd.sock"), dir.resolve("state"), null, null, false, "test");
-        daemon.start();
-        client = new ApiClient(daemon.socket());
+        test = new TestDaemon(dir);
+        daemon = test.daemon;
+        client = test.client;
     }
 
     @AfterEach
     void stop()
     {
-        daemon.close();
+        test.close();
     }
 
     private String xl(final int status, final String... argv)

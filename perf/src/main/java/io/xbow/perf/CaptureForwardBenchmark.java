@@ -190,20 +190,7 @@ public class CaptureForwardBenchmark
             }
             Files.delete(directory);
         }
-        long drops = 0;
-        for (final SwitchPort port : sw.ports())
-        {
-            drops += port.counters().totalDrops();
-        }
-        if (drops != 0)
-        {
-            throw new IllegalStateException(drops + " frames dropped from the network during the benchmark");
-        }
-        sw.onClose();
-        for (final ReflectorPort reflector : reflectors)
-        {
-            reflector.release();
-        }
+        ReflectorRing.stop(sw, reflectors);
     }
 
     @Benchmark

@@ -82,20 +82,7 @@ public class L2ForwardBenchmark
         {
             throw new IllegalStateException("expected " + ports + " learned MACs, found " + sw.macTable().learnedCount());
         }
-        long drops = 0;
-        for (final SwitchPort port : sw.ports())
-        {
-            drops += port.counters().totalDrops();
-        }
-        if (drops != 0)
-        {
-            throw new IllegalStateException(drops + " frames dropped during the benchmark");
-        }
-        sw.onClose();
-        for (final ReflectorPort reflector : reflectors)
-        {
-            reflector.release();
-        }
+        ReflectorRing.stop(sw, reflectors);
         if (pool.outstanding() != 0)
         {
             throw new IllegalStateException(pool.outstanding() + " frames leaked");

@@ -3,6 +3,8 @@ package io.xbow.perf;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FramePool;
+import io.xbow.vswitch.SwitchPort;
+import io.xbow.vswitch.VirtualSwitch;
 
 import java.util.function.IntSupplier;
 
@@ -76,6 +78,30 @@ final class ReflectorRing
             {
                 reflectors[i].prime(builder.ethernet(mac((i + 1) % ports), mac(i)).build(pool));
             }
+        }
+    }
+
+    /**
+     * End a run: fail if the network dropped a frame, then close the switch and hand every frame back.
+     *
+     * @param sw         the switch (its duty cycles are the caller's thread).
+     * @param reflectors its ports.
+     */
+    static void stop(final VirtualSwitch sw, final ReflectorPort[] reflectors)
+    {
+        long drops = 0;
+        for (final SwitchPort port : sw.ports())
+        {
+            drops += port.counters().totalDrops();
+        }
+        if (drops != 0)
+        {
+            throw new IllegalStateException(drops + " frames dropped during the benchmark");
+        }
+        sw.onClose();
+        for (final ReflectorPort reflector : reflectors)
+        {
+            reflector.release();
         }
     }
 }

@@ -184,32 +184,9 @@ public final class ApiClient implements Backend, AutoCloseable
         {
             throw new IllegalStateException(ex);
         }
-        final byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: xbowd\r\nContent-Type: application/json\r\n" +
-            "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        final SocketChannel channel;
+        final SocketChannel channel = send("POST", path, content);
         try
         {
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        }
-        catch (final IOException ex)
-        {
-            throw new CommandFailure("cannot open a Unix domain socket: " + ex.getMessage(), 1);
-        }
-        try
-        {
-            try
-            {
-                channel.connect(UnixDomainSocketAddress.of(socket));
-            }
-            catch (final IOException ex)
-            {
-                throw new CommandFailure(connectProblem(ex), 1);
-            }
-            final ByteBuffer out = ByteBuffer.allocate(head.length + content.length).put(head).put(content).flip();
-            while (out.hasRemaining())
-            {
-                channel.write(out);
-            }
             final InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 256 * 1024);
             final String statusLine = line(in);
             final String[] status = statusLine.split(" ", 3);
@@ -281,9 +258,13 @@ public final class ApiClient implements Backend, AutoCloseable
         }
     }
 
-    private Response exchange(final String method, final String path, final String body)
+    /**
+     * Connect and send one request (Connection: close: the answer ends where the stream does).
+     *
+     * @return the connected channel, for the answer; the caller closes it.
+     */
+    private SocketChannel send(final String method, final String path, final byte[] content)
     {
-        final byte[] content = body.getBytes(StandardCharsets.UTF_8);
         final byte[] head = (method + " " + path + " HTTP/1.1\r\nHost: xbowd\r\nContent-Type: application/json\r\n" +
             "Content-Length: " + content.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         final SocketChannel channel;
@@ -295,21 +276,36 @@ public final class ApiClient implements Backend, AutoCloseable
         {
             throw new CommandFailure("cannot open a Unix domain socket: " + ex.getMessage(), 1);
         }
-        try (channel; Selector selector = Selector.open())
+        try
         {
-            try
-            {
-                channel.connect(UnixDomainSocketAddress.of(socket));
-            }
-            catch (final IOException ex)
-            {
-                throw new CommandFailure(connectProblem(ex), 1);
-            }
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel);
+            throw new CommandFailure(connectProblem(ex), 1);
+        }
+        try
+        {
             final ByteBuffer out = ByteBuffer.allocate(head.length + content.length).put(head).put(content).flip();
             while (out.hasRemaining())
             {
                 channel.write(out);
             }
+            return channel;
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel);
+            throw new CommandFailure("lost the connection to xbowd at " + socket + ": " + ex.getMessage(), 1);
+        }
+    }
+
+    private Response exchange(final String method, final String path, final String body)
+    {
+        final SocketChannel channel = send(method, path, body.getBytes(StandardCharsets.UTF_8));
+        try (channel; Selector selector = Selector.open())
+        {
             // The request says Connection: close, so the answer ends where the stream does: read to the end (within
             // the deadline), then parse once.
             channel.configureBlocking(false);
