@@ -2,10 +2,12 @@ package io.xbow.vswitch.capture;
 
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A single-producer, single-consumer ring of variable-length records, from the datapath thread serving one capture
@@ -14,22 +16,40 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the reader and back without the reader taking them over. Records are a 4-byte length and the bytes, 8-aligned; a
  * record that would cross the end leaves padding (a negative length) and starts again at 0.
  */
-final class CaptureRing
+final class CaptureRing extends CaptureRingHead
 {
+    private static final VarHandle TAIL;
+    private static final VarHandle HEAD;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TAIL = lookup.findVarHandle(CaptureRingTail.class, "publishedTail", long.class);
+            HEAD = lookup.findVarHandle(CaptureRingHead.class, "releasedHead", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private static final int LENGTH_FIELD = 4;
     private static final int ALIGNMENT = 8;
-    /** Tail and head, 128 bytes apart: neither side's writes evict the other's line. */
-    private static final int TAIL = 15;
-    private static final int HEAD = 31;
 
     private final UnsafeBuffer buffer;
     private final int capacity;
     private final int mask;
-    private final AtomicLongArray positions = new AtomicLongArray(HEAD + 16);
+    private final long address;
 
     // Producer side.
     private long tail;
     private long headCache;
+
+    // Consumer side.
+    private long readHead;
+    private long readLimit;
 
     /**
      * @param capacity bytes, a power of two.
@@ -43,6 +63,7 @@ final class CaptureRing
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
+        this.address = buffer.addressOffset();
     }
 
     /**
@@ -59,6 +80,15 @@ final class CaptureRing
     }
 
     /**
+     * @return the address of the ring's first byte: the producer writes records with plain stores there, since
+     * {@link #claim} has already checked that the record fits (no bounds check per field).
+     */
+    long address()
+    {
+        return address;
+    }
+
+    /**
      * Producer: room for a record of {@code length} bytes.
      *
      * @return where to write them, or -1 if the reader has not made room.
@@ -72,7 +102,7 @@ final class CaptureRing
         final int needed = recordLength > toEnd ? toEnd + recordLength : recordLength;
         if (position + needed - headCache > capacity)
         {
-            headCache = positions.get(HEAD);
+            headCache = (long)HEAD.getAcquire(this);
             if (position + needed - headCache > capacity)
             {
                 return -1;
@@ -80,11 +110,11 @@ final class CaptureRing
         }
         if (recordLength > toEnd)
         {
-            buffer.putInt(index, -toEnd); // padding to the end
+            UnsafeApi.putInt(address + index, -toEnd); // padding to the end
             position += toEnd;
             index = 0;
         }
-        buffer.putInt(index, length);
+        UnsafeApi.putInt(address + index, length);
         tail = position + recordLength;
         return index + LENGTH_FIELD;
     }
@@ -94,28 +124,33 @@ final class CaptureRing
      */
     void commit()
     {
-        positions.lazySet(TAIL, tail);
+        TAIL.setRelease(this, tail);
     }
 
     /**
-     * Consumer: the index of the oldest record's bytes, or -1 when there is none. Padding is skipped.
+     * Consumer: the index of the oldest record not yet taken, or -1 when there is none; padding is skipped. The
+     * producer's position is read only when what was known to be written has been taken.
      */
     int peek()
     {
-        final long published = positions.get(TAIL);
-        long head = positions.get(HEAD);
-        while (head < published)
+        while (true)
         {
-            final int index = (int)(head & mask);
-            final int length = buffer.getInt(index);
+            if (readHead >= readLimit)
+            {
+                readLimit = (long)TAIL.getAcquire(this);
+                if (readHead >= readLimit)
+                {
+                    return -1;
+                }
+            }
+            final int index = (int)(readHead & mask);
+            final int length = UnsafeApi.getInt(address + index);
             if (length >= 0)
             {
                 return index + LENGTH_FIELD;
             }
-            head -= length;
-            positions.lazySet(HEAD, head);
+            readHead -= length;
         }
-        return -1;
     }
 
     /**
@@ -123,16 +158,24 @@ final class CaptureRing
      */
     int length(final int index)
     {
-        return buffer.getInt(index - LENGTH_FIELD);
+        return UnsafeApi.getInt(address + index - LENGTH_FIELD);
     }
 
     /**
-     * Consumer: let go of the oldest record (the one {@link #peek} returned).
+     * Consumer: take the oldest record (the one {@link #peek} returned); its room goes back to the producer at the
+     * next {@link #release}.
      */
-    void release(final int index)
+    void take(final int index)
     {
-        final int recordLength = BitUtil.align(length(index) + LENGTH_FIELD, ALIGNMENT);
-        positions.lazySet(HEAD, positions.get(HEAD) + recordLength);
+        readHead += BitUtil.align(length(index) + LENGTH_FIELD, ALIGNMENT);
+    }
+
+    /**
+     * Consumer: give the room of every record taken back to the producer (once per batch read, not per record).
+     */
+    void release()
+    {
+        HEAD.setRelease(this, readHead);
     }
 
     /**
@@ -142,4 +185,29 @@ final class CaptureRing
     {
         return buffer;
     }
+}
+
+/** Cache-line padding before the producer's published position (Agrona's layout trick: fields of a superclass come first). */
+abstract class CaptureRingPad1
+{
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+}
+
+/** The producer's published position: where written records end. */
+abstract class CaptureRingTail extends CaptureRingPad1
+{
+    long publishedTail;
+}
+
+/** Padding between the two positions, so that neither side's stores evict the other's line. */
+abstract class CaptureRingPad2 extends CaptureRingTail
+{
+    long p16, p17, p18, p19, p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p30, p31;
+}
+
+/** The consumer's released position: where records not yet given back begin. */
+abstract class CaptureRingHead extends CaptureRingPad2
+{
+    long releasedHead;
+    long p32, p33, p34, p35, p36, p37, p38, p39, p40, p41, p42, p43, p44, p45, p46, p47;
 }

@@ -3,6 +3,7 @@ package io.xbow.vswitch.capture;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,9 +28,7 @@ public final class CaptureSession implements AutoCloseable
     public static final int DEFAULT_SNAPLEN = 262_144;
 
     private static final int TIMESTAMP = 0;
-    private static final int ORIGINAL_LENGTH = 8;
-    private static final int LINK = 12;
-    private static final int DIRECTION = 14;
+    private static final int META = 8;
     private static final int HEADER = 16;
     private static final int MAC_ADDRESSES = 12;
     private static final int TAG = 4;
@@ -99,18 +98,18 @@ public final class CaptureSession implements AutoCloseable
         {
             return false;
         }
-        final MutableDirectBuffer out = ring.buffer();
-        out.putLong(index + TIMESTAMP, timestampNs);
-        out.putInt(index + ORIGINAL_LENGTH, shown);
-        out.putShort(index + LINK, (short)link);
-        out.putByte(index + DIRECTION, (byte)direction);
+        // Plain stores: claim() checked that the record fits the ring; the frame lies inside its pool's buffer.
+        final long record = ring.address() + index;
+        UnsafeApi.putLong(record + TIMESTAMP, timestampNs);
+        UnsafeApi.putLong(record + META, meta(shown, link, direction));
         final int data = index + HEADER;
         if (!tagged)
         {
-            out.putBytes(data, buffer, offset, captured);
+            UnsafeApi.copyMemory(buffer.byteArray(), buffer.addressOffset() + offset, null, record + HEADER, captured);
         }
         else
         {
+            final MutableDirectBuffer out = ring.buffer();
             final int macs = Math.min(captured, MAC_ADDRESSES);
             out.putBytes(data, buffer, offset, macs);
             final int tag = Math.min(captured - macs, TAG);
@@ -154,7 +153,7 @@ public final class CaptureSession implements AutoCloseable
                 final int index = ring.peek();
                 if (index >= 0)
                 {
-                    final long timestampNs = ring.records().getLong(index + TIMESTAMP);
+                    final long timestampNs = UnsafeApi.getLong(ring.address() + index + TIMESTAMP);
                     if (oldest == null || timestampNs < oldestNs)
                     {
                         oldest = ring;
@@ -167,23 +166,35 @@ public final class CaptureSession implements AutoCloseable
             {
                 break;
             }
-            deliver(handler, oldest.records(), oldestIndex, oldest.length(oldestIndex));
-            oldest.release(oldestIndex);
+            deliver(handler, oldest, oldestIndex, oldest.length(oldestIndex));
+            oldest.take(oldestIndex);
             moved++;
+        }
+        for (final CaptureRing ring : all)
+        {
+            ring.release();
         }
         return moved;
     }
 
-    private void deliver(final CaptureHandler handler, final DirectBuffer buffer, final int index, final int length)
+    private void deliver(final CaptureHandler handler, final CaptureRing ring, final int index, final int length)
     {
+        final long record = ring.address() + index;
+        final long meta = UnsafeApi.getLong(record + META);
         handler.onFrame(
-            buffer.getShort(index + LINK),
-            buffer.getByte(index + DIRECTION),
-            buffer.getLong(index + TIMESTAMP) + epochOffsetNs,
-            buffer.getInt(index + ORIGINAL_LENGTH),
-            buffer,
+            (int)(meta >>> 32) & 0xFFFF,
+            (int)(meta >>> 48) & 0xFF,
+            UnsafeApi.getLong(record + TIMESTAMP) + epochOffsetNs,
+            (int)meta,
+            ring.records(),
             index + HEADER,
             length - HEADER);
+    }
+
+    /** Original length, link and direction in one word: one store on the datapath. */
+    private static long meta(final int originalLength, final int link, final int direction)
+    {
+        return (originalLength & 0xFFFF_FFFFL) | (long)(link & 0xFFFF) << 32 | (long)(direction & 0xFF) << 48;
     }
 
     /**

@@ -2,7 +2,8 @@ package io.xbow.vswitch.capture;
 
 import org.agrona.DirectBuffer;
 
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One capture's hold on one capture point: frames offered here go through the capture's filter into its ring,
@@ -19,10 +20,22 @@ public final class CaptureTap
     private volatile long matched;
     private volatile long dropped;
 
-    private static final AtomicLongFieldUpdater<CaptureTap> MATCHED =
-        AtomicLongFieldUpdater.newUpdater(CaptureTap.class, "matched");
-    private static final AtomicLongFieldUpdater<CaptureTap> DROPPED =
-        AtomicLongFieldUpdater.newUpdater(CaptureTap.class, "dropped");
+    private static final VarHandle MATCHED;
+    private static final VarHandle DROPPED;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MATCHED = lookup.findVarHandle(CaptureTap.class, "matched", long.class);
+            DROPPED = lookup.findVarHandle(CaptureTap.class, "dropped", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     CaptureTap(final CaptureSession session, final CapturePoint point, final int link, final int direction,
         final FrameFilter filter)
@@ -48,10 +61,10 @@ public final class CaptureTap
         {
             return;
         }
-        MATCHED.lazySet(this, matched + 1);
+        MATCHED.setRelease(this, matched + 1);
         if (!session.copyIn(ring, link, direction, buffer, offset, length, wanted, timestampNs, insertedTci))
         {
-            DROPPED.lazySet(this, dropped + 1);
+            DROPPED.setRelease(this, dropped + 1);
         }
     }
 
