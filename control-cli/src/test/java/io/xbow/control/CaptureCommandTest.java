@@ -157,6 +157,36 @@ class CaptureCommandTest
     }
 
     @Test
+    void shouldRotateEverySecondAndEndAfterTheLastFileAsTcpdumpDoes() throws Exception
+    {
+        domains("");
+        final Path rotated = Files.createDirectory(dir.resolve("rotated"));
+        final CompletableFuture<Result> capture = capture(OutputStream.nullOutputStream(), "-i", "vif1.0", "-w",
+            rotated.resolve("vif-%H%M%S.pcap").toString(), "-G", "1", "-W", "2", "icmp");
+        final StringWriter out = new StringWriter();
+        XlCommand.run(client.xl(), new PrintWriter(out), new PrintWriter(System.err),
+            new String[] {"ping", "web", "10.0.0.20", "-c", "6", "-i", "0.5"});
+        final Result result = capture.get(20, TimeUnit.SECONDS);
+
+        assertEquals(0, result.status(), result.err());
+        final List<Path> files;
+        try (var listing = Files.list(rotated))
+        {
+            files = listing.sorted().collect(Collectors.toList());
+        }
+        assertEquals(2, files.size(), "-W 2: two files, then the capture ends: " + files);
+        int packets = 0;
+        for (final Path file : files)
+        {
+            assertTrue(file.getFileName().toString().matches("vif-\\d{6}\\.pcap"), file.toString());
+            packets += CaptureTools.tcpdump(file).size();
+        }
+        final int captured = Integer.parseInt(result.err().replaceAll("(?s).*?(\\d+) packets? captured.*", "$1"));
+        assertEquals(captured, packets, "every frame written to one of the files");
+        assertTrue(packets >= 2, result.err());
+    }
+
+    @Test
     void shouldRefuseAFilterThatDoesNotCompileWithLibpcapsMessage() throws Exception
     {
         domains("");

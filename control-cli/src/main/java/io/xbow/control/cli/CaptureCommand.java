@@ -390,7 +390,8 @@ public final class CaptureCommand
                         if (wanting)
                         {
                             sink.frame(link, direction, timestampNs, originalLength, data, length);
-                            captured++;
+                            // A finished sink did not take the frame (tcpdump -G -W ends before file W + 1).
+                            captured += sink.finished() ? 0 : 1;
                             if (options.packetBuffered() || in.available() == 0)
                             {
                                 sink.flush();
