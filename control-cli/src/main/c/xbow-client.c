@@ -183,6 +183,18 @@ int main(int argc, char **argv)
         run_in_jvm(argv, "the native client runs xl and dladm only");
     }
     program = argv[i];
+    /* Help needs no daemon: the JVM client prints it even when none runs. */
+    if (i + 1 >= argc || strcmp(argv[i + 1], "help") == 0)
+    {
+        run_in_jvm(argv, "help is printed by the JVM client");
+    }
+    for (int a = i + 1; a < argc; a++)
+    {
+        if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-?") == 0)
+        {
+            run_in_jvm(argv, "help is printed by the JVM client");
+        }
+    }
 
     char room[4096];
     const char *path = socket_path(option, room, sizeof(room));
