@@ -110,6 +110,16 @@ class CaptureCommandTest
         return result;
     }
 
+    /** The daemon's side of a capture ends just after the client's: wait for it (up to 5 s). */
+    private void awaitNoCapture() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (daemon.runningCaptures() > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void shouldWriteAPcapFileThatTcpdumpAndTsharkReadBack() throws Exception
     {
@@ -124,6 +134,10 @@ class CaptureCommandTest
         assertTrue(result.err().contains("3 packets captured"), result.err());
         assertTrue(result.err().contains("0 packets dropped by kernel"), result.err());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        awaitNoCapture();
+        final String metrics = client.get("/metrics");
+        assertTrue(metrics.matches("(?s).*xbow_capture_frames_total\\{result=\"matched\",?} [3-9]\\.0.*"), metrics);
+        assertTrue(metrics.contains("xbow_captures_running 0.0"), metrics);
         final List<String> lines = CaptureTools.tcpdump(file);
         assertEquals(3, lines.size(), lines.toString());
         assertTrue(lines.get(0).contains("00:16:3e:00:00:0a > ff:ff:ff:ff:ff:ff") &&
@@ -259,11 +273,7 @@ class CaptureCommandTest
         assertEquals('H', stream.body().read(), "the stream starts with its hello");
         assertEquals(1, daemon.runningCaptures());
         stream.close();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (daemon.runningCaptures() > 0 && System.nanoTime() < deadline)
-        {
-            Thread.sleep(10);
-        }
+        awaitNoCapture();
         assertEquals(0, daemon.runningCaptures(), "the capture ended with its client");
         ping("web", "10.0.0.20", 1); // and the network goes on
     }

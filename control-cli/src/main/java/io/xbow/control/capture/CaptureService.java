@@ -1,5 +1,8 @@
 package io.xbow.control.capture;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -58,6 +61,8 @@ public final class CaptureService
     private final int ringBytes;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Streamer> running = new ConcurrentHashMap<>();
+    private final AtomicLong finishedMatched = new AtomicLong();
+    private final AtomicLong finishedDropped = new AtomicLong();
 
     /**
      * @param registry  the capturable links.
@@ -132,6 +137,43 @@ public final class CaptureService
             throw new IllegalArgumentException("no capture " + id + " is running");
         }
         streamer.end();
+    }
+
+    /**
+     * Publish the captures' counters: {@code xbow_captures_running}, and {@code xbow_capture_frames_total} by
+     * {@code result} (matched: accepted by a filter; dropped: lost because a reader fell behind), over every capture
+     * since the daemon started.
+     *
+     * @param metrics the daemon's registry.
+     */
+    public void bindTo(final MeterRegistry metrics)
+    {
+        Gauge.builder("xbow.captures.running", running, Map::size)
+            .description("captures streaming to clients").register(metrics);
+        FunctionCounter.builder("xbow.capture.frames", this, CaptureService::matchedTotal).tag("result", "matched")
+            .description("frames captures took (after their filters)").register(metrics);
+        FunctionCounter.builder("xbow.capture.frames", this, CaptureService::droppedTotal).tag("result", "dropped")
+            .description("frames captures lost because their reader fell behind").register(metrics);
+    }
+
+    private double matchedTotal()
+    {
+        long sum = finishedMatched.get();
+        for (final Streamer streamer : running.values())
+        {
+            sum += streamer.session.matched();
+        }
+        return sum;
+    }
+
+    private double droppedTotal()
+    {
+        long sum = finishedDropped.get();
+        for (final Streamer streamer : running.values())
+        {
+            sum += streamer.session.dropped();
+        }
+        return sum;
     }
 
     /**
@@ -254,6 +296,8 @@ public final class CaptureService
                 {
                     out.release();
                 }
+                finishedMatched.addAndGet(session.matched());
+                finishedDropped.addAndGet(session.dropped());
                 running.remove(id);
             }
         }

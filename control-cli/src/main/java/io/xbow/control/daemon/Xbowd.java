@@ -124,6 +124,7 @@ public final class Xbowd implements AutoCloseable
             "xl", new XlApi(hypervisor, stateDirectory.resolve("domains"))),
             metrics, new LinkMetrics(metrics, registry), version);
         captures = new CaptureService(registry.captures(), Xbowd::compileFilter, CaptureSession.DEFAULT_RING_BYTES);
+        captures.bindTo(metrics);
         server.captures(captures);
         try
         {
