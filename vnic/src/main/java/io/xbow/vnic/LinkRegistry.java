@@ -466,7 +466,7 @@ public final class LinkRegistry implements AutoCloseable
         final Link link = links.get(name);
         if (link == null)
         {
-            throw new LinkException("link " + name + " not found");
+            throw LinkException.notFound("link " + name + " not found");
         }
         return link;
     }
@@ -676,7 +676,7 @@ public final class LinkRegistry implements AutoCloseable
                 names.add(known.label());
             }
         }
-        return new LinkException("link property '" + property + "' not found on " + link.name() + ": " +
+        return LinkException.notFound("link property '" + property + "' not found on " + link.name() + ": " +
             article(link) + " has " + String.join(", ", names));
     }
 
@@ -751,7 +751,7 @@ public final class LinkRegistry implements AutoCloseable
                 final LinkProperty property = LinkProperty.of(entry.getKey());
                 if (property == null || !property.isWritable())
                 {
-                    throw new LinkException("link property '" + entry.getKey() + "' not found or read-only on " +
+                    throw LinkException.notFound("link property '" + entry.getKey() + "' not found or read-only on " +
                         linkName);
                 }
                 final String value = entry.getValue();

@@ -43,6 +43,7 @@ import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.XlApi;
 import io.xbow.hypervisor.domain.DomainException;
 import io.xbow.control.service.Table;
+import io.xbow.control.service.UnknownCommandException;
 import io.xbow.vnic.LinkException;
 
 import java.io.UncheckedIOException;
@@ -465,18 +466,18 @@ public final class ApiServer implements AutoCloseable
     {
         if (ex instanceof DomainException)
         {
-            return new Failure(ex.getMessage().contains("invalid domain identifier") ? HttpResponseStatus.NOT_FOUND :
+            return new Failure(((DomainException)ex).isNotFound() ? HttpResponseStatus.NOT_FOUND :
                 HttpResponseStatus.CONFLICT, ex.getMessage());
         }
         if (ex instanceof LinkException)
         {
-            return new Failure(ex.getMessage().contains("not found") ? HttpResponseStatus.NOT_FOUND :
+            return new Failure(((LinkException)ex).isNotFound() ? HttpResponseStatus.NOT_FOUND :
                 HttpResponseStatus.CONFLICT, ex.getMessage());
         }
         if (ex instanceof IllegalArgumentException || ex instanceof ClassCastException)
         {
-            return new Failure(ex.getMessage() != null && ex.getMessage().startsWith("unknown subcommand") ?
-                HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST, String.valueOf(ex.getMessage()));
+            return new Failure(ex instanceof UnknownCommandException ? HttpResponseStatus.NOT_FOUND :
+                HttpResponseStatus.BAD_REQUEST, String.valueOf(ex.getMessage()));
         }
         if (ex instanceof IllegalStateException)
         {

@@ -80,7 +80,7 @@ public final class DladmApi implements CommandApi
                 service.resetLinkprop(a.required("link"), a.strings("properties"), a.flag("temporary"));
                 return null;
             default:
-                throw new IllegalArgumentException("unknown subcommand '" + command + "'");
+                throw new UnknownCommandException(command);
         }
     }
 

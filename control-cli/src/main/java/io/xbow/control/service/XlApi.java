@@ -147,7 +147,7 @@ public final class XlApi implements CommandApi
             case "uptime": return uptime(a.string("domain"));
             case "ping": return callAsync(command, args).join();
             default:
-                throw new IllegalArgumentException("unknown subcommand '" + command + "'");
+                throw new UnknownCommandException(command);
         }
     }
 

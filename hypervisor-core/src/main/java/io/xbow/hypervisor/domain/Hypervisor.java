@@ -249,7 +249,7 @@ public final class Hypervisor implements AutoCloseable
         final Domain domain = find(ref);
         if (domain == null)
         {
-            throw new DomainException("'" + ref + "' is an invalid domain identifier");
+            throw DomainException.notFound("'" + ref + "' is an invalid domain identifier");
         }
         return domain;
     }
@@ -297,7 +297,7 @@ public final class Hypervisor implements AutoCloseable
         }
         if (found == null)
         {
-            throw new DomainException("domain " + domain.name() + " has no vif '" + devidOrMac + "'");
+            throw DomainException.notFound("domain " + domain.name() + " has no vif '" + devidOrMac + "'");
         }
         domain.removeVif(found.devid());
         detach(domain, found, true);
