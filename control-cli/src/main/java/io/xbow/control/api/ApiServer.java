@@ -226,10 +226,7 @@ public final class ApiServer implements AutoCloseable
             final Map<String, Object> args;
             try
             {
-                final String body = request.content().toString(StandardCharsets.UTF_8);
-                args = body.isBlank() ? Map.of() : JSON.readValue(body, new TypeReference<Map<String, Object>>()
-                {
-                });
+                args = arguments(request);
             }
             catch (final JsonProcessingException ex)
             {
@@ -285,11 +282,7 @@ public final class ApiServer implements AutoCloseable
             }
             try
             {
-                final String body = request.content().toString(StandardCharsets.UTF_8);
-                final Map<String, Object> args = body.isBlank() ? Map.of() :
-                    JSON.readValue(body, new TypeReference<Map<String, Object>>()
-                    {
-                    });
+                final Map<String, Object> args = arguments(request);
                 if (command.equals("capture"))
                 {
                     captures.start(ctx.channel(), args);
@@ -496,6 +489,15 @@ public final class ApiServer implements AutoCloseable
         Counter.builder("xbow.api.requests").tag("command", DladmApi.COMMANDS.contains(command) || XlApi.COMMANDS.contains(command) ||
             command.startsWith("capture") ? command : "unknown")
             .tag("status", status).register(metrics).increment();
+    }
+
+    /** A request's JSON object; an empty body is no arguments. */
+    private static Map<String, Object> arguments(final FullHttpRequest request) throws JsonProcessingException
+    {
+        final String body = request.content().toString(StandardCharsets.UTF_8);
+        return body.isBlank() ? Map.of() : JSON.readValue(body, new TypeReference<Map<String, Object>>()
+        {
+        });
     }
 
     private static String error(final String message)

@@ -392,9 +392,9 @@ public final class CaptureCommand
                             sink.frame(link, direction, timestampNs, originalLength, data, length);
                             // A finished sink did not take the frame (tcpdump -G -W ends before file W + 1).
                             captured += sink.finished() ? 0 : 1;
-                            if (options.packetBuffered() || in.available() == 0)
+                            if (options.packetBuffered())
                             {
-                                sink.flush();
+                                sink.flush(); // -U; otherwise once nothing more is waiting, below
                             }
                             if (captured == options.count() || sink.finished())
                             {

@@ -1,7 +1,6 @@
 package io.xbow.vswitch.capture;
 
 import org.agrona.BitUtil;
-import org.agrona.DirectBuffer;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -67,13 +66,8 @@ final class CaptureRing extends CaptureRingHead
     }
 
     /**
-     * @return the largest record the ring takes.
+     * @return the ring's bytes: records are read at the indexes {@link #peek} gives.
      */
-    int maxRecordLength()
-    {
-        return capacity / 8;
-    }
-
     UnsafeBuffer buffer()
     {
         return buffer;
@@ -176,14 +170,6 @@ final class CaptureRing extends CaptureRingHead
     void release()
     {
         HEAD.setRelease(this, readHead);
-    }
-
-    /**
-     * @return the buffer, for reading records at the indexes {@link #peek} gives.
-     */
-    DirectBuffer records()
-    {
-        return buffer;
     }
 }
 

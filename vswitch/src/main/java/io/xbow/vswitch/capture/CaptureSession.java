@@ -186,7 +186,7 @@ public final class CaptureSession implements AutoCloseable
             (int)(meta >>> 48) & 0xFF,
             UnsafeApi.getLong(record + TIMESTAMP) + epochOffsetNs,
             (int)meta,
-            ring.records(),
+            ring.buffer(),
             index + HEADER,
             length - HEADER);
     }
