@@ -33,4 +33,4 @@ xl destroy db
 xl list
 echo "state written to $work/state:"
 cat "$work/state/xbow.conf"
-ls "$work/state/domains"
+

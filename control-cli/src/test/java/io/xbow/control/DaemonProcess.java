@@ -76,7 +76,7 @@ final class DaemonProcess implements AutoCloseable
         command.add("-Xmx256m");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("io.xbow.control.cli.XbowMain");
+        command.add("io.xbow.control.XbowMain");
         command.add("--socket");
         command.add(socket.toString());
         command.add("daemon");

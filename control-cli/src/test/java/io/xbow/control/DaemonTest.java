@@ -1,7 +1,7 @@
 package io.xbow.control;
 
 import io.xbow.control.api.ApiClient;
-import io.xbow.control.cli.CommandFailure;
+import io.xbow.control.api.CommandFailure;
 import io.xbow.control.cli.DladmCommand;
 import io.xbow.control.service.Table;
 import io.xbow.control.store.ConfigStore;

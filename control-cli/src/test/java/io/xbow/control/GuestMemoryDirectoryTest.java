@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import org.junit.jupiter.api.Assumptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -56,6 +59,32 @@ class GuestMemoryDirectoryTest
         assertTrue(Files.exists(legacy), "a name that does not say its owner is left alone");
         assertTrue(Files.exists(other));
         assertEquals(0, GuestMemoryDirectory.removeStale(dir));
+    }
+
+    @Test
+    void shouldRemoveOnlyItsOwnUsersDirectoriesAndNeverFollowALink() throws Exception
+    {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to plant another user's directory");
+        final Process gone = new ProcessBuilder("sleep", "30").start();
+        final long goneStart = gone.info().startInstant().orElseThrow().toEpochMilli();
+        gone.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        final String stale = "xbow-guests-" + gone.pid() + "-" + goneStart + "-";
+
+        final Path victim = withFile(dir.resolve("victim"));
+        final Path planted = withFile(dir.resolve(stale + "planted"));
+        final UserPrincipal nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(planted, nobody);
+        Files.setOwner(planted.resolve("vif1.0.pages"), nobody);
+        final Path linked = Files.createSymbolicLink(dir.resolve(stale + "link"), victim);
+        final Path mine = withFile(dir.resolve(stale + "mine"));
+        Files.createSymbolicLink(mine.resolve("pages-elsewhere"), victim);
+        Files.createSymbolicLink(mine.resolve("file-elsewhere"), victim.resolve("vif1.0.pages"));
+
+        assertEquals(1, GuestMemoryDirectory.removeStale(dir));
+        assertFalse(Files.exists(mine, LinkOption.NOFOLLOW_LINKS), "a dead daemon's own directory goes, links and all");
+        assertTrue(Files.exists(planted.resolve("vif1.0.pages")), "another user's directory is not ours to remove");
+        assertTrue(Files.isSymbolicLink(linked), "a link named like a directory is left alone");
+        assertTrue(Files.exists(victim.resolve("vif1.0.pages")), "nothing a link pointed at was touched");
     }
 
     @Test

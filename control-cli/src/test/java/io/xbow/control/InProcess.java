@@ -1,7 +1,7 @@
 package io.xbow.control;
 
-import io.xbow.control.cli.Backend;
-import io.xbow.control.cli.CommandFailure;
+import io.xbow.control.api.Backend;
+import io.xbow.control.api.CommandFailure;
 import io.xbow.control.cli.DladmCommand;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;

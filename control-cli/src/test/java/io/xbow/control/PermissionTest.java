@@ -45,7 +45,7 @@ class PermissionTest
             final List<String> command = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", user, "--",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx64m", "-cp", classpath + "/*",
-                "io.xbow.control.cli.XbowMain", "--socket", daemon.socket().toString(), "dladm", "show-link"));
+                "io.xbow.control.XbowMain", "--socket", daemon.socket().toString(), "dladm", "show-link"));
             final Process client = run(command.toArray(new String[0]));
             final String stderr = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(1, client.exitValue(), stderr);

@@ -121,7 +121,7 @@ class XlCommandTest
         assertTrue(ok("list", "web").contains("--p---"));
         ok("unpause", "web");
 
-        assertTrue(Files.exists(dir.resolve("state/domains/web.cfg")), "the domain config is kept");
+        assertFalse(Files.exists(dir.resolve("state/domains")), "running domains leave nothing in the state directory");
         ok("destroy", "web");
         assertEquals(1, ok("list").split("\n").length - 1, "only Domain-0 is left");
         assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "the vifs' VNICs are gone");

@@ -1,6 +1,6 @@
 package io.xbow.control;
 
-import io.xbow.control.cli.Backend;
+import io.xbow.control.api.Backend;
 import io.xbow.control.cli.XlCommand;
 import io.xbow.control.service.Table;
 import org.junit.jupiter.api.Test;

@@ -115,6 +115,15 @@ class EmulatedGuestTest
     }
 
     @Test
+    void shouldNotEchoADatagramFromAnotherEchoService() throws Exception
+    {
+        // From port 7 to port 7: an echo of it would go to the sender's echo service, and on between them forever.
+        final List<String> probe = hv.domain("web").guest()
+            .udpPing(Ipv4Address.parse("10.0.0.3"), 7, 7, 1, 20 * MS, 300 * MS, 16).result().get(10, TimeUnit.SECONDS);
+        assertTrue(String.join("\n", probe).contains("1 packets transmitted, 0 received"), String.join("\n", probe));
+    }
+
+    @Test
     void shouldNotPingAcrossVlans() throws Exception
     {
         for (final String[] guest : new String[][] {{"v100a", "10.0.0.4", "100"}, {"v100b", "10.0.0.5", "100"}})

@@ -450,9 +450,15 @@ public final class LinkRegistry implements AutoCloseable
                 ((PhysicalLink)portLink.overLink()).factoryClient(((Vnic)link).macType().slot(), newName);
             }
         }
-        links.remove(oldName);
+        // Keep the link's place: show-link lists in creation order, as the configuration re-creates them.
+        final Map<String, Link> renamed = new LinkedHashMap<>();
+        for (final Map.Entry<String, Link> entry : links.entrySet())
+        {
+            renamed.put(entry.getKey().equals(oldName) ? newName : entry.getKey(), entry.getValue());
+        }
+        links.clear();
+        links.putAll(renamed);
         link.rename(newName);
-        links.put(newName, link);
         captures.rename(oldName, newName);
     }
 

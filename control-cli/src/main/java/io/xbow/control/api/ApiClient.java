@@ -8,8 +8,6 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.xbow.control.cli.Backend;
-import io.xbow.control.cli.CommandFailure;
 import io.xbow.control.service.Table;
 
 import java.io.ByteArrayOutputStream;

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.security.SecureRandom;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -59,8 +60,12 @@ public final class CaptureService
     private final CaptureRegistry registry;
     private final FilterCompiler compiler;
     private final int ringBytes;
-    private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, Streamer> running = new ConcurrentHashMap<>();
+    /** Captures running at once, in all and for one client (each holds a ring of {@code ringBytes} and a thread). */
+    public static final int MAX_CAPTURES = 16;
+    public static final int MAX_CAPTURES_PER_CLIENT = 4;
+
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Streamer> running = new ConcurrentHashMap<>();
     private final AtomicLong finishedMatched = new AtomicLong();
     private final AtomicLong finishedDropped = new AtomicLong();
 
@@ -80,11 +85,23 @@ public final class CaptureService
      * Start a capture and its stream on the channel; the response head goes out at once.
      *
      * @param channel the client's connection.
+     * @param client  who asked (the peer's uid on the Unix socket): limits and {@link #stop} are per client.
      * @param args    links, direction, filter, snaplen.
      * @throws IllegalArgumentException for bad arguments: nothing was started.
+     * @throws IllegalStateException when the client or the daemon runs as many captures as it may.
      */
-    public void start(final Channel channel, final Map<String, Object> args)
+    public synchronized void start(final Channel channel, final String client, final Map<String, Object> args)
     {
+        if (running.size() >= MAX_CAPTURES)
+        {
+            throw new IllegalStateException("xbowd runs " + MAX_CAPTURES + " captures already, the most it runs " +
+                "at once");
+        }
+        if (running.values().stream().filter(s -> s.client.equals(client)).count() >= MAX_CAPTURES_PER_CLIENT)
+        {
+            throw new IllegalStateException("you run " + MAX_CAPTURES_PER_CLIENT + " captures already, the most " +
+                "one user runs at once");
+        }
         final ApiArgs a = new ApiArgs(args);
         final Object linkList = args.get("links");
         if (!(linkList instanceof List) || ((List<?>)linkList).isEmpty())
@@ -110,13 +127,14 @@ public final class CaptureService
             compiler.compile(expression, snaplen);
         final CaptureSession session = registry.start(links, direction, filter, snaplen, ringBytes);
 
-        final long id = ids.incrementAndGet();
-        final Streamer streamer = new Streamer(id, channel, session);
+        // Unguessable: the id is what lets a second connection stop this capture.
+        final String id = String.format("%016x%016x", random.nextLong(), random.nextLong());
+        final Streamer streamer = new Streamer(id, client, channel, session);
         running.put(id, streamer);
         final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, CaptureStreamFormat.CONTENT_TYPE);
         head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        head.headers().set(CaptureStreamFormat.ID_HEADER, Long.toString(id));
+        head.headers().set(CaptureStreamFormat.ID_HEADER, id);
         // Room for bursts between the ring and the socket; past it the streamer stops reading the ring.
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1 << 20, 4 << 20));
         channel.writeAndFlush(head);
@@ -125,14 +143,15 @@ public final class CaptureService
     }
 
     /**
+     * @param client who asks: only the client that started a capture stops it.
      * @param args {@code id}: the capture to end.
-     * @throws IllegalArgumentException if no such capture runs.
+     * @throws IllegalArgumentException if no such capture of this client runs.
      */
-    public void stop(final Map<String, Object> args)
+    public void stop(final String client, final Map<String, Object> args)
     {
-        final Integer id = new ApiArgs(args).integer("id");
-        final Streamer streamer = id == null ? null : running.get((long)id);
-        if (streamer == null)
+        final String id = new ApiArgs(args).string("id");
+        final Streamer streamer = id == null ? null : running.get(id);
+        if (streamer == null || !streamer.client.equals(client))
         {
             throw new IllegalArgumentException("no capture " + id + " is running");
         }
@@ -214,17 +233,19 @@ public final class CaptureService
 
     private final class Streamer extends Thread
     {
-        private final long id;
+        private final String id;
+        private final String client;
         private final Channel channel;
         private final CaptureSession session;
         private volatile boolean stopRequested;
         private ByteBuf out;
 
-        Streamer(final long id, final Channel channel, final CaptureSession session)
+        Streamer(final String id, final String client, final Channel channel, final CaptureSession session)
         {
-            super("capture-" + id);
+            super("capture-" + id.substring(0, 8));
             setDaemon(true);
             this.id = id;
+            this.client = client;
             this.channel = channel;
             this.session = session;
         }

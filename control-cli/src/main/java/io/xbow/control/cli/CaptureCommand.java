@@ -1,5 +1,6 @@
 package io.xbow.control.cli;
 
+import io.xbow.control.api.CommandFailure;
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.capture.CaptureStreamFormat;
 import io.xbow.packet.format.FrameFormatter;
@@ -286,7 +287,7 @@ public final class CaptureCommand
             {
                 try
                 {
-                    client.post("/v1/capture/stop", Map.of("id", Long.parseLong(id)));
+                    client.post("/v1/capture/stop", Map.of("id", id));
                 }
                 catch (final RuntimeException ex)
                 {

@@ -1,5 +1,7 @@
 package io.xbow.control.cli;
 
+import io.xbow.control.api.Backend;
+import io.xbow.control.api.CommandFailure;
 import io.xbow.control.service.Table;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +20,7 @@ import java.util.concurrent.Callable;
  * {@code dladm}: the Crossbow link commands, with dladm's syntax, option letters, columns and parsable output.
  * With no subcommand it is {@code show-link}, as dladm is.
  */
-@Command(name = "dladm", mixinStandardHelpOptions = true, versionProvider = XbowMain.Version.class,
+@Command(name = "dladm", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Administer data links: physical links, etherstubs, VNICs, VLAN links and their properties.",
     synopsisSubcommandLabel = "<subcommand>")
 public final class DladmCommand implements Callable<Integer>
@@ -98,7 +100,7 @@ public final class DladmCommand implements Callable<Integer>
         @Option(names = {"-t", "--temporary"}) final boolean temporary,
         @Parameters(paramLabel = "vnic-link") final String name)
     {
-        backend.call("delete-vnic", args("link", name));
+        backend.call("delete-vnic", args("link", name, "temporary", temporary));
         return 0;
     }
 
@@ -207,7 +209,7 @@ public final class DladmCommand implements Callable<Integer>
         @Option(names = {"-t", "--temporary"}) final boolean temporary,
         @Parameters(paramLabel = "etherstub") final String name)
     {
-        backend.call("delete-etherstub", args("link", name));
+        backend.call("delete-etherstub", args("link", name, "temporary", temporary));
         return 0;
     }
 
@@ -238,7 +240,7 @@ public final class DladmCommand implements Callable<Integer>
         @Option(names = {"-t", "--temporary"}) final boolean temporary,
         @Parameters(paramLabel = "vlan-link") final String name)
     {
-        backend.call("delete-vlan", args("link", name));
+        backend.call("delete-vlan", args("link", name, "temporary", temporary));
         return 0;
     }
 
@@ -363,9 +365,11 @@ public final class DladmCommand implements Callable<Integer>
         return cli.execute(argv);
     }
 
-    static CommandLine command(final Backend backend, final PrintWriter out, final PrintWriter err)
+    public static CommandLine command(final Backend backend, final PrintWriter out, final PrintWriter err)
     {
         final CommandLine cli = new CommandLine(new DladmCommand(backend, out));
+        // dladm has no @FILE arguments; and in the daemon an argument must never make it open a file.
+        cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, args) ->

@@ -1,5 +1,8 @@
 package io.xbow.control.cli;
 
+import io.xbow.control.api.Backend;
+import io.xbow.control.api.CommandFailure;
+import io.xbow.control.api.CommandLines;
 import io.xbow.control.service.Table;
 import picocli.CommandLine;
 
@@ -15,9 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,20 +36,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * serves the API.
  * <p>
  * The request body is NUL-terminated UTF-8 strings: the working directory, then the arguments after the program
- * name. The daemon refuses ({@link Result#runInClient()}) what it should not run: {@code dladm -i} repeats forever,
- * and {@code xl create} from a client that is not the daemon's user would have the daemon read a file with its
- * own permissions.
+ * name. The daemon refuses ({@link Result#runInClient()}) what it should not run: {@code dladm -i} repeats forever
+ * (recognised from picocli's parse result), {@code xl create} from a client that is not the daemon's user would
+ * have the daemon read a file with its own permissions, and output past {@link #MAX_OUTPUT_CHARS} is the client's
+ * to print. No argument opens a file here: picocli's {@code @FILE} expansion is off.
+ * <p>
+ * Every command line is bounded: at most {@link #THREADS} run and {@link #MAX_QUEUED} wait (more are refused), each
+ * runs at most {@link #MAX_RUN_SECONDS}, and cancelling its future (the client went away) interrupts it.
  */
-public final class InDaemonCli implements AutoCloseable
+public final class InDaemonCli implements CommandLines
 {
     /** The daemon's own user: the only one whose files it reads for a client. */
     private static final int OWN_UID = ownUid();
 
     /** Command lines running at once; more wait (a 50 s xl ping holds one). */
-    private static final int THREADS = 4;
+    static final int THREADS = 4;
+
+    /** Command lines waiting for a thread; past this the daemon answers that it is busy. */
+    static final int MAX_QUEUED = 64;
+
+    /** Longest a command line runs (xl ping, the longest, is bounded at 50 s by the API). */
+    static final long MAX_RUN_SECONDS = 120;
+
+    /** Standard output and error together, in characters, that the daemon sends back for one command line. */
+    static final int MAX_OUTPUT_CHARS = 4 << 20;
 
     private final Calls calls;
-    private final ExecutorService threads;
+    private final ThreadPoolExecutor threads;
+    private final ScheduledExecutorService timer;
+    private final long maxRunNanos;
     private final ThreadLocal<Dladm> dladm = ThreadLocal.withInitial(Dladm::new);
 
     /**
@@ -60,32 +83,44 @@ public final class InDaemonCli implements AutoCloseable
         CompletableFuture<Table> call(String api, String command, Map<String, Object> args);
     }
 
-    /**
-     * What the command line printed and its exit status; or, with {@code runInClient} set, why the client must run
-     * it itself.
-     */
-    public record Result(int exitStatus, byte[] out, byte[] err, String runInClient)
-    {
-    }
-
     public InDaemonCli(final Calls calls)
     {
+        this(calls, TimeUnit.SECONDS.toNanos(MAX_RUN_SECONDS));
+    }
+
+    /**
+     * @param maxRunNanos how long a command line may run before it is stopped.
+     */
+    InDaemonCli(final Calls calls, final long maxRunNanos)
+    {
         this.calls = calls;
+        this.maxRunNanos = maxRunNanos;
         final AtomicInteger n = new AtomicInteger();
-        this.threads = Executors.newFixedThreadPool(THREADS, r ->
+        this.threads = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(MAX_QUEUED), r ->
         {
             final Thread t = new Thread(r, "xbow-cli-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        final ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1, r ->
+        {
+            final Thread t = new Thread(r, "xbow-cli-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts.setRemoveOnCancelPolicy(true);
+        this.timer = timeouts;
     }
 
     /**
      * @param program {@code xl} or {@code dladm}.
      * @param body    the working directory and the arguments, each NUL-terminated.
-     * @param peerUid the client's user id.
-     * @return completes with the result, never exceptionally.
+     * @param peerUid the client's user id; -1 (unknown) matches no user.
+     * @return completes with the result, never exceptionally unless cancelled; cancelling it stops the command
+     *         line (its thread is interrupted).
      */
+    @Override
     public CompletableFuture<Result> run(final String program, final byte[] body, final int peerUid)
     {
         final List<String> words = decode(body);
@@ -99,69 +134,173 @@ public final class InDaemonCli implements AutoCloseable
         }
         final Path cwd = Path.of(words.get(0));
         final String[] argv = words.subList(1, words.size()).toArray(new String[0]);
-        final String streams = streams(program, argv);
-        if (streams != null)
+        final Job job = new Job(program, TimeUnit.NANOSECONDS.toMillis(maxRunNanos),
+            () -> execute(program, cwd, argv, peerUid));
+        try
         {
-            return CompletableFuture.completedFuture(new Result(0, new byte[0], new byte[0], streams));
+            threads.execute(job);
         }
-        return CompletableFuture.supplyAsync(() -> execute(program, cwd, argv, peerUid), threads);
-    }
-
-    /**
-     * @return why the command line cannot run in the daemon because it would not end (dladm's {@code -i}), or null.
-     */
-    static String streams(final String program, final String[] argv)
-    {
-        if (!program.equals("dladm"))
+        catch (final RejectedExecutionException ex)
         {
-            return null;
+            return CompletableFuture.completedFuture(failed(1, program + ": xbowd is busy (" + THREADS +
+                " command lines running and " + MAX_QUEUED + " waiting); try again"));
         }
-        for (final String arg : argv)
-        {
-            // -i alone or in a cluster (-si 1); a false match (-olink) only costs a JVM start.
-            if (arg.startsWith("--interval") || (arg.startsWith("-") && !arg.startsWith("--") && arg.indexOf('i') > 0))
-            {
-                return "dladm -i repeats until interrupted";
-            }
-        }
-        return null;
+        timer.schedule(job::timeOut, maxRunNanos, TimeUnit.NANOSECONDS);
+        return job;
     }
 
     private Result execute(final String program, final Path cwd, final String[] argv, final int peerUid)
     {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final Backend backend = (command, args) -> join(calls.call(program, command, args));
+        final Output output = new Output();
+        final Backend backend = (command, args) -> await(calls.call(program, command, args));
         final int status;
         try
         {
             if (program.equals("xl"))
             {
-                status = XlCommand.run(backend, files(cwd, peerUid), new PrintWriter(out), new PrintWriter(err),
-                    argv);
+                status = XlCommand.run(backend, files(cwd, peerUid), new PrintWriter(output.out),
+                    new PrintWriter(output.err), argv);
             }
             else
             {
-                status = dladm.get().run(backend, out, err, argv);
+                status = dladm.get().run(backend, output.out, output.err, argv);
             }
-        }
-        catch (final RunInClient ex)
-        {
-            return new Result(0, new byte[0], new byte[0], ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
-            return failed(1, program + ": internal error: " + ex);
+            if (output.overflowed)
+            {
+                return Output.TOO_LARGE;
+            }
+            return ex instanceof RunInClient ? new Result(0, new byte[0], new byte[0], ex.getMessage()) :
+                failed(1, program + ": internal error: " + ex);
         }
-        return new Result(status, out.toString().getBytes(StandardCharsets.UTF_8),
-            err.toString().getBytes(StandardCharsets.UTF_8), null);
+        if (output.overflowed)
+        {
+            return Output.TOO_LARGE;
+        }
+        return new Result(status, output.out.toString().getBytes(StandardCharsets.UTF_8),
+            output.err.toString().getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /**
+     * One command line: a future that its thread completes, that a timeout completes with a failure, and whose
+     * cancellation (or timeout) interrupts the thread running it.
+     */
+    private static final class Job extends CompletableFuture<Result> implements Runnable
+    {
+        private final String program;
+        private final long limitMs;
+        private final java.util.function.Supplier<Result> work;
+        private volatile Thread runner;
+
+        Job(final String program, final long limitMs, final java.util.function.Supplier<Result> work)
+        {
+            this.program = program;
+            this.limitMs = limitMs;
+            this.work = work;
+        }
+
+        @Override
+        public void run()
+        {
+            Thread.interrupted(); // an interrupt meant for the thread's previous job
+            runner = Thread.currentThread();
+            try
+            {
+                if (!isDone())
+                {
+                    complete(work.get());
+                }
+            }
+            finally
+            {
+                runner = null;
+                Thread.interrupted();
+            }
+        }
+
+        void timeOut()
+        {
+            if (complete(failed(1, program + ": stopped after " + limitMs / 1000.0 + " s, the longest a command " +
+                "line runs in xbowd")))
+            {
+                interrupt();
+            }
+        }
+
+        @Override
+        public boolean cancel(final boolean mayInterruptIfRunning)
+        {
+            final boolean cancelled = super.cancel(mayInterruptIfRunning);
+            interrupt();
+            return cancelled;
+        }
+
+        private void interrupt()
+        {
+            final Thread thread = runner;
+            if (thread != null)
+            {
+                thread.interrupt();
+            }
+        }
+    }
+
+    /**
+     * Standard output and error of one command line, bounded together: past the limit writing stops the command
+     * (and its output goes back to the client to print).
+     */
+    private static final class Output
+    {
+        static final Result TOO_LARGE = new Result(0, new byte[0], new byte[0],
+            "the output is larger than the daemon sends back (" + MAX_OUTPUT_CHARS + " characters)");
+
+        private int written;
+        private boolean overflowed;
+        final Writer out = new Bounded();
+        final Writer err = new Bounded();
+
+        private final class Bounded extends StringWriter
+        {
+            @Override
+            public void write(final char[] buffer, final int offset, final int length)
+            {
+                room(length);
+                super.write(buffer, offset, length);
+            }
+
+            @Override
+            public void write(final String text, final int offset, final int length)
+            {
+                room(length);
+                super.write(text, offset, length);
+            }
+
+            @Override
+            public void write(final int c)
+            {
+                room(1);
+                super.write(c);
+            }
+
+            private void room(final int length)
+            {
+                if (overflowed || (written += length) > MAX_OUTPUT_CHARS)
+                {
+                    overflowed = true;
+                    throw new IllegalStateException("output over the limit"); // ends the command line
+
+                }
+            }
+        }
     }
 
     private static XlCommand.ConfigFiles files(final Path cwd, final int peerUid)
     {
         return name ->
         {
-            if (peerUid != OWN_UID)
+            if (peerUid < 0 || peerUid != OWN_UID)
             {
                 throw new RunInClient("the daemon reads config files for its own user only");
             }
@@ -177,15 +316,23 @@ public final class InDaemonCli implements AutoCloseable
         };
     }
 
-    private static Table join(final CompletableFuture<Table> answer)
+    /** Waits for an API call, interruptibly: a stopped command line cancels the call it waits for. */
+    private static Table await(final CompletableFuture<Table> answer)
     {
         try
         {
-            return answer.join();
+            return answer.get();
         }
-        catch (final CompletionException ex)
+        catch (final InterruptedException ex)
         {
-            throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() : ex;
+            answer.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new CancellationException("stopped");
+        }
+        catch (final ExecutionException ex)
+        {
+            throw ex.getCause() instanceof RuntimeException ? (RuntimeException)ex.getCause() :
+                new IllegalStateException(ex.getCause());
         }
     }
 
@@ -221,13 +368,14 @@ public final class InDaemonCli implements AutoCloseable
         }
         catch (final IOException | UnsupportedOperationException ex)
         {
-            return -1; // no peer matches: every xl create runs in the client
+            return -1; // no peer matches (an unknown uid matches nothing): every xl create runs in the client
         }
     }
 
     @Override
     public void close()
     {
+        timer.shutdownNow();
         threads.shutdownNow();
     }
 
@@ -239,12 +387,25 @@ public final class InDaemonCli implements AutoCloseable
         private final Redirect out = new Redirect();
         private final Redirect err = new Redirect();
         private Backend backend;
+        private boolean repeats;
         private final CommandLine cli;
 
         Dladm()
         {
             cli = DladmCommand.command((command, args) -> backend.call(command, args), new PrintWriter(out),
                 new PrintWriter(err));
+            final CommandLine.IExecutionStrategy execute = cli.getExecutionStrategy();
+            cli.setExecutionStrategy(parsed ->
+            {
+                // From what picocli parsed (-i, --interval, -si1, --interval=1 alike), never from the raw strings.
+                final CommandLine.ParseResult sub = parsed.subcommand();
+                if (sub != null && sub.hasMatchedOption("-i"))
+                {
+                    repeats = true;
+                    return 0;
+                }
+                return execute.execute(parsed);
+            });
         }
 
         int run(final Backend runBackend, final Writer runOut, final Writer runErr, final String[] argv)
@@ -254,7 +415,12 @@ public final class InDaemonCli implements AutoCloseable
             err.target = runErr;
             try
             {
+                repeats = false;
                 final int status = cli.execute(argv);
+                if (repeats)
+                {
+                    throw new RunInClient("dladm -i repeats until interrupted");
+                }
                 cli.getOut().flush();
                 cli.getErr().flush();
                 return status;

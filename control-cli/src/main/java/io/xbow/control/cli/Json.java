@@ -1,5 +1,6 @@
 package io.xbow.control.cli;
 
+import io.xbow.control.api.CommandFailure;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

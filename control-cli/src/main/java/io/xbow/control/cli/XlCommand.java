@@ -1,5 +1,7 @@
 package io.xbow.control.cli;
 
+import io.xbow.control.api.Backend;
+import io.xbow.control.api.CommandFailure;
 import io.xbow.control.service.Table;
 
 import java.io.IOException;

@@ -3,13 +3,17 @@ package io.xbow.control.daemon;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Where a daemon keeps its guests' memory files (in {@code /dev/shm}): {@code xbow-guests-PID-START-RANDOM}, named
@@ -38,7 +42,11 @@ public final class GuestMemoryDirectory
     }
 
     /**
-     * Remove the directories (and their files) of daemons that are gone; leave everything else.
+     * Remove the directories (and their files) of daemons that are gone; leave everything else. {@code /dev/shm} is
+     * world-writable and this runs as root, so only directories of this process's own user are touched, and the
+     * removal never follows a link: it works relative to directories it holds open ({@code openat}/{@code unlinkat}
+     * through a {@link SecureDirectoryStream}), so a directory swapped for a symlink between listing and removal
+     * fails to open rather than leading elsewhere.
      *
      * @param parent where the daemons keep them.
      * @return how many were removed.
@@ -46,19 +54,31 @@ public final class GuestMemoryDirectory
     public static int removeStale(final Path parent)
     {
         int removed = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, PREFIX + "*"))
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent))
         {
-            for (final Path entry : entries)
+            if (!(entries instanceof SecureDirectoryStream))
             {
-                final Matcher m = NAME.matcher(entry.getFileName().toString());
-                if (m.matches() && !alive(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))) &&
-                    deleteTree(entry))
+                return 0; // no way to remove without following links here: leave them
+            }
+            final SecureDirectoryStream<Path> dir = (SecureDirectoryStream<Path>)entries;
+            final UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+            for (final Path entry : dir)
+            {
+                final Path name = entry.getFileName();
+                final Matcher m = NAME.matcher(name.toString());
+                if (!m.matches() || alive(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))))
+                {
+                    continue;
+                }
+                final PosixFileAttributes attributes = dir.getFileAttributeView(name, PosixFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes();
+                if (attributes.isDirectory() && attributes.owner().equals(me) && deleteTree(dir, name))
                 {
                     removed++;
                 }
             }
         }
-        catch (final IOException | NumberFormatException ex)
+        catch (final IOException | RuntimeException ex)
         {
             // Stale directories cost memory, not correctness: a daemon starts without removing them.
         }
@@ -76,19 +96,41 @@ public final class GuestMemoryDirectory
         return process.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     }
 
-    private static boolean deleteTree(final Path root)
+    /** Remove {@code name} inside {@code parent}, depth first, never following a link. */
+    private static boolean deleteTree(final SecureDirectoryStream<Path> parent, final Path name)
     {
-        try (Stream<Path> paths = Files.walk(root))
+        try (SecureDirectoryStream<Path> dir = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS))
         {
-            for (final Path path : (Iterable<Path>)paths.sorted(Comparator.reverseOrder())::iterator)
+            for (final Path entry : dir)
             {
-                Files.deleteIfExists(path);
+                final Path child = entry.getFileName();
+                final boolean directory = dir.getFileAttributeView(child, BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).readAttributes().isDirectory();
+                if (directory)
+                {
+                    if (!deleteTree(dir, child))
+                    {
+                        return false;
+                    }
+                }
+                else
+                {
+                    dir.deleteFile(child); // a link is removed itself, never what it points at
+                }
             }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false; // being removed by another daemon, or swapped under us: leave it
+        }
+        try
+        {
+            parent.deleteDirectory(name);
             return true;
         }
-        catch (final IOException | java.io.UncheckedIOException ex)
+        catch (final IOException ex)
         {
-            return false; // another user's, or being removed by another daemon
+            return false;
         }
     }
 }

@@ -1,6 +1,13 @@
 package io.xbow.control.daemon;
 
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 
 /**
  * Where the daemon's socket and state live. Root uses the system places ({@code /run/xbow/xbowd.sock},
@@ -34,9 +41,52 @@ public final class Paths
             return Path.of("/run/xbow/xbowd.sock");
         }
         final String runtime = System.getenv("XDG_RUNTIME_DIR");
-        final Path base = runtime != null && !runtime.isBlank() ? Path.of(runtime) :
-            Path.of(System.getProperty("java.io.tmpdir"), "xbow-" + System.getProperty("user.name"));
+        final Path base = runtime != null && !runtime.isBlank() ? Path.of(runtime) : sharedTmpRuntimeDirectory();
         return base.resolve("xbow").resolve("xbowd.sock");
+    }
+
+    /** Where a user without {@code XDG_RUNTIME_DIR} keeps the socket: in the shared, world-writable tmp. */
+    static Path sharedTmpRuntimeDirectory()
+    {
+        return Path.of(System.getProperty("java.io.tmpdir"), "xbow-" + System.getProperty("user.name"));
+    }
+
+    /**
+     * Before a socket goes under {@link #sharedTmpRuntimeDirectory()}: anyone can create that name in tmp first,
+     * and whoever owns the directory can swap the socket for their own. The daemon creates it 0700, or uses it only
+     * if it is a real directory (not a link) of its own user with no access for group or others.
+     *
+     * @param socket the socket the daemon will listen on.
+     * @throws IOException with the reason, if the directory is not safe.
+     */
+    static void ensureOwnRuntimeDirectory(final Path socket) throws IOException
+    {
+        final Path base = sharedTmpRuntimeDirectory();
+        if (!socket.toAbsolutePath().normalize().startsWith(base))
+        {
+            return;
+        }
+        try
+        {
+            Files.createDirectory(base, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        catch (final FileAlreadyExistsException exists)
+        {
+            // checked below, whoever made it
+        }
+        final PosixFileAttributes attributes = Files.readAttributes(base, PosixFileAttributes.class,
+            LinkOption.NOFOLLOW_LINKS);
+        final UserPrincipal me = Files.getOwner(Path.of("/proc/self"));
+        if (!attributes.isDirectory() || !attributes.owner().equals(me))
+        {
+            throw new IOException(base + ": not a directory of " + me.getName() + "; refusing to put the socket " +
+                "there (set XDG_RUNTIME_DIR or --socket)");
+        }
+        if (!attributes.permissions().equals(PosixFilePermissions.fromString("rwx------")))
+        {
+            throw new IOException(base + ": mode " + PosixFilePermissions.toString(attributes.permissions()) +
+                ", not rwx------; refusing to put the socket there (set XDG_RUNTIME_DIR or --socket)");
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.api.ApiServer;
+import io.xbow.control.cli.InDaemonCli;
 import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
@@ -29,7 +30,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -51,6 +57,10 @@ public final class Xbowd implements AutoCloseable
     private final Path tokenFile;
     private final boolean allowRemote;
     private final String version;
+    /** In the state directory: held locked (flock) while a daemon uses the directory. */
+    static final String LOCK_FILE = ".lock";
+
+    private FileChannel stateLock;
     private LinkRegistry registry;
     private Hypervisor hypervisor;
     private CaptureService captures;
@@ -84,6 +94,7 @@ public final class Xbowd implements AutoCloseable
         try
         {
             createPrivateDirectory(stateDirectory);
+            Paths.ensureOwnRuntimeDirectory(socket);
             Files.createDirectories(socket.toAbsolutePath().getParent());
         }
         catch (final IOException ex)
@@ -91,6 +102,20 @@ public final class Xbowd implements AutoCloseable
             throw new DaemonException("cannot create " + ex.getMessage());
         }
         clearStaleSocket();
+        lockStateDirectory();
+        try
+        {
+            startLocked();
+        }
+        catch (final RuntimeException ex)
+        {
+            unlockStateDirectory();
+            throw ex;
+        }
+    }
+
+    private void startLocked()
+    {
         final InetSocketAddress tcp = listen == null ? null : tcpAddress();
         final byte[] token = listen == null ? null : readToken();
 
@@ -121,11 +146,13 @@ public final class Xbowd implements AutoCloseable
             SystemNanoClock.INSTANCE, new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
-            "xl", new XlApi(hypervisor, stateDirectory.resolve("domains"))),
+            "xl", new XlApi(hypervisor)),
             metrics, new LinkMetrics(metrics, registry), version);
         captures = new CaptureService(registry.captures(), Xbowd::compileFilter, CaptureSession.DEFAULT_RING_BYTES);
         captures.bindTo(metrics);
         server.captures(captures);
+        final ApiServer api = server;
+        server.commandLines(new InDaemonCli(api::callInOrder));
         try
         {
             server.listenUnix(socket.toString());
@@ -151,11 +178,61 @@ public final class Xbowd implements AutoCloseable
         }
     }
 
+    /**
+     * One daemon per state directory: a second one would overwrite the first one's configuration. The lock is the
+     * kernel's (it goes with the process, kill -9 included), on a file that stays.
+     */
+    private void lockStateDirectory()
+    {
+        final Path file = stateDirectory.resolve(LOCK_FILE);
+        try
+        {
+            stateLock = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            final FileLock lock = stateLock.tryLock();
+            if (lock == null)
+            {
+                unlockStateDirectory();
+                throw new DaemonException("state directory " + stateDirectory + " is in use by another xbowd");
+            }
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            unlockStateDirectory();
+            throw new DaemonException("state directory " + stateDirectory + " is in use by another xbowd");
+        }
+        catch (final IOException ex)
+        {
+            unlockStateDirectory();
+            throw new DaemonException("cannot lock " + file + ": " + ex.getMessage());
+        }
+    }
+
+    private void unlockStateDirectory()
+    {
+        if (stateLock != null)
+        {
+            try
+            {
+                stateLock.close(); // releases the lock
+            }
+            catch (final IOException ignored)
+            {
+                // closing a lock file cannot lose anything
+            }
+            stateLock = null;
+        }
+    }
+
+    /** Replaces a socket left by a daemon that was killed; never removes anything that is not a socket. */
     private void clearStaleSocket()
     {
-        if (!Files.exists(socket))
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS))
         {
             return;
+        }
+        if (!isSocket(socket))
+        {
+            throw new DaemonException(socket + " exists and is not a socket; refusing to replace it");
         }
         try (ApiClient client = new ApiClient(socket))
         {
@@ -176,6 +253,19 @@ public final class Xbowd implements AutoCloseable
             {
                 throw new DaemonException("cannot remove stale socket " + socket + ": " + ex.getMessage());
             }
+        }
+    }
+
+    private static boolean isSocket(final Path path)
+    {
+        try
+        {
+            final int mode = (Integer)Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return (mode & 0170000) == 0140000; // S_IFSOCK
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return false;
         }
     }
 
@@ -322,14 +412,21 @@ public final class Xbowd implements AutoCloseable
             }
             guestMemory = null;
         }
-        try
+        if (stateLock != null)
         {
-            Files.deleteIfExists(socket);
+            try
+            {
+                if (isSocket(socket))
+                {
+                    Files.deleteIfExists(socket);
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // nothing more to do on the way out
+            }
         }
-        catch (final IOException ignored)
-        {
-            // nothing more to do on the way out
-        }
+        unlockStateDirectory();
     }
 
     /**

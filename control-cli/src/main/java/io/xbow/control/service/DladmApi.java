@@ -50,7 +50,7 @@ public final class DladmApi implements CommandApi
                 service.createEtherstub(a.required("link"), a.flag("temporary"));
                 return null;
             case "delete-etherstub":
-                service.deleteEtherstub(a.required("link"));
+                service.deleteEtherstub(a.required("link"), a.flag("temporary"));
                 return null;
             case "create-vnic":
                 service.createVnic(a.required("link"), a.required("over"), a.string("mac"), a.string("prefix"),
@@ -58,7 +58,7 @@ public final class DladmApi implements CommandApi
                     a.flag("temporary"));
                 return null;
             case "delete-vnic":
-                service.deleteVnic(a.required("link"));
+                service.deleteVnic(a.required("link"), a.flag("temporary"));
                 return null;
             case "modify-vnic":
                 service.modifyVnic(a.required("link"), a.string("mac"), a.integer("vid"), a.flag("temporary"));
@@ -68,7 +68,7 @@ public final class DladmApi implements CommandApi
                     a.flag("temporary"));
                 return null;
             case "delete-vlan":
-                service.deleteVlan(a.required("link"));
+                service.deleteVlan(a.required("link"), a.flag("temporary"));
                 return null;
             case "rename-link":
                 service.renameLink(a.required("link"), a.required("newName"));

@@ -94,9 +94,9 @@ public final class DladmService
             default:
                 final String type = entry.get("mactype") == null ? "fixed" : entry.get("mactype");
                 final long mac = MacAddress.parse(required(entry, "mac"));
-                final MacSpec spec = type.equals("random") ? MacSpec.restoredRandom(mac) :
-                    type.startsWith("factory") ? MacSpec.factory(Integer.parseInt(type.substring(type.indexOf('/') + 1)))
-                        : MacSpec.fixed(mac);
+                final MacSpec spec = specOf(mac, type.equals("random") ? MacType.RANDOM :
+                    type.startsWith("factory") ? MacType.factory(Integer.parseInt(type.substring(type.indexOf('/') + 1)))
+                        : MacType.FIXED);
                 final Map<String, String> properties = new LinkedHashMap<>();
                 for (final Map.Entry<String, String> attribute : entry.attributes().entrySet())
                 {
@@ -115,6 +115,23 @@ public final class DladmService
         }
     }
 
+    /** The spec that gives a VNIC back exactly this address and type (a random MAC stays random, a factory slot stays). */
+    private static MacSpec specOf(final long mac, final MacType type)
+    {
+        switch (type.kind())
+        {
+            case RANDOM: return MacSpec.restoredRandom(mac);
+            case FACTORY: return MacSpec.factory(type.slot());
+            default: return MacSpec.fixed(mac);
+        }
+    }
+
+    private static String mactype(final MacType type)
+    {
+        return type.kind() == MacType.Kind.FACTORY ? "factory/" + type.slot() :
+            type.kind() == MacType.Kind.RANDOM ? "random" : "fixed";
+    }
+
     private static String required(final ConfigEntry entry, final String key)
     {
         final String value = entry.get(key);
@@ -131,6 +148,7 @@ public final class DladmService
 
     public synchronized void createEtherstub(final String name, final boolean temporary)
     {
+        checkNotPersistent(name);
         registry.createEtherstub(name, temporary);
         if (!temporary)
         {
@@ -139,11 +157,106 @@ public final class DladmService
         }
     }
 
-    public synchronized void deleteEtherstub(final String name)
+    /**
+     * @param temporary {@code -t}: delete the active etherstub only; it comes back on the next start.
+     */
+    public synchronized void deleteEtherstub(final String name, final boolean temporary)
     {
-        registry.deleteEtherstub(name);
         final ConfigEntry old = persistent.get(name);
-        persist(() -> persistent.remove(name), () -> registry.createEtherstub(name, old == null));
+        if (deletePersistentOnly(name, "etherstub", temporary))
+        {
+            return;
+        }
+        final Link link = registry.link(name);
+        if (!(link instanceof Etherstub))
+        {
+            throw new LinkException(name + " is not an etherstub");
+        }
+        registry.deleteEtherstub(name);
+        if (!temporary && old != null)
+        {
+            persist(() -> persistent.remove(name), () -> registry.createEtherstub(name, false));
+        }
+    }
+
+    /**
+     * A persistent object whose active one was deleted with {@code -t} is deleted from the configuration alone.
+     *
+     * @return true when that was the case (and it is done).
+     */
+    private boolean deletePersistentOnly(final String name, final String kind, final boolean temporary)
+    {
+        final ConfigEntry old = persistent.get(name);
+        if (old == null || isActive(name))
+        {
+            return false;
+        }
+        if (!old.kind().equals(kind))
+        {
+            throw new LinkException(name + " is not " + (kind.equals("vnic") ? "a VNIC" : kind.equals("vlan") ?
+                "a VLAN link" : "an etherstub"));
+        }
+        if (temporary)
+        {
+            throw LinkException.notFound("link " + name + " not found");
+        }
+        for (final ConfigEntry entry : persistent.values())
+        {
+            if (name.equals(entry.get("over")))
+            {
+                throw new LinkException("link busy: " + entry.name() + " is over " + name +
+                    " in the persistent configuration");
+            }
+        }
+        persist(() -> persistent.remove(name), () -> { });
+        return true;
+    }
+
+    private boolean isActive(final String name)
+    {
+        for (final Link link : registry.links())
+        {
+            if (link.name().equals(name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A name the persistent configuration holds (its active object deleted with {@code -t}) stays taken, as
+     * dladm's: the next start would re-create it.
+     */
+    private void checkNotPersistent(final String name)
+    {
+        if (name != null && persistent.containsKey(name) && !isActive(name))
+        {
+            throw new LinkException("object already exists: link " + name + " is in the persistent configuration " +
+                "(deleted with -t; delete it without -t first)");
+        }
+    }
+
+    /** A persistent link over a temporary one could not be re-created on the next start. */
+    private void checkPersistentUnder(final String over, final String what)
+    {
+        final Link under = registry.link(over);
+        if (!(under instanceof PhysicalLink) && !persistent.containsKey(over))
+        {
+            throw new LinkException("cannot persistently " + what + " over temporary link " + over +
+                ": change cannot be persistent, specify -t please");
+        }
+    }
+
+    /** dladm refuses a persistent change to a temporary object (DLADM_STATUS_TEMPONLY). */
+    private void checkPersistent(final String name, final String what)
+    {
+        registry.link(name); // an unknown link is "not found" first
+        if (!persistent.containsKey(name))
+        {
+            throw new LinkException("cannot persistently " + what + ": change cannot be persistent, specify -t " +
+                "please");
+        }
     }
 
     /**
@@ -159,10 +272,17 @@ public final class DladmService
     public synchronized void createVnic(final String name, final String over, final String mac, final String prefix,
         final Integer slot, final int vid, final Map<String, String> properties, final boolean temporary)
     {
+        checkNotPersistent(name);
+        if (!temporary)
+        {
+            checkPersistentUnder(over, "create VNIC " + name);
+        }
         final Vnic vnic = registry.createVnic(name, over, MacSpec.parse(mac, prefix, slot), vid, properties, temporary);
         if (!temporary)
         {
-            persist(() -> persistent.put(name, vnicEntry(vnic, properties)), () -> registry.deleteVnic(name));
+            // The values as the registry parsed them, not as typed: what is written must read back.
+            final Map<String, String> normalised = currentValues(name, properties.keySet());
+            persist(() -> persistent.put(name, vnicEntry(vnic, normalised)), () -> registry.deleteVnic(name));
         }
     }
 
@@ -171,9 +291,7 @@ public final class DladmService
         final Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put("over", vnic.over());
         attributes.put("mac", MacAddress.formatDladm(vnic.mac()));
-        final MacType type = vnic.macType();
-        attributes.put("mactype", type.kind() == MacType.Kind.FACTORY ? "factory/" + type.slot() :
-            type.kind() == MacType.Kind.RANDOM ? "random" : "fixed");
+        attributes.put("mactype", mactype(vnic.macType()));
         if (vnic.vid() != 0)
         {
             attributes.put("vid", Integer.toString(vnic.vid()));
@@ -182,8 +300,15 @@ public final class DladmService
         return new ConfigEntry("vnic", vnic.name(), attributes, 0);
     }
 
-    public synchronized void deleteVnic(final String name)
+    /**
+     * @param temporary {@code -t}: delete the active VNIC only; it comes back on the next start.
+     */
+    public synchronized void deleteVnic(final String name, final boolean temporary)
     {
+        if (deletePersistentOnly(name, "vnic", temporary))
+        {
+            return;
+        }
         final Link link = registry.link(name);
         if (!(link instanceof Vnic))
         {
@@ -191,13 +316,10 @@ public final class DladmService
         }
         final ConfigEntry old = persistent.get(name);
         registry.deleteVnic(name);
-        persist(() -> persistent.remove(name), () ->
+        if (!temporary && old != null)
         {
-            if (old != null)
-            {
-                apply(old);
-            }
-        });
+            persist(() -> persistent.remove(name), () -> apply(old));
+        }
     }
 
     /**
@@ -214,24 +336,30 @@ public final class DladmService
             throw new LinkException(name + " is not a VNIC");
         }
         final Vnic vnic = (Vnic)link;
-        final long oldMac = vnic.mac();
+        if (!temporary)
+        {
+            checkPersistent(name, "modify VNIC " + name);
+        }
+        final MacSpec oldSpec = specOf(vnic.mac(), vnic.macType());
         final int oldVid = vnic.vid();
         registry.modifyVnic(name, mac == null ? null : MacSpec.parse(mac, null, null), vid);
         final ConfigEntry old = persistent.get(name);
-        if (!temporary && old != null)
+        if (!temporary)
         {
-            ConfigEntry updated = old.with("mac", MacAddress.formatDladm(vnic.mac()))
-                .with("mactype", vnic.macType().kind() == MacType.Kind.FACTORY ? "factory/" + vnic.macType().slot() :
-                    vnic.macType().kind() == MacType.Kind.RANDOM ? "random" : "fixed")
+            final ConfigEntry next = old.with("mac", MacAddress.formatDladm(vnic.mac()))
+                .with("mactype", mactype(vnic.macType()))
                 .with("vid", vnic.vid() == 0 ? null : Integer.toString(vnic.vid()));
-            final ConfigEntry next = updated;
-            persist(() -> persistent.put(name, next),
-                () -> registry.modifyVnic(name, MacSpec.fixed(oldMac), oldVid));
+            persist(() -> persistent.put(name, next), () -> registry.modifyVnic(name, oldSpec, oldVid));
         }
     }
 
     public synchronized void createVlan(final String over, final int vid, final String name, final boolean temporary)
     {
+        checkNotPersistent(name);
+        if (!temporary)
+        {
+            checkPersistentUnder(over, "create VLAN link " + (name == null ? "over " + over : name));
+        }
         final VlanLink vlan = registry.createVlan(over, vid, name, temporary);
         if (!temporary)
         {
@@ -243,21 +371,26 @@ public final class DladmService
         }
     }
 
-    public synchronized void deleteVlan(final String name)
+    /**
+     * @param temporary {@code -t}: delete the active VLAN link only; it comes back on the next start.
+     */
+    public synchronized void deleteVlan(final String name, final boolean temporary)
     {
+        if (deletePersistentOnly(name, "vlan", temporary))
+        {
+            return;
+        }
         final ConfigEntry old = persistent.get(name);
         registry.deleteVlan(name);
-        persist(() -> persistent.remove(name), () ->
+        if (!temporary && old != null)
         {
-            if (old != null)
-            {
-                apply(old);
-            }
-        });
+            persist(() -> persistent.remove(name), () -> apply(old));
+        }
     }
 
     public synchronized void renameLink(final String oldName, final String newName)
     {
+        checkNotPersistent(newName);
         registry.rename(oldName, newName);
         persist(() -> renamePersistent(oldName, newName), () -> registry.rename(newName, oldName));
     }
@@ -281,13 +414,17 @@ public final class DladmService
     public synchronized void setLinkprop(final String name, final Map<String, String> properties,
         final boolean temporary)
     {
+        if (!temporary)
+        {
+            checkPersistent(name, "set link property");
+        }
         final Map<String, String> before = currentValues(name, properties.keySet());
         registry.setProperties(name, properties);
         final ConfigEntry old = persistent.get(name);
-        if (!temporary && old != null)
+        if (!temporary)
         {
             ConfigEntry updated = old;
-            for (final Map.Entry<String, String> property : properties.entrySet())
+            for (final Map.Entry<String, String> property : currentValues(name, properties.keySet()).entrySet())
             {
                 updated = updated.with(property.getKey(), property.getValue());
             }
@@ -310,10 +447,14 @@ public final class DladmService
                 }
             }
         }
+        if (!temporary)
+        {
+            checkPersistent(name, "reset link property");
+        }
         final Map<String, String> before = currentValues(name, names);
         registry.resetProperties(name, properties);
         final ConfigEntry old = persistent.get(name);
-        if (!temporary && old != null)
+        if (!temporary)
         {
             ConfigEntry updated = old;
             for (final String property : names)
@@ -328,6 +469,10 @@ public final class DladmService
     private Map<String, String> currentValues(final String name, final Collection<String> properties)
     {
         final Map<String, String> values = new LinkedHashMap<>();
+        if (properties.isEmpty())
+        {
+            return values; // (showProperties would answer every property)
+        }
         final Link link = registry.link(name);
         for (final PropertyInfo info : registry.showProperties(name, properties))
         {

@@ -1,6 +1,5 @@
 package io.xbow.control.service;
 
-import io.xbow.control.store.AtomicFile;
 import io.xbow.hypervisor.config.ConfigException;
 import io.xbow.hypervisor.config.VifSpec;
 import io.xbow.hypervisor.config.XlConfig;
@@ -16,9 +15,6 @@ import io.xbow.packet.address.MacAddress;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +25,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The xl commands as the API serves them. {@code create} takes the config's text (the client reads the file, so
- * relative paths and the caller's permissions work as with xl) and keeps a copy in the state directory's
- * {@code domains/} folder; running domains do not survive a daemon restart, as they do not survive a host reboot.
+ * relative paths and the caller's permissions work as with xl). Running domains do not survive a daemon restart,
+ * as they do not survive a host reboot, so nothing of them is written to the state directory.
  */
 public final class XlApi implements CommandApi
 {
@@ -48,16 +44,13 @@ public final class XlApi implements CommandApi
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Hypervisor hypervisor;
-    private final Path configDirectory;
 
     /**
-     * @param hypervisor      the domains.
-     * @param configDirectory where domain configs are kept.
+     * @param hypervisor the domains.
      */
-    public XlApi(final Hypervisor hypervisor, final Path configDirectory)
+    public XlApi(final Hypervisor hypervisor)
     {
         this.hypervisor = hypervisor;
-        this.configDirectory = configDirectory;
     }
 
     @Override
@@ -164,15 +157,6 @@ public final class XlApi implements CommandApi
             throw new IllegalArgumentException(ex.getMessage(), ex);
         }
         final Domain domain = hypervisor.create(config);
-        try
-        {
-            AtomicFile.write(configDirectory.resolve(domain.name() + ".cfg"), a.required("text"));
-        }
-        catch (final IOException ex)
-        {
-            hypervisor.destroy(Integer.toString(domain.id()));
-            throw new UncheckedIOException("cannot keep the domain config: " + ex.getMessage(), ex);
-        }
         final List<List<String>> rows = new ArrayList<>();
         rows.add(List.of(Integer.toString(domain.id()), domain.name(), ""));
         for (final String warning : config.warnings())

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  *   vnic vnic1 over=stub0 mac=2:8:20:1:2:3 mactype=random vid=100 maxbw=200M priority=low
  *   vlan net2000 over=net0 vid=2
  * </pre>
+ * A value with anything but letters, digits and {@code ._:/,+@%=-} is double-quoted, with {@code \"},
+ * {@code \\} and line ends ({@code \n}, {@code \r}) escaped, so every value reads back as it was written.
  * Lines are in creation order, so that reading them back re-creates dependencies first. Writes are atomic: a
  * temporary file in the same directory, written and fsynced, renamed over the old one, and the directory fsynced,
  * so a crash or {@code kill -9} leaves either the old file or the new one. A file that does not read right is
@@ -31,6 +33,8 @@ public final class ConfigStore
     public static final String FILE_NAME = "xbow.conf";
     private static final Set<String> KINDS = Set.of("etherstub", "vnic", "vlan");
     private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9-]*");
+    /** Values written without quotes: nothing that separates, quotes, escapes or starts a comment. */
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/,+@%=-]+");
     private static final String HEADER =
         "# xbow configuration, written by xbowd on every change: one object per line, in creation order.\n" +
         "# Edit only while xbowd is stopped; a line it cannot read stops it from starting.\n";
@@ -79,35 +83,120 @@ public final class ConfigStore
                 continue;
             }
             final String where = file + ":" + (i + 1) + ": ";
-            final String[] words = line.split("\\s+");
-            if (!KINDS.contains(words[0]))
+            final List<String> words = words(line, where);
+            if (!KINDS.contains(words.get(0)))
             {
-                throw new ConfigException(where + "unknown object '" + words[0] + "'; expected etherstub, vnic or vlan");
+                throw new ConfigException(where + "unknown object '" + words.get(0) +
+                    "'; expected etherstub, vnic or vlan");
             }
-            if (words.length < 2)
+            if (words.size() < 2)
             {
-                throw new ConfigException(where + words[0] + " without a name");
+                throw new ConfigException(where + words.get(0) + " without a name");
             }
-            if (!names.add(words[1]))
+            if (!names.add(words.get(1)))
             {
-                throw new ConfigException(where + "link " + words[1] + " appears twice");
+                throw new ConfigException(where + "link " + words.get(1) + " appears twice");
             }
             final Map<String, String> attributes = new LinkedHashMap<>();
-            for (int w = 2; w < words.length; w++)
+            for (int w = 2; w < words.size(); w++)
             {
-                final int eq = words[w].indexOf('=');
-                if (eq <= 0 || eq == words[w].length() - 1 || !KEY.matcher(words[w].substring(0, eq)).matches())
+                final String word = words.get(w);
+                final int eq = word.indexOf('=');
+                if (eq <= 0 || eq == word.length() - 1 || !KEY.matcher(word.substring(0, eq)).matches())
                 {
-                    throw new ConfigException(where + "expected key=value, found '" + words[w] + "'");
+                    throw new ConfigException(where + "expected key=value, found '" + word + "'");
                 }
-                if (attributes.put(words[w].substring(0, eq), words[w].substring(eq + 1)) != null)
+                if (attributes.put(word.substring(0, eq), word.substring(eq + 1)) != null)
                 {
-                    throw new ConfigException(where + "'" + words[w].substring(0, eq) + "' given twice");
+                    throw new ConfigException(where + "'" + word.substring(0, eq) + "' given twice");
                 }
             }
-            entries.add(new ConfigEntry(words[0], words[1], attributes, i + 1));
+            entries.add(new ConfigEntry(words.get(0), words.get(1), attributes, i + 1));
         }
         return entries;
+    }
+
+    /**
+     * Split a line into words: white space separates them, and a double-quoted stretch (with {@code \\"} and
+     * {@code \\\\} inside) is part of its word, so that any value can be written and read back unchanged.
+     */
+    static List<String> words(final String line, final String where) throws ConfigException
+    {
+        final List<String> words = new ArrayList<>();
+        final StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++)
+        {
+            final char c = line.charAt(i);
+            if (quoted)
+            {
+                if (c == '\\' && i + 1 < line.length())
+                {
+                    final char escaped = line.charAt(++i);
+                    word.append(escaped == 'n' ? '\n' : escaped == 'r' ? '\r' : escaped);
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    word.append(c);
+                }
+            }
+            else if (Character.isWhitespace(c))
+            {
+                if (inWord)
+                {
+                    words.add(word.toString());
+                    word.setLength(0);
+                    inWord = false;
+                }
+            }
+            else
+            {
+                inWord = true;
+                if (c == '"')
+                {
+                    quoted = true;
+                }
+                else
+                {
+                    word.append(c);
+                }
+            }
+        }
+        if (quoted)
+        {
+            throw new ConfigException(where + "unterminated quoted value");
+        }
+        if (inWord)
+        {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    /** A value as {@link #words} reads it back: bare when that is unambiguous, else double-quoted. */
+    static void quote(final StringBuilder sb, final String value)
+    {
+        if (SAFE.matcher(value).matches())
+        {
+            sb.append(value);
+            return;
+        }
+        sb.append('"');
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                sb.append('\\');
+            }
+            sb.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : String.valueOf(c));
+        }
+        sb.append('"');
     }
 
     /**
@@ -124,7 +213,8 @@ public final class ConfigStore
             sb.append(entry.kind()).append(' ').append(entry.name());
             for (final Map.Entry<String, String> attribute : entry.attributes().entrySet())
             {
-                sb.append(' ').append(attribute.getKey()).append('=').append(attribute.getValue());
+                sb.append(' ').append(attribute.getKey()).append('=');
+                quote(sb, attribute.getValue());
             }
             sb.append('\n');
         }

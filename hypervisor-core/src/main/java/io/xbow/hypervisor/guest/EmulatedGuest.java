@@ -102,8 +102,18 @@ public final class EmulatedGuest
     public Ping udpPing(final int destination, final int port, final int count, final long intervalNanos,
         final long timeoutNanos, final int payloadLength)
     {
-        return probe(new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength,
-            (int)(System.nanoTime() >>> 10), port), destination);
+        return udpPing(destination, 32768 + (int)((System.nanoTime() >>> 10) & 0x3FFF), port, count, intervalNanos,
+            timeoutNanos, payloadLength);
+    }
+
+    /**
+     * The same, from a given source port.
+     */
+    public Ping udpPing(final int destination, final int sourcePort, final int port, final int count,
+        final long intervalNanos, final long timeoutNanos, final int payloadLength)
+    {
+        return probe(new Ping(destination, count, intervalNanos, timeoutNanos, payloadLength, sourcePort, port),
+            destination);
     }
 
     private Ping probe(final Ping ping, final int destination)

@@ -197,8 +197,9 @@ final class GuestInterface
                 final int sequence = ((frame.getByte(l4 + 8) & 0xFF) << 8) | (frame.getByte(l4 + 9) & 0xFF);
                 ping.onReply(ip.source(), ping.identifier(), sequence, ip.ttl(), chain.l4Length() - 8, now);
             }
-            else if (udp.destinationPort() == UDP_ECHO_PORT)
+            else if (udp.destinationPort() == UDP_ECHO_PORT && udp.sourcePort() != UDP_ECHO_PORT)
             {
+                // Never echo an echo service: two of them would bounce one datagram between them forever.
                 final byte[] payload = new byte[chain.l4Length() - 8];
                 frame.getBytes(l4 + 8, payload);
                 send(builder.reset().ethernet(peerMac, mac).ipv4(address, ip.source())

@@ -48,7 +48,8 @@ public final class Ping
 
     /**
      * @param udpPort 0 for ICMP echo; else probe a UDP echo service on this port: each datagram carries its
-     *                sequence number in its first two bytes and goes out from source port {@code identifier}.
+     *                sequence number in its first two bytes and goes out from source port {@code identifier}
+     *                (taken as given: the caller picks an ephemeral one).
      */
     public Ping(final int destination, final int count, final long intervalNanos, final long timeoutNanos,
         final int payloadLength, final int identifier, final int udpPort)
@@ -63,7 +64,7 @@ public final class Ping
         this.intervalNanos = intervalNanos;
         this.timeoutNanos = timeoutNanos;
         this.payloadLength = payloadLength;
-        this.identifier = udpPort == 0 ? identifier & 0xFFFF : 32768 + (identifier & 0x3FFF);
+        this.identifier = identifier & 0xFFFF;
         this.sentAt = new long[count];
         this.rttNanos = new long[count];
         java.util.Arrays.fill(rttNanos, -1);

@@ -1,4 +1,4 @@
-package io.xbow.control.cli;
+package io.xbow.control.api;
 
 /**
  * A command that could not be done: one line on standard error, and an exit status (1 for a refused request,

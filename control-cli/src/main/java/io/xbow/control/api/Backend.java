@@ -1,4 +1,4 @@
-package io.xbow.control.cli;
+package io.xbow.control.api;
 
 import io.xbow.control.service.Table;
 

@@ -1,9 +1,14 @@
-package io.xbow.control.cli;
+package io.xbow.control;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 
 import io.xbow.control.api.ApiClient;
+import io.xbow.control.cli.CaptureCommand;
+import io.xbow.control.cli.CaptureFileSink;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.Version;
+import io.xbow.control.cli.XlCommand;
 import io.xbow.control.daemon.Paths;
 import io.xbow.control.daemon.Xbowd;
 import picocli.AutoComplete;
@@ -159,20 +164,5 @@ public final class XbowMain
             Thread.currentThread().interrupt();
         }
         return 0;
-    }
-
-    /**
-     * The version, from the jar's manifest.
-     */
-    public static final class Version implements CommandLine.IVersionProvider
-    {
-        static final String VERSION = XbowMain.class.getPackage().getImplementationVersion() == null ? "development" :
-            XbowMain.class.getPackage().getImplementationVersion();
-
-        @Override
-        public String[] getVersion()
-        {
-            return new String[]{"xbow " + VERSION};
-        }
     }
 }

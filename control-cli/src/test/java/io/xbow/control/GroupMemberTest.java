@@ -1,0 +1,107 @@
+package io.xbow.control;
+
+import io.xbow.control.daemon.Xbowd;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A member of the socket's group who is not root, through the real socket with the native client: the daemon (root)
+ * runs its command lines, and nothing in them makes the daemon read a file for it. Needs root to create the user and
+ * group (CI runs as root) and the native client; both are removed afterwards, and leftovers of a killed run first.
+ */
+class GroupMemberTest
+{
+    private static final Path BINARY = Path.of("target", "xbow-client").toAbsolutePath();
+    private static final String USER = "xbowgm" + ProcessHandle.current().pid() % 100_000;
+    private static final String GROUP = USER + "g";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldNotReadARootOnlyFileForAGroupMember() throws Exception
+    {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to create a user");
+        Assumptions.assumeTrue(new File("/usr/sbin/useradd").canExecute() && new File("/usr/sbin/groupadd").canExecute()
+            && new File("/usr/sbin/runuser").canExecute(), "needs useradd, groupadd and runuser");
+        if (!Files.isExecutable(BINARY))
+        {
+            assertNotEquals("true", System.getenv("CI"), "on CI the native client must be built: " + BINARY);
+            Assumptions.abort("no native client at " + BINARY);
+        }
+        removeLeftovers();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Path client = Files.copy(BINARY, dir.resolve("xbow-client"));
+        Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
+        final Path secret = dir.resolve("secret");
+        Files.writeString(secret, "show-link\nroot-only-secret-line\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        final Xbowd daemon = new Xbowd(dir.resolve("xbowd.sock"), dir.resolve("state"), null, null, false, "test");
+        daemon.start();
+        try
+        {
+            assertEquals(0, run("/usr/sbin/groupadd", GROUP).exitValue());
+            assertEquals(0, run("/usr/sbin/useradd", "-M", "-s", "/bin/sh", "-G", GROUP, USER).exitValue());
+            final GroupPrincipal group = dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByGroupName(GROUP);
+            Files.getFileAttributeView(daemon.socket(), PosixFileAttributeView.class).setGroup(group);
+
+            final Process listed = run("/usr/sbin/runuser", "-u", USER, "--", client.toString(), "--socket",
+                daemon.socket().toString(), "dladm", "show-link");
+            final String listedOut = output(listed);
+            assertEquals(0, listed.exitValue(), "the group member gets in: " + listedOut);
+
+            for (final String[] argv : new String[][] {{"dladm", "@" + secret}, {"dladm", "show-link", "@" + secret},
+                {"dladm", "show-vnic", "-o", "@" + secret}, {"xl", "create", secret.toString()}})
+            {
+                final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("/usr/sbin/runuser",
+                    "-u", USER, "--", client.toString(), "--socket=" + daemon.socket()));
+                command.addAll(java.util.List.of(argv));
+                final Process process = run(command.toArray(new String[0]));
+                final String out = output(process);
+                assertFalse(out.contains("root-only-secret-line"), String.join(" ", argv) + " leaked: " + out);
+            }
+        }
+        finally
+        {
+            removeLeftovers();
+            daemon.close();
+        }
+    }
+
+    private static void removeLeftovers() throws IOException, InterruptedException
+    {
+        run("/usr/sbin/userdel", USER);
+        run("/usr/sbin/groupdel", GROUP);
+    }
+
+    private static String output(final Process process) throws IOException
+    {
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static Process run(final String... command) throws IOException, InterruptedException
+    {
+        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        if (!process.waitFor(60, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly();
+            fail("timed out: " + String.join(" ", command));
+        }
+        return process;
+    }
+}
