@@ -142,7 +142,7 @@ class PersistenceTest
     @Test
     void shouldShowTheSameAfterARestartWhateverWasDone() throws Exception
     {
-        for (int seed = 1; seed <= 30; seed++)
+        for (int seed = 1; seed <= 20; seed++)
         {
             final boolean temporaries = seed % 2 == 0;
             final Path state = dir.resolve("seed" + seed);
