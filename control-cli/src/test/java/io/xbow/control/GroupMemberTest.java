@@ -74,6 +74,29 @@ class GroupMemberTest
                 final String out = output(process);
                 assertFalse(out.contains("root-only-secret-line"), String.join(" ", argv) + " leaked: " + out);
             }
+
+            // A capture root started: the group member knows its id (say it guessed it) and still cannot stop it.
+            try (io.xbow.control.api.ApiClient root = new io.xbow.control.api.ApiClient(daemon.socket()))
+            {
+                root.call("create-etherstub", java.util.Map.of("link", "stub0"));
+            }
+            try (io.xbow.control.api.ApiClient root = new io.xbow.control.api.ApiClient(daemon.socket());
+                io.xbow.control.api.ApiClient.Stream capture = root.openStream("/v1/capture",
+                    java.util.Map.of("links", java.util.List.of("stub0"))))
+            {
+                final String id = capture.headers().get(
+                    io.xbow.control.capture.CaptureStreamFormat.ID_HEADER.toLowerCase());
+                final String stop = "import socket,sys\n" +
+                    "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); b=('{\"id\":\"%s\"}' % sys.argv[2]).encode()\n" +
+                    "s.sendall(b'POST /v1/capture/stop HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n" +
+                    "Content-Length: %d\\r\\n\\r\\n' % len(b) + b)\n" +
+                    "print(s.recv(4096).decode().split('\\r\\n')[0])\n";
+                final Process other = run("/usr/sbin/runuser", "-u", USER, "--", "python3", "-c", stop,
+                    daemon.socket().toString(), id);
+                final String answer = output(other);
+                assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+                assertEquals(1, daemon.runningCaptures(), "root's capture runs on");
+            }
         }
         finally
         {

@@ -42,6 +42,12 @@ final class RandomDladm
         return acknowledged;
     }
 
+    /** Where dladm command lines run: exit status, standard output and error together. */
+    interface Runner
+    {
+        int dladm(StringBuilder output, String... argv);
+    }
+
     String[] next()
     {
         final String stub = "stub" + random.nextInt(3);
@@ -95,12 +101,25 @@ final class RandomDladm
     /** Everything the show commands print, in one string. */
     static String everything(final InProcess x)
     {
+        return everything((output, argv) ->
+        {
+            final int status = x.dladm(argv);
+            output.append(x.out).append(x.err);
+            return status;
+        });
+    }
+
+    /** Everything the show commands print, in one string. */
+    static String everything(final Runner x)
+    {
         final StringBuilder sb = new StringBuilder();
         for (final String[] show : new String[][] {{"show-link"}, {"show-vnic"}, {"show-etherstub"},
             {"show-linkprop", "-c", "-o", "link,property,value"}})
         {
-            x.dladm(show);
-            sb.append(x.out).append(x.err);
+            if (x.dladm(sb, show) != 0)
+            {
+                throw new IllegalStateException("dladm " + String.join(" ", show) + " failed: " + sb);
+            }
         }
         return sb.toString();
     }

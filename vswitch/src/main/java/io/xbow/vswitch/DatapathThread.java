@@ -4,13 +4,15 @@ import org.agrona.concurrent.Agent;
 
 import java.lang.invoke.VarHandle;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When cycles find no
- * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs}. Work
+ * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs} (up to a
+ * second while no switch holds a frame, since then only MAC aging needs the clock). Work
  * handed over from other threads comes with a {@link #wakeup()}, which unparks it at once, so an idle datapath
  * costs close to no CPU and still answers the first frame after a quiet spell without waiting out a park.
  * <p>
@@ -31,9 +33,12 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     private static final int SPINS = 100;
     private static final int YIELDS = 10;
     private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** Longest park when no switch holds a frame: MAC aging's 300 s want no finer clock. */
+    static final long QUIESCENT_PARK_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final List<Agent> agents;
     private final long maxParkNs;
+    private final BooleanSupplier quiescentProbe;
     private final Thread thread;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong wakeups = new AtomicLong();
@@ -61,12 +66,27 @@ public final class DatapathThread implements AutoCloseable, Wakeup
      */
     public static DatapathThread start(final String threadName, final long maxParkNs, final Agent... agents)
     {
-        return new DatapathThread(threadName, maxParkNs, agents);
+        return new DatapathThread(threadName, maxParkNs, null, agents);
     }
 
-    private DatapathThread(final String threadName, final long maxParkNs, final Agent... agents)
+    /**
+     * @param threadName     name of the thread.
+     * @param quiescentProbe says, on the thread, whether no agent holds a frame (agents that hold switches
+     *                       inside, such as a composite, cannot say it themselves).
+     * @param agents         to run, in order, each cycle.
+     * @return the running thread.
+     */
+    public static DatapathThread start(final String threadName, final BooleanSupplier quiescentProbe,
+        final Agent... agents)
+    {
+        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, quiescentProbe, agents);
+    }
+
+    private DatapathThread(final String threadName, final long maxParkNs, final BooleanSupplier quiescentProbe,
+        final Agent... agents)
     {
         this.agents = List.of(agents);
+        this.quiescentProbe = quiescentProbe;
         this.maxParkNs = Math.max(MIN_PARK_NS, maxParkNs);
         for (final Agent agent : agents)
         {
@@ -117,13 +137,35 @@ public final class DatapathThread implements AutoCloseable, Wakeup
                 }
                 LockSupport.parkNanos(this, parkNs);
                 parked = false;
-                parkNs = Math.min(parkNs * 2, maxParkNs);
+                parkNs = Math.min(parkNs * 2, quiescent() ? Math.max(maxParkNs, QUIESCENT_PARK_NS) : maxParkNs);
             }
         }
         for (final Agent agent : agents)
         {
             agent.onClose();
         }
+    }
+
+    /**
+     * @return true when no agent holds a frame (nothing waits for tokens, buffers or a retry): then only MAC aging
+     *         needs the clock, and the thread may sleep longer. Without a probe, an agent that is not a switch is
+     *         never taken as quiescent.
+     */
+    private boolean quiescent()
+    {
+        if (quiescentProbe != null)
+        {
+            return quiescentProbe.getAsBoolean();
+        }
+        for (int i = 0, n = agents.size(); i < n; i++)
+        {
+            final Agent agent = agents.get(i);
+            if (!(agent instanceof VirtualSwitch) || !((VirtualSwitch)agent).isQuiescent())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private int cycle()

@@ -377,6 +377,17 @@ public final class VirtualSwitch implements Agent
     // ---------------------------------------------------------------------------------------------------------
 
     /**
+     * Datapath thread only.
+     *
+     * @return true when no frame of this switch's pool is held anywhere (queued for tokens, for a guest's buffers,
+     *         in an output): nothing here waits for time to pass.
+     */
+    public boolean isQuiescent()
+    {
+        return pool.outstanding() == 0;
+    }
+
+    /**
      * Called by the thread that runs this switch; ports attached from then on are given it too.
      *
      * @param wakeup wakes the datapath thread running this switch.

@@ -19,6 +19,7 @@ public final class EmulatedGuest
     private final List<GuestInterface> interfaces = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    private volatile Runnable wakeup = () -> { };
 
     public EmulatedGuest(final String name)
     {
@@ -50,7 +51,8 @@ public final class EmulatedGuest
             prefix = slash < 0 ? 0 : Integer.parseInt(ip.substring(slash + 1));
         }
         final GuestInterface nic = new GuestInterface(vifName, netfront, mac, address, prefix);
-        commands.add(() -> interfaces.add(nic));
+        nic.wakeupBy(this::wake);
+        command(() -> interfaces.add(nic));
         return nic;
     }
 
@@ -62,7 +64,7 @@ public final class EmulatedGuest
     public CompletableFuture<Void> removeInterface(final Object handle)
     {
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        commands.add(() ->
+        command(() ->
         {
             interfaces.remove(handle);
             ((GuestInterface)handle).abort("interface " + ((GuestInterface)handle).name() + " went away");
@@ -79,6 +81,60 @@ public final class EmulatedGuest
     public void running(final boolean running)
     {
         this.running = running;
+        wake();
+    }
+
+    /**
+     * @param wakeup wakes the thread that runs this guest: a frame arrived, or a command is waiting.
+     */
+    void wakeupBy(final Runnable wakeup)
+    {
+        this.wakeup = wakeup;
+    }
+
+    private void wake()
+    {
+        wakeup.run();
+    }
+
+    private void command(final Runnable command)
+    {
+        commands.add(command);
+        wake();
+    }
+
+    /**
+     * Before the guest thread sleeps: every interface of a running guest asks to be woken by its next frame.
+     *
+     * @return true if there is work already (a frame came in, a command is queued): do not sleep.
+     */
+    boolean armWakeups()
+    {
+        boolean ready = !commands.isEmpty();
+        if (running)
+        {
+            for (final GuestInterface nic : interfaces)
+            {
+                ready |= nic.armWakeup();
+            }
+        }
+        return ready;
+    }
+
+    /**
+     * @return when a running ping's probes or timeouts next need the thread, or {@link Long#MAX_VALUE}.
+     */
+    long nextDeadlineNanos(final long now)
+    {
+        long deadline = Long.MAX_VALUE;
+        if (running)
+        {
+            for (final GuestInterface nic : interfaces)
+            {
+                deadline = Math.min(deadline, nic.nextDeadlineNanos(now));
+            }
+        }
+        return deadline;
     }
 
     /**
@@ -122,7 +178,7 @@ public final class EmulatedGuest
         {
             throw new IllegalStateException("domain " + name + " is paused");
         }
-        commands.add(() ->
+        command(() ->
         {
             for (final GuestInterface nic : interfaces)
             {

@@ -96,6 +96,32 @@ final class GuestInterface
         }
     }
 
+    /**
+     * @param wakeup runs when a frame arrives for this interface (see {@link #armWakeup()}).
+     */
+    void wakeupBy(final Runnable wakeup)
+    {
+        netfront.onNotify(wakeup);
+    }
+
+    /**
+     * Before the guest thread sleeps: be woken by the next frame.
+     *
+     * @return true if frames are waiting already.
+     */
+    boolean armWakeup()
+    {
+        return netfront.armRxNotification();
+    }
+
+    /**
+     * @return when a ping running here next needs the thread by itself, or {@link Long#MAX_VALUE}.
+     */
+    long nextDeadlineNanos(final long now)
+    {
+        return ping == null ? Long.MAX_VALUE : ping.nextDeadlineNanos(now);
+    }
+
     void start(final Ping ping)
     {
         abort("another ping started on " + name);

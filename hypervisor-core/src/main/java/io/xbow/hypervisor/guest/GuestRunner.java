@@ -7,21 +7,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The thread that runs every emulated guest, in turn. Idle, it sleeps 1 ms between turns: guests are test and
- * demo hosts, not the datapath, and a millisecond is the resolution ping's times need.
+ * The thread that runs every emulated guest, in turn. Idle, it sleeps until something needs it: a frame for a guest
+ * (its netfront asked the backend to ring at the next one, as a Xen frontend does before it blocks), a command
+ * (an interface, a ping, unpause), or a running ping's next probe or timeout. With nothing to do it wakes once a
+ * second at most, so an idle daemon with idle guests costs next to nothing.
  */
 public final class GuestRunner implements AutoCloseable
 {
-    private static final long IDLE_PARK_NANOS = 1_000_000;
+    /** With nothing to time: a backstop only, every wakeup comes from an event or a ping's deadline. */
+    static final long IDLE_PARK_NANOS = 1_000_000_000;
 
     private final List<EmulatedGuest> guests = new CopyOnWriteArrayList<>();
     private final NanoClock clock;
+    private final long idleParkNanos;
     private final Thread thread;
     private volatile boolean stop;
 
     public GuestRunner(final String threadName, final NanoClock clock)
     {
+        this(threadName, clock, IDLE_PARK_NANOS);
+    }
+
+    /**
+     * @param idleParkNanos longest sleep with nothing to time (tests make it long, so that a lost wakeup shows).
+     */
+    public GuestRunner(final String threadName, final NanoClock clock, final long idleParkNanos)
+    {
         this.clock = clock;
+        this.idleParkNanos = idleParkNanos;
         thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -29,7 +42,15 @@ public final class GuestRunner implements AutoCloseable
 
     public void add(final EmulatedGuest guest)
     {
+        guest.wakeupBy(this::wakeup);
         guests.add(guest);
+        wakeup();
+    }
+
+    /** Wake the thread now (a frame or a command arrived); safe from any thread, cheap when it is awake. */
+    void wakeup()
+    {
+        LockSupport.unpark(thread);
     }
 
     public void remove(final EmulatedGuest guest)
@@ -56,9 +77,24 @@ public final class GuestRunner implements AutoCloseable
                     guests.remove(guest);
                 }
             }
-            if (work == 0)
+            if (work > 0)
             {
-                LockSupport.parkNanos(IDLE_PARK_NANOS);
+                continue;
+            }
+            // Straight to sleep, no spinning first: on a small host the datapath thread needs the core more
+            // (measured: a ping's median round trip 150-210 us so, 270-390 us with 250 turns of spinning first).
+            boolean ready = false;
+            long deadline = now + idleParkNanos;
+            for (final EmulatedGuest guest : guests)
+            {
+                ready |= guest.armWakeups();
+                deadline = Math.min(deadline, guest.nextDeadlineNanos(now));
+            }
+            final long sleep = deadline - clock.nanoTime();
+            if (!ready && sleep > 0)
+            {
+                // An unpark that came after the checks above makes this return at once: no wakeup is lost.
+                LockSupport.parkNanos(sleep);
             }
         }
     }

@@ -88,6 +88,34 @@ public final class Ping
     }
 
     /**
+     * @param now the guest thread's clock.
+     * @return when {@link #step} next has something to do by itself (a probe to send, an ARP retry, a timeout);
+     *         a reply wakes the thread on its own.
+     */
+    long nextDeadlineNanos(final long now)
+    {
+        if (startedAt < 0)
+        {
+            return now;
+        }
+        long deadline = Long.MAX_VALUE;
+        if (sent < count)
+        {
+            deadline = nextProbeAt;
+            if (now >= nextProbeAt) // the probe waits for ARP: its retry, or giving up on it
+            {
+                deadline = Math.min(nextProbeAt + timeoutNanos,
+                    arpSentAt == Long.MIN_VALUE ? now : arpSentAt + ARP_RETRY_NANOS);
+            }
+        }
+        if (sent > 0 && rttNanos[sent - 1] < 0)
+        {
+            deadline = Math.min(deadline, sentAt[sent - 1] + timeoutNanos);
+        }
+        return deadline;
+    }
+
+    /**
      * @return true when the ping is over.
      */
     boolean step(final long now, final GuestInterface via)

@@ -235,6 +235,27 @@ public final class Netfront
     }
 
     /**
+     * @param handler runs (on the backend's thread: it must only wake someone) when the backend rings this
+     *                frontend, which it does for received frames once {@link #armRxNotification()} asked it to.
+     */
+    public void onNotify(final Runnable handler)
+    {
+        event.onNotify(handler);
+    }
+
+    /**
+     * Before the guest goes idle: ask the backend to ring at the next received frame
+     * ({@code RING_FINAL_CHECK_FOR_RESPONSES}), and look once more, closing the race with a frame that came in
+     * between.
+     *
+     * @return true if frames are waiting after all: do not go idle.
+     */
+    public boolean armRxNotification()
+    {
+        return rx.finalCheckForResponses();
+    }
+
+    /**
      * Deliver received frames to the handler and post their buffers again.
      *
      * @param handler gets each frame; the bytes are valid during the call only.

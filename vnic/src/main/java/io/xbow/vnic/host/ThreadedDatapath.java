@@ -4,6 +4,7 @@ import io.xbow.vswitch.DatapathThread;
 import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.DynamicCompositeAgent;
 
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,13 +15,15 @@ public final class ThreadedDatapath implements Datapath
 {
     private final DynamicCompositeAgent agents = new DynamicCompositeAgent("xbow-datapath");
     private final DatapathThread thread;
+    /** The switches the thread runs, replaced whole on add and remove (read by the thread when it idles). */
+    private volatile VirtualSwitch[] switches = new VirtualSwitch[0];
 
     /**
      * @param threadName name of the datapath thread.
      */
     public ThreadedDatapath(final String threadName)
     {
-        thread = DatapathThread.start(threadName, agents);
+        thread = DatapathThread.start(threadName, this::quiescent, agents);
         // Until the thread has run onStart, tryAdd throws "add called when not active": a daemon restoring its
         // links right after starting the datapath would fail to start now and then.
         awaitTrue(() -> agents.status() == DynamicCompositeAgent.Status.ACTIVE);
@@ -33,14 +36,31 @@ public final class ThreadedDatapath implements Datapath
         awaitTrue(() -> agents.tryAdd(sw));
         thread.wakeup();
         awaitTrue(agents::hasAddAgentCompleted);
+        final VirtualSwitch[] more = Arrays.copyOf(switches, switches.length + 1);
+        more[more.length - 1] = sw;
+        switches = more;
     }
 
     @Override
     public synchronized void remove(final VirtualSwitch sw)
     {
+        switches = Arrays.stream(switches).filter(s -> s != sw).toArray(VirtualSwitch[]::new);
         awaitTrue(() -> agents.tryRemove(sw));
         thread.wakeup();
         awaitTrue(agents::hasRemoveAgentCompleted);
+    }
+
+    /** On the datapath thread, when it idles: no switch holds a frame. */
+    private boolean quiescent()
+    {
+        for (final VirtualSwitch sw : switches)
+        {
+            if (!sw.isQuiescent())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
