@@ -479,9 +479,19 @@ public final class DladmService
             // maxbw is shown in Mbit/s with decimals; keep it in a form set-linkprop takes back exactly.
             final boolean maxbw = info.property().equals("maxbw") && link instanceof PortLink &&
                 ((PortLink)link).maxbwBps() > 0;
-            values.put(info.property(), maxbw ? ((PortLink)link).maxbwBps() / 1000 + "K" : info.value());
+            values.put(info.property(), maxbw ? exactRate(((PortLink)link).maxbwBps()) : info.value());
         }
         return values;
+    }
+
+    /** A rate in bits per second in the largest unit that states it exactly: 200M, 1500K, 1G. */
+    private static String exactRate(final long bps)
+    {
+        if (bps % 1_000_000_000L == 0)
+        {
+            return bps / 1_000_000_000L + "G";
+        }
+        return bps % 1_000_000 == 0 ? bps / 1_000_000 + "M" : bps / 1000 + "K";
     }
 
     private void restoreValues(final String name, final Map<String, String> values)
