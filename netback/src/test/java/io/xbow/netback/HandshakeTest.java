@@ -127,6 +127,58 @@ class HandshakeTest
     }
 
     @Test
+    void shouldPostAFailureFoundOnTheDatapathToTheControlPlaneInsteadOfCallingIt() throws Exception
+    {
+        try (GuestMemory mem = GuestMemory.create(dir.resolve("a"), Netfront.GRANT_PAGES, Netfront.GUEST_PAGES))
+        {
+            // Letting go of the port blocks, as the link registry's lock does while its holder waits for the datapath.
+            final java.util.concurrent.CountDownLatch lockHeld = new java.util.concurrent.CountDownLatch(1);
+            final SwitchPort[] port = new SwitchPort[1];
+            final VifBackend back = new VifBackend(store, channels, 0, 1, 0, MacAddress.format(A), 1500, pool, mem,
+                device ->
+                {
+                    if (device != null)
+                    {
+                        port[0] = sw.attach("vif1.0", device, VlanPolicy.DEFAULT);
+                        return;
+                    }
+                    try
+                    {
+                        lockHeld.await();
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                    sw.detach(port[0]);
+                });
+            final Netfront front = new VifFrontend(store, channels, 0, 1, 0, mem).connect();
+            mem.buffer().putIntVolatile(front.txRingOffset() + io.xbow.netback.ring.RingDescriptor.REQ_PROD_OFFSET,
+                3 * io.xbow.netback.ring.RingDescriptor.TX_RING_SIZE);
+            try
+            {
+                // The datapath meets the hostile ring and must go on at once, whatever the control plane is doing.
+                java.util.concurrent.CompletableFuture.runAsync(this::run).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            finally
+            {
+                lockHeld.countDown();
+            }
+            final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (back.netback() != null && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            assertEquals("TX request producer more than a ring ahead", back.lastError());
+            assertEquals(XenbusState.CLOSING, back.state());
+            assertNull(back.netback());
+            run();
+            assertEquals(0, pool.outstanding());
+            back.close();
+        }
+    }
+
+    @Test
     void shouldRefuseAFrontendThatDoesNotRequestRxCopy() throws Exception
     {
         try (GuestMemory mem = GuestMemory.create(dir.resolve("a"), Netfront.GRANT_PAGES, Netfront.GUEST_PAGES))

@@ -31,7 +31,14 @@ public enum DropReason
     /** The frame is longer than the link's MTU allows. */
     OVERSIZE("oversize"),
     /** The link has nothing behind it to take the frame: a VNIC with no guest device plugged in. */
-    LINK_DOWN("link-down");
+    LINK_DOWN("link-down"),
+    /**
+     * An IEEE 802.1D reserved group address (01:80:c2:00:00:00 to 0f: STP, pause, LACP, 802.1X, LLDP): link-local
+     * by definition, a bridge does not forward it.
+     */
+    RESERVED_MULTICAST("reserved-multicast"),
+    /** The port's device threw: it is out of service, and what it was handing over or being handed is freed. */
+    PORT_FAILED("port-failed");
 
     private static final DropReason[] VALUES = values();
 

@@ -14,8 +14,9 @@ import io.xbow.packet.parse.HeaderChain;
  * </ul>
  * Inside the switch frames are untagged and carry their VLAN in the frame metadata ({@link FramePool#vlanTci}), so
  * that flooding copies never carry a tag meant for another port. A priority tag (VID 0) counts as untagged, and
- * the priority (PCP) of any popped tag is kept for the egress tag. An 802.1ad (0x88A8) outer tag is not this
- * port's business: such frames are carried as untagged payload of the port's VLAN.
+ * the priority (PCP) of any popped tag is kept for the egress tag, but a priority tag with another tag under it is
+ * refused (the inner tag would hop into another VLAN). On a trunk an 802.1ad (0x88A8) outer tag is not the port's
+ * business: such frames are carried as untagged payload of the native VLAN; an access port refuses them.
  */
 public final class VlanPolicy
 {
@@ -80,6 +81,10 @@ public final class VlanPolicy
         int pcp = 0;
         int tagVid = VlanId.NONE;
         final boolean dot1q = chain.tagCount() > 0 && chain.outerTpid() == EtherType.VLAN;
+        if (chain.tagCount() > 0 && !dot1q && !trunk)
+        {
+            return DENY; // an 802.1ad service tag from an access port: a guest has no business sending one
+        }
         if (dot1q)
         {
             tagVid = chain.outerTci() & 0xFFF;
@@ -89,8 +94,10 @@ public final class VlanPolicy
         if (tagVid == VlanId.NONE)
         {
             vid = untaggedVid;
-            if (vid == VlanId.NONE)
+            if (vid == VlanId.NONE || (dot1q && chain.tagCount() > 1))
             {
+                // A priority tag over another tag: popping the first would carry the second into this VLAN, and out
+                // tagged wherever this VLAN leaves untagged (VLAN hopping by double tagging).
                 return DENY;
             }
         }

@@ -80,12 +80,14 @@ class VlanPolicyTest
     }
 
     @Test
-    void shouldCarryServiceTaggedFramesAsPayloadOfTheAccessVlan()
+    void shouldRefuseServiceTagsOnAccessPortsAndCarryThemAsPayloadOfATrunksNativeVlan()
     {
-        final VlanPolicy access = VlanPolicy.access(10);
         final int frame = frame(new FrameBuilder().ethernet(1, 2).tag(EtherType.QINQ, 300).vlan(5).raw(0x88B5, 46));
         final byte[] before = pool.bytes(frame);
-        assertEquals(10, access.ingress(pool, frame, chain));
+        assertEquals(VlanPolicy.DENY, VlanPolicy.access(10).ingress(pool, frame, chain),
+            "a guest's service tag would leave the access VLAN wherever that VLAN leaves untagged");
+        assertArrayEquals(before, pool.bytes(frame), "a denied frame is left as it was");
+        assertEquals(10, VlanPolicy.trunk(VlanSet.of(20), 10).ingress(pool, frame, chain));
         assertArrayEquals(before, pool.bytes(frame));
     }
 

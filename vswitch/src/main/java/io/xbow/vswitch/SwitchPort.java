@@ -25,6 +25,8 @@ public final class SwitchPort
     int priority;
     long attachOrder;
     boolean dirty;
+    /** The device threw: out of service until detached (datapath thread writes, anyone reads). */
+    volatile boolean failed;
 
     SwitchPort(final int index, final String name, final Port port, final VlanPolicy policy, final int batchSize)
     {
@@ -34,6 +36,15 @@ public final class SwitchPort
         this.stage = port.ingressStage();
         this.policy = policy;
         this.output = new FrameBatch(batchSize);
+    }
+
+    /**
+     * @return true once the port's device threw: the switch no longer polls it or hands it frames (they are
+     *         dropped as {@code port-failed}); the control plane detaches it.
+     */
+    public boolean failed()
+    {
+        return failed;
     }
 
     /**

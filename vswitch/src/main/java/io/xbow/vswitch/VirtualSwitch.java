@@ -62,7 +62,10 @@ public final class VirtualSwitch implements Agent
     public static final int FLOODED = 0;
     /** Switch gauge: entries in the forwarding table. */
     public static final int FDB_ENTRIES = 1;
-    private static final int COUNTER_COUNT = 2;
+    /** Switch counter: ports taken out of service because their device threw. */
+    public static final int PORT_FAULTS = 2;
+    private static final int COUNTER_COUNT = 3;
+    private static final System.Logger LOG = System.getLogger(VirtualSwitch.class.getName());
 
     private static final SwitchPort[] NO_PORTS = new SwitchPort[0];
     private static final Comparator<SwitchPort> PORT_ORDER =
@@ -426,8 +429,24 @@ public final class VirtualSwitch implements Agent
         final SwitchPort[] ports = active;
         for (final SwitchPort in : ports)
         {
+            if (in.failed)
+            {
+                continue;
+            }
             rx.clear();
-            final int received = in.port.receive(rx);
+            final int received;
+            try
+            {
+                received = in.port.receive(rx);
+            }
+            catch (final RuntimeException ex)
+            {
+                // What it put in the batch before throwing was handed over: ours to free, once.
+                fail(in, ex, rx.count());
+                in.counters.addDropped(DropReason.PORT_FAILED, rx.count());
+                pool.freeAll(rx);
+                continue;
+            }
             if (received > 0)
             {
                 work += received;
@@ -475,7 +494,22 @@ public final class VirtualSwitch implements Agent
             }
             if (stage != null)
             {
-                final int verdict = stage.admit(frame, length, chain);
+                final int verdict;
+                try
+                {
+                    verdict = stage.admit(frame, length, chain);
+                }
+                catch (final RuntimeException ex)
+                {
+                    // The frame and the rest of the batch never entered the switch.
+                    fail(in, ex, count - i);
+                    for (int j = i; j < count; j++)
+                    {
+                        pool.free(frames.handle(j));
+                    }
+                    in.counters.addDropped(DropReason.PORT_FAILED, count - i);
+                    break;
+                }
                 if (verdict != IngressStage.PASS)
                 {
                     if (verdict == IngressStage.HELD)
@@ -520,6 +554,11 @@ public final class VirtualSwitch implements Agent
             final long destination = MacAddress.read(buffer, offset);
             if (MacAddress.isMulticast(destination))
             {
+                if (MacAddress.isBridgeReserved(destination))
+                {
+                    drop(in, frame, DropReason.RESERVED_MULTICAST); // a guest's BPDU or LACPDU stays with it
+                    continue;
+                }
                 flood(in, frame, vid);
                 continue;
             }
@@ -582,6 +621,11 @@ public final class VirtualSwitch implements Agent
 
     private void emit(final SwitchPort out, final int frame, final int vid)
     {
+        if (out.failed)
+        {
+            drop(out, frame, DropReason.PORT_FAILED);
+            return;
+        }
         final int egress = out.policy.egress(vid);
         if (egress == VlanPolicy.EGRESS_NOT_MEMBER)
         {
@@ -639,7 +683,19 @@ public final class VirtualSwitch implements Agent
                     FrameFilter.NO_TAG);
             }
         }
-        final int accepted = out.port.transmit(output);
+        int accepted;
+        DropReason reason = DropReason.QUEUE_FULL;
+        try
+        {
+            accepted = out.port.transmit(output);
+        }
+        catch (final RuntimeException ex)
+        {
+            // A device that throws is taken to have taken nothing: the whole batch is freed here, once.
+            fail(out, ex, count);
+            accepted = 0;
+            reason = DropReason.PORT_FAILED;
+        }
         if (accepted < count)
         {
             for (int i = accepted; i < count; i++)
@@ -648,10 +704,25 @@ public final class VirtualSwitch implements Agent
                 bytes -= pool.length(frame);
                 pool.free(frame);
             }
-            out.counters.addDropped(DropReason.QUEUE_FULL, count - accepted);
+            out.counters.addDropped(reason, count - accepted);
         }
         out.counters.addSent(accepted, bytes);
         output.clear();
+    }
+
+    /**
+     * Take a port whose device threw out of service: the switch stops polling it and drops what it would hand it;
+     * the control plane, which sees {@link SwitchPort#failed()}, detaches it. Logged once per port.
+     */
+    private void fail(final SwitchPort port, final RuntimeException cause, final int frames)
+    {
+        if (!port.failed)
+        {
+            port.failed = true;
+            counters.increment(PORT_FAULTS);
+            LOG.log(System.Logger.Level.ERROR, "switch " + name + ": port " + port.name + " failed and is out of " +
+                "service (" + frames + " frames dropped)", cause);
+        }
     }
 
     private void drop(final SwitchPort port, final int frame, final DropReason reason)

@@ -219,6 +219,47 @@ class VirtualSwitchTest
     }
 
     @Test
+    void shouldNotLetAGuestHopVlansWithADoubleOrAServiceTag()
+    {
+        final SwitchPort guest = h.attach("guest", VlanPolicy.access(VlanId.DEFAULT));
+        h.attach("uplink", VlanPolicy.trunk(VlanSet.of(20), VlanId.DEFAULT)); // VLAN 1 leaves untagged
+        h.attach("victim20", VlanPolicy.access(20));
+        h.attach("neighbour", VlanPolicy.access(VlanId.DEFAULT));
+        // A priority tag (VID 0) over a tag for VLAN 20; an 802.1ad service tag; both over ordinary frames.
+        h.send("guest", frame(MacAddress.BROADCAST, A).tag(EtherType.VLAN, 0).tag(EtherType.VLAN, 20));
+        h.send("guest", frame(MacAddress.BROADCAST, A).tag(EtherType.VLAN, VlanTagFlyweight.tci(3, 0, 0))
+            .tag(EtherType.VLAN, 20));
+        h.send("guest", frame(MacAddress.BROADCAST, A).tag(EtherType.QINQ, 20));
+        h.send("guest", frame(MacAddress.BROADCAST, A).tag(EtherType.QINQ, 20).tag(EtherType.VLAN, 20));
+        h.cycle();
+        assertEquals(0, h.received("uplink").size(), "nothing reaches the uplink tagged 20, or at all");
+        assertEquals(0, h.received("victim20").size());
+        assertEquals(0, h.received("neighbour").size());
+        assertEquals(4, guest.counters().drops(DropReason.VLAN_MISMATCH));
+
+        h.sendAndCycle("guest", frame(MacAddress.BROADCAST, A).tag(EtherType.VLAN, VlanTagFlyweight.tci(3, 0, 0)));
+        assertArrayEquals(frame(MacAddress.BROADCAST, A).toBytes(), h.received("neighbour").get(0),
+            "a priority tag alone is still taken, and popped");
+        h.drainAll();
+    }
+
+    @Test
+    void shouldNotForwardBridgeReservedMulticastSuchAsBpdusOrLldp()
+    {
+        final SwitchPort guest = h.attach("guest", VlanPolicy.DEFAULT);
+        h.attach("uplink", VlanPolicy.DEFAULT);
+        for (final String group : new String[] {"01:80:c2:00:00:00", "01:80:c2:00:00:02", "01:80:c2:00:00:03",
+            "01:80:c2:00:00:0e", "01:80:c2:00:00:0f"})
+        {
+            h.send("guest", new FrameBuilder().ethernet(MacAddress.parse(group), A).raw(0x88CC, 46));
+        }
+        h.send("guest", new FrameBuilder().ethernet(MacAddress.parse("01:80:c2:00:00:10"), A).raw(0x88B5, 46));
+        h.cycle();
+        assertEquals(1, h.received("uplink").size(), "01:80:c2:00:00:10 is ordinary multicast, flooded");
+        assertEquals(5, guest.counters().drops(DropReason.RESERVED_MULTICAST));
+    }
+
+    @Test
     void shouldDropAndCountFramesThatBreakThePortsVlanPolicy()
     {
         final SwitchPort access = h.attach("access", VlanPolicy.access(10));

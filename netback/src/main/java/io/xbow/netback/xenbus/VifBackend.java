@@ -6,6 +6,8 @@ import io.xbow.netback.shm.GuestMemory;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vswitch.port.Port;
 
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -18,6 +20,13 @@ import java.util.function.Consumer;
 public final class VifBackend implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(VifBackend.class.getName());
+    /** Where the datapath posts the failures it finds: one control thread for every vif, never the datapath. */
+    private static final Executor FAILURES = Executors.newSingleThreadExecutor(r ->
+    {
+        final Thread thread = new Thread(r, "xbow-vif-failures");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final XenStore store;
     private final EventChannels channels;
@@ -117,14 +126,28 @@ public final class VifBackend implements AutoCloseable
                 throw new IllegalArgumentException("event-channel " + port + " is not allocated");
             }
             final boolean sg = "1".equals(store.read(frontendPath + "/feature-sg"));
-            netback = Netback.connect(pool, memory, domid, txRef, rxRef, event, mtu, sg, 256,
-                reason -> fail(reason));
+            final Netback[] self = new Netback[1];
+            self[0] = Netback.connect(pool, memory, domid, txRef, rxRef, event, mtu, sg, 256,
+                reason -> FAILURES.execute(() -> failed(self[0], reason)));
+            netback = self[0];
             plug.accept(netback);
             state(XenbusState.CONNECTED);
         }
         catch (final IllegalArgumentException ex)
         {
             fail(ex.getMessage());
+        }
+    }
+
+    /**
+     * A failure the datapath found (a hostile ring): it posts it here and goes on, since handling it takes the link
+     * registry's lock, whose holders may wait for the datapath. Ignored if the vif has moved on meanwhile.
+     */
+    private synchronized void failed(final Netback which, final String reason)
+    {
+        if (netback == which && which != null)
+        {
+            fail(reason);
         }
     }
 

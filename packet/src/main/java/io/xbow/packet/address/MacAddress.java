@@ -143,6 +143,16 @@ public final class MacAddress
         return (mac & GROUP_BIT) != 0;
     }
 
+    /**
+     * @param mac an address.
+     * @return whether it is one of IEEE 802.1D's reserved group addresses, 01:80:c2:00:00:00 to 01:80:c2:00:00:0f,
+     *         which no bridge forwards.
+     */
+    public static boolean isBridgeReserved(final long mac)
+    {
+        return (mac & ~0xFL) == 0x0180C2000000L;
+    }
+
     public static boolean isBroadcast(final long mac)
     {
         return (mac & MASK) == BROADCAST;

@@ -135,7 +135,8 @@ public final class FramePool
     }
 
     /**
-     * Copy a frame into a new one: bytes, length, ingress port, VLAN TCI and timestamp.
+     * Copy a frame into a new one: bytes, length, ingress port, VLAN TCI and timestamp, at the same place in its
+     * slot (a frame whose start moved into the headroom fills more of its slot than a new frame's start allows).
      *
      * @param handle of the frame to copy.
      * @return the copy's handle, or {@link #NO_FRAME} if the pool is empty.
@@ -146,9 +147,10 @@ public final class FramePool
         if (copy != NO_FRAME)
         {
             final int length = length(handle);
-            arena.putBytes(offset(copy), arena, offset(handle), length);
             final int copyMeta = copy << METADATA_SHIFT;
             final int meta = handle << METADATA_SHIFT;
+            metadata[copyMeta + DATA_OFFSET] = metadata[meta + DATA_OFFSET];
+            arena.putBytes(offset(copy), arena, offset(handle), length);
             metadata[copyMeta + LENGTH] = length;
             metadata[copyMeta + INGRESS_PORT] = metadata[meta + INGRESS_PORT];
             metadata[copyMeta + VLAN_TCI] = metadata[meta + VLAN_TCI];

@@ -38,6 +38,7 @@ public final class HeaderChain
     private int l4Offset;
     private int l4Length;
     private boolean laterFragment;
+    private boolean firstFragment;
 
     /**
      * Validate a frame and record its layout.
@@ -62,6 +63,7 @@ public final class HeaderChain
         l4Offset = ABSENT;
         l4Length = 0;
         laterFragment = false;
+        firstFragment = false;
 
         if (length < 14)
         {
@@ -160,11 +162,14 @@ public final class HeaderChain
             return ParseResult.BAD_IPV4_TOTAL_LENGTH;
         }
         ipProtocol = buffer.getByte(position + 9) & 0xFF;
-        laterFragment = (u16(buffer, position + 6) & 0x1FFF) != 0;
+        final int flagsAndOffset = u16(buffer, position + 6);
+        laterFragment = (flagsAndOffset & 0x1FFF) != 0;
         if (laterFragment)
         {
             return ParseResult.OK;
         }
+        // A first fragment (more fragments follow) holds the transport header but only part of the datagram.
+        firstFragment = (flagsAndOffset & 0x2000) != 0;
         return parseTransport(buffer, position + headerLength, totalLength - headerLength, IpProtocol.ICMP);
     }
 
@@ -209,8 +214,10 @@ public final class HeaderChain
                     return ParseResult.TRUNCATED_UDP;
                 }
                 final int udpLength = u16(buffer, position + 4);
-                if (udpLength < 8 || udpLength > length)
+                if (udpLength < 8 || (udpLength > length && !firstFragment) ||
+                    (firstFragment && udpLength <= length))
                 {
+                    // In a first fragment the datagram goes on in later ones: its length must exceed this part.
                     return ParseResult.BAD_UDP_LENGTH;
                 }
                 break;
@@ -330,5 +337,14 @@ public final class HeaderChain
     public boolean isLaterFragment()
     {
         return laterFragment;
+    }
+
+    /**
+     * @return true for an IPv4 first fragment (offset 0, more fragments): its transport header is here, its
+     *         {@link #l4Length()} is this fragment's part of the datagram only.
+     */
+    public boolean isFirstFragment()
+    {
+        return firstFragment;
     }
 }

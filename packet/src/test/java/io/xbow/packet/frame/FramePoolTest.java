@@ -81,6 +81,30 @@ class FramePoolTest
     }
 
     @Test
+    void shouldCopyAFrameThatGrewIntoItsHeadroomWithoutLeavingTheSlot()
+    {
+        final FramePool pool = new FramePool(3);
+        final int frame = pool.allocate();
+        final int full = pool.capacity(frame);
+        pool.length(frame, full);
+        assertTrue(pool.adjustStart(frame, -pool.headroom(frame))); // pushed headers fill the headroom too
+        final byte[] bytes = new byte[pool.length(frame)];
+        for (int i = 0; i < bytes.length; i++)
+        {
+            bytes[i] = (byte)i;
+        }
+        pool.put(frame, bytes);
+        final int neighbour = pool.allocate();
+        pool.put(neighbour, new byte[]{9, 9, 9});
+
+        final int slotSize = (pool.offset(frame) + pool.length(frame)) / (frame + 1); // the frame fills its slot
+        final int copy = pool.copy(frame);
+        assertArrayEquals(bytes, pool.bytes(copy));
+        assertTrue(pool.offset(copy) + pool.length(copy) <= (copy + 1) * slotSize, "the copy ends inside its slot");
+        assertArrayEquals(new byte[]{9, 9, 9}, pool.bytes(neighbour), "no other frame was overwritten");
+    }
+
+    @Test
     void shouldGrowIntoHeadroomAndShrinkWithinTheFrame()
     {
         final FramePool pool = new FramePool(1);

@@ -149,6 +149,23 @@ class HeaderChainTest
     }
 
     @Test
+    void shouldAcceptAFirstFragmentWhoseUdpLengthCoversTheWholeDatagram()
+    {
+        final byte[] frame = GoldenFrames.bytes(GoldenFrames.UDP_DATAGRAM);
+        frame[14 + 6] = 0x20; // more fragments, offset 0: a large DNS answer's first part
+        frame[14 + 7] = 0;
+        frame[14 + 20 + 4] = 0x05;
+        frame[14 + 20 + 5] = (byte)0xDC; // UDP length 1500: the whole datagram, beyond this fragment
+        assertEquals(ParseResult.OK, parse(frame, frame.length));
+        assertTrue(chain.isFirstFragment());
+        assertEquals(14 + 20, chain.l4Offset());
+
+        frame[14 + 20 + 4] = 0;
+        frame[14 + 20 + 5] = 8; // a first fragment whose datagram would end inside it is not a fragment's
+        assertEquals(ParseResult.BAD_UDP_LENGTH, parse(frame, frame.length));
+    }
+
+    @Test
     void shouldNeverThrowOnRandomBytes()
     {
         final SplittableRandom random = new SplittableRandom(0x5EED);
