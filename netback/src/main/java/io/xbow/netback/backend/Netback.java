@@ -60,6 +60,7 @@ public final class Netback implements Port
     private final int maxFrameLength;
     private final boolean rxScatterGather;
     private final DisconnectListener onDisconnect;
+    private boolean flushingAgain;
     private final NetbackCounters counters = new NetbackCounters();
     private final HeaderChain chain = new HeaderChain();
     private final int[] fragGref = new int[MAX_SLOTS];
@@ -179,30 +180,36 @@ public final class Netback implements Port
         }
         flushRx();
         final int start = batch.count();
-        int available = tx.requestsAvailable();
-        if (tx.requestProducerOverflow())
-        {
-            disconnect("TX request producer more than a ring ahead");
-            return 0;
-        }
         boolean responded = false;
-        while (available > 0 && !batch.isFull())
+        // Twice at most: once more only when the final check finds what the frontend produced meanwhile.
+        for (int pass = 0; pass < 2 && connected; pass++)
         {
-            final int slots = consumePacket(batch, available);
-            if (slots == 0)
+            int available = tx.requestsAvailable();
+            if (tx.requestProducerOverflow())
+            {
+                disconnect("TX request producer more than a ring ahead");
+                return 0;
+            }
+            while (available > 0 && !batch.isFull())
+            {
+                final int slots = consumePacket(batch, available);
+                if (slots == 0)
+                {
+                    break; // a packet whose slots are not all published: wait for the rest
+                }
+                available -= slots;
+                responded = true;
+            }
+            // Going idle on this ring (all consumed, or a packet incomplete): be notified at the next request. A
+            // full batch comes back next cycle anyway.
+            if (batch.isFull() || !tx.armForMoreRequests())
             {
                 break;
             }
-            available -= slots;
-            responded = true;
         }
         if (responded && tx.pushResponses())
         {
             notifyFrontend();
-        }
-        if (available == 0 && batch.count() == start)
-        {
-            tx.finalCheckForRequests();
         }
         return batch.count() - start;
     }
@@ -510,6 +517,13 @@ public final class Netback implements Port
         if (responded && rx.pushResponses())
         {
             notifyFrontend();
+        }
+        if (pendingHead < pendingTail && rx.armForMoreRequests() && !flushingAgain)
+        {
+            // Buffers came while we looked: use them now (once), rather than wait for a notification.
+            flushingAgain = true;
+            flushRx();
+            flushingAgain = false;
         }
     }
 

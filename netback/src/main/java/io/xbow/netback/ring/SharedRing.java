@@ -174,6 +174,20 @@ public final class SharedRing
         return buffer.getIntVolatile(offset + REQ_PROD_OFFSET) != reqCons;
     }
 
+    /**
+     * Backend, waiting for more than the frontend has published (the rest of a packet's slots, or buffers for
+     * frames it holds): ask to be notified when the producer passes what {@link #requestsAvailable()} last saw, and
+     * look once more. With everything seen consumed this is {@link #finalCheckForRequests()}.
+     *
+     * @return true if the frontend produced more meanwhile: look again instead of waiting.
+     */
+    public boolean armForMoreRequests()
+    {
+        buffer.putIntVolatile(offset + REQ_EVENT_OFFSET, reqProdSeen + 1);
+        java.lang.invoke.VarHandle.fullFence();
+        return buffer.getIntVolatile(offset + REQ_PROD_OFFSET) != reqProdSeen;
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Frontend
     // ---------------------------------------------------------------------------------------------------------
