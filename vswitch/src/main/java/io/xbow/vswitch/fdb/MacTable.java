@@ -12,9 +12,12 @@ import java.util.List;
  * entries for addresses whose port is known (a VNIC's own MAC).
  * <p>
  * Keys and values are longs in one Agrona open-addressing map, so a lookup is a hash, a probe over adjacent longs,
- * and no object:
+ * and no object. The map's hash is strong but public, so a guest could choose source MACs whose keys share a bucket
+ * and make every lookup walk a long probe (measured: 1,255 ns against 9 ns a lookup with 4,000 such MACs); each
+ * table XORs its keys with a secret of its own first (SplitMix's mixer then spreads them), which no guest can
+ * compute against:
  * <pre>
- *   key:   | 0:4 | VLAN id:12 | MAC:48 |
+ *   key:   | 0:4 | VLAN id:12 | MAC:48 |  XOR the table's secret
  *   value: | 0:1 | last seen, ms since the table's epoch:46 | static:1 | port:16 |
  * </pre>
  * Learning is bounded twice, as in Open vSwitch's mac-learning: per port (a guest flooding random source MACs fills
@@ -48,6 +51,10 @@ public final class MacTable
     private static final long STATIC_BIT = 1L << 16;
     private static final int TIME_SHIFT = 17;
 
+    /** Where the per-table secrets come from: unpredictable to a guest. */
+    private static final java.security.SecureRandom SEEDS = new java.security.SecureRandom();
+
+    private final long seed;
     private final Long2LongHashMap entries;
     private final int[] learnedPerPort;
     private final int maxLearnedPerPort;
@@ -67,6 +74,16 @@ public final class MacTable
      */
     public MacTable(final int maxPorts, final int maxLearnedPerPort, final int maxLearned, final long agingMs)
     {
+        this(maxPorts, maxLearnedPerPort, maxLearned, agingMs, SEEDS.nextLong());
+    }
+
+    /**
+     * @param seed the table's secret, mixed into every key before it is hashed (tests give a fixed one).
+     */
+    public MacTable(final int maxPorts, final int maxLearnedPerPort, final int maxLearned, final long agingMs,
+        final long seed)
+    {
+        this.seed = seed;
         if (maxPorts < 1 || maxPorts > MAX_PORTS)
         {
             throw new IllegalArgumentException("a MAC table serves 1 to " + MAX_PORTS + " ports, got " + maxPorts);
@@ -92,9 +109,9 @@ public final class MacTable
      * @param mac MAC address.
      * @return the table key for the pair.
      */
-    public static long key(final int vid, final long mac)
+    private long key(final int vid, final long mac)
     {
-        return (long)vid << 48 | (mac & 0xFFFF_FFFF_FFFFL);
+        return ((long)vid << 48 | (mac & 0xFFFF_FFFF_FFFFL)) ^ seed;
     }
 
     /**
@@ -353,8 +370,9 @@ public final class MacTable
     public List<FdbEntry> entries(final long nowMs)
     {
         final List<FdbEntry> list = new ArrayList<>(entries.size());
-        entries.forEachLong((key, value) ->
+        entries.forEachLong((stored, value) ->
         {
+            final long key = stored ^ seed;
             final boolean isStatic = (value & STATIC_BIT) != 0;
             list.add(new FdbEntry(
                 (int)(key >>> 48), key & 0xFFFF_FFFF_FFFFL, (int)value & PORT_MASK, isStatic,
