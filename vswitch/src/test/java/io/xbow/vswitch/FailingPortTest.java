@@ -33,8 +33,7 @@ class FailingPortTest
 
     private static FrameBuilder frame(final long dst, final long src)
     {
-        return new FrameBuilder().ethernet(dst, src).ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
-            .udp(1000, 2000, 18);
+        return SwitchHarness.frame(dst, src);
     }
 
     /** Throws where it is told to; receive hands over frames first, as a device that fails halfway would. */

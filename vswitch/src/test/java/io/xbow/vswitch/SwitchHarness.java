@@ -4,6 +4,7 @@ import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
+import io.xbow.packet.address.Ipv4Address;
 import io.xbow.vswitch.port.MemoryPort;
 import org.agrona.concurrent.CachedNanoClock;
 
@@ -40,6 +41,13 @@ final class SwitchHarness
     {
         pool = new FramePool(frames);
         sw = new VirtualSwitch("test0", pool, config, clock);
+    }
+
+    /** An ordinary frame: IPv4 and UDP with 18 bytes of data. */
+    static FrameBuilder frame(final long dst, final long src)
+    {
+        return new FrameBuilder().ethernet(dst, src).ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
+            .udp(1000, 2000, 18);
     }
 
     SwitchPort attach(final String name, final VlanPolicy policy)

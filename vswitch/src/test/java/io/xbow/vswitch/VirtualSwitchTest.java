@@ -36,8 +36,7 @@ class VirtualSwitchTest
 
     private static FrameBuilder frame(final long dst, final long src)
     {
-        return new FrameBuilder().ethernet(dst, src).ipv4(Ipv4Address.parse("10.0.0.1"), Ipv4Address.parse("10.0.0.2"))
-            .udp(1000, 2000, 18);
+        return SwitchHarness.frame(dst, src);
     }
 
     @Test
