@@ -1,7 +1,6 @@
 package io.xbow.vswitch;
 
 import io.xbow.packet.DropReason;
-import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
