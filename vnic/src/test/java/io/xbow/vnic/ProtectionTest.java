@@ -95,6 +95,7 @@ class ProtectionTest
         assertFalse(passes(arp(GUEST, OTHER, GUEST_IP)), "ARP claiming another MAC poisons caches");
         assertEquals(2, dropped(DropReason.MAC_SPOOFED));
         assertEquals(2, r.stats("guest0").oerrors());
+        assertEquals(2, r.stats("guest0").opackets(), "OPACKETS counts what went out, not what was dropped");
     }
 
     @Test

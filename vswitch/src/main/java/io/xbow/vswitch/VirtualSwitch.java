@@ -64,7 +64,12 @@ public final class VirtualSwitch implements Agent
     public static final int FDB_ENTRIES = 1;
     /** Switch counter: ports taken out of service because their device threw. */
     public static final int PORT_FAULTS = 2;
-    private static final int COUNTER_COUNT = 3;
+    /**
+     * Switch counter: copies flooding made or tried to make beyond the frame itself (a flood to n ports makes n - 1),
+     * so that every frame received is accounted for: sent + dropped = received + flood copies, over all ports.
+     */
+    public static final int FLOOD_COPIES = 3;
+    private static final int COUNTER_COUNT = 4;
     private static final System.Logger LOG = System.getLogger(VirtualSwitch.class.getName());
 
     private static final SwitchPort[] NO_PORTS = new SwitchPort[0];
@@ -512,13 +517,13 @@ public final class VirtualSwitch implements Agent
                 }
                 if (verdict != IngressStage.PASS)
                 {
-                    if (verdict == IngressStage.HELD)
+                    // Held: counted when the port hands it back. Refused by the port's own policy (spoofed,
+                    // oversize, over rate): counted once, as that drop, never as received.
+                    received--;
+                    if (verdict != IngressStage.HELD)
                     {
-                        received--; // counted when the port hands it back
-                        continue;
+                        drop(in, frame, DropReason.of(verdict));
                     }
-                    bytes += length;
-                    drop(in, frame, DropReason.of(verdict));
                     continue;
                 }
             }
@@ -596,6 +601,7 @@ public final class VirtualSwitch implements Agent
             drop(in, frame, DropReason.FILTERED);
             return;
         }
+        counters.add(FLOOD_COPIES, remaining - 1);
         for (final SwitchPort out : members)
         {
             if (out == in)

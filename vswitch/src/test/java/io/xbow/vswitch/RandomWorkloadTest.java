@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Random traffic (good frames, random bytes, tags the ports allow and tags they do not), with ports attached,
  * detached and re-policied on the way, small queues that overflow and a small pool that runs dry: the switch never
- * throws, every frame it received is delivered or counted as dropped, and the pool ends with every frame back.
+ * throws, every frame it received (and every flood copy of it) is delivered or counted as dropped exactly once, and
+ * the pool ends with every frame back.
  */
 class RandomWorkloadTest
 {
@@ -122,6 +123,14 @@ class RandomWorkloadTest
             }
         }
         assertTrue(drops > 0, "the workload exercised drops");
+        long sent = 0;
+        for (final SwitchPort port : all)
+        {
+            sent += port.counters().txFrames();
+        }
+        // Conservation: each frame received, and each flood copy of it, was sent once or counted as dropped once.
+        assertEquals(received + h.sw.counters().get(VirtualSwitch.FLOOD_COPIES), sent + drops,
+            "sent " + sent + " + dropped " + drops + " against received " + received + " + flood copies");
         h.assertNoFrameLeaked();
     }
 
