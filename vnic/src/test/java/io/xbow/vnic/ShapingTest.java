@@ -135,4 +135,29 @@ class ShapingTest
         assertEquals(10, received, "all ten delivered within 200 ms at 1.2 Mbit/s");
         assertEquals(0, r.stats("guest0").drops(DropReason.OVER_RATE));
     }
+
+    @Test
+    void shouldLetAQueuedFrameLongerThanTheBurstGoInTimeNotBlockTheQueue()
+    {
+        r.setProperties("guest0", Map.of("maxbw", "200K", "mtu", "1500"));
+        measure("guest0", PEER, GUEST, "peer0", 0, 1); // start the bucket
+        for (int i = 0; i < 3; i++)
+        {
+            h.send("guest0", new FrameBuilder().ethernet(PEER, GUEST).ipv4(1, 2).udp(1, 2, FRAME - 42)
+                .identification(i));
+        }
+        h.run();
+        assertEquals(2, h.received("peer0").size(), "the burst: two full-size frames");
+        // The MTU goes down while a full-size frame waits: the burst (two frames of the new MTU) is now shorter than it.
+        r.setProperties("guest0", Map.of("mtu", "576"));
+        int received = 0;
+        for (int ms = 0; ms < 1000 && received == 0; ms++)
+        {
+            h.clock.advance(TimeUnit.MILLISECONDS.toNanos(1));
+            h.run();
+            received += h.received("peer0").size();
+        }
+        assertEquals(1, received, "the waiting frame goes once the bucket is full, leaving it in debt");
+        assertEquals(0, r.stats("guest0").drops(DropReason.OVER_RATE));
+    }
 }

@@ -4,7 +4,6 @@ import org.agrona.concurrent.Agent;
 
 import java.lang.invoke.VarHandle;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -35,10 +34,12 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
     /** Longest park when no switch holds a frame: MAC aging's 300 s want no finer clock. */
     static final long QUIESCENT_PARK_NS = TimeUnit.SECONDS.toNanos(1);
+    /** Shortest sleep towards timed work: below it, the next cycle comes as soon. */
+    private static final long MIN_TIMED_PARK_NS = TimeUnit.MICROSECONDS.toNanos(1);
 
     private final List<Agent> agents;
     private final long maxParkNs;
-    private final BooleanSupplier quiescentProbe;
+    private final Idle idle;
     private final Thread thread;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong wakeups = new AtomicLong();
@@ -70,23 +71,21 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     }
 
     /**
-     * @param threadName     name of the thread.
-     * @param quiescentProbe says, on the thread, whether no agent holds a frame (agents that hold switches
-     *                       inside, such as a composite, cannot say it themselves).
-     * @param agents         to run, in order, each cycle.
+     * @param threadName name of the thread.
+     * @param idle       asked, on the thread, before it sleeps (agents that hold switches inside, such as a
+     *                   composite, cannot say it themselves).
+     * @param agents     to run, in order, each cycle.
      * @return the running thread.
      */
-    public static DatapathThread start(final String threadName, final BooleanSupplier quiescentProbe,
-        final Agent... agents)
+    public static DatapathThread start(final String threadName, final Idle idle, final Agent... agents)
     {
-        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, quiescentProbe, agents);
+        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, idle, agents);
     }
 
-    private DatapathThread(final String threadName, final long maxParkNs, final BooleanSupplier quiescentProbe,
-        final Agent... agents)
+    private DatapathThread(final String threadName, final long maxParkNs, final Idle idle, final Agent... agents)
     {
         this.agents = List.of(agents);
-        this.quiescentProbe = quiescentProbe;
+        this.idle = idle;
         this.maxParkNs = Math.max(MIN_PARK_NS, maxParkNs);
         for (final Agent agent : agents)
         {
@@ -135,7 +134,8 @@ public final class DatapathThread implements AutoCloseable, Wakeup
                     parkNs = MIN_PARK_NS;
                     continue;
                 }
-                LockSupport.parkNanos(this, parkNs);
+                // Never past a port's timed work (a shaper's next release): it comes on time, not a park late.
+                LockSupport.parkNanos(this, Math.min(parkNs, Math.max(MIN_TIMED_PARK_NS, nextDelayNs())));
                 parked = false;
                 parkNs = Math.min(parkNs * 2, quiescent() ? Math.max(maxParkNs, QUIESCENT_PARK_NS) : maxParkNs);
             }
@@ -153,9 +153,9 @@ public final class DatapathThread implements AutoCloseable, Wakeup
      */
     private boolean quiescent()
     {
-        if (quiescentProbe != null)
+        if (idle != null)
         {
-            return quiescentProbe.getAsBoolean();
+            return idle.quiescent();
         }
         for (int i = 0, n = agents.size(); i < n; i++)
         {
@@ -166,6 +166,41 @@ public final class DatapathThread implements AutoCloseable, Wakeup
             }
         }
         return true;
+    }
+
+    /** @return nanoseconds until an agent's timed work, or {@link Long#MAX_VALUE}. */
+    private long nextDelayNs()
+    {
+        if (idle != null)
+        {
+            return idle.nextDelayNs();
+        }
+        long delay = Long.MAX_VALUE;
+        for (int i = 0, n = agents.size(); i < n; i++)
+        {
+            final Agent agent = agents.get(i);
+            if (agent instanceof VirtualSwitch)
+            {
+                delay = Math.min(delay, ((VirtualSwitch)agent).nextDelayNs());
+            }
+        }
+        return delay;
+    }
+
+    /**
+     * What the thread asks, on itself, before it sleeps, when its agents hold switches it cannot see (a composite).
+     */
+    public interface Idle
+    {
+        /**
+         * @return true when no agent holds a frame: only MAC aging needs the clock.
+         */
+        boolean quiescent();
+
+        /**
+         * @return nanoseconds until an agent's timed work (a shaper's next release), or {@link Long#MAX_VALUE}.
+         */
+        long nextDelayNs();
     }
 
     private int cycle()

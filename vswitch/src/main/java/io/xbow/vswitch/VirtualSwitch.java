@@ -396,6 +396,25 @@ public final class VirtualSwitch implements Agent
     }
 
     /**
+     * Datapath thread only.
+     *
+     * @return nanoseconds from the last cycle until a port has timed work (a shaper's next release), or
+     *         {@link Long#MAX_VALUE} for none.
+     */
+    public long nextDelayNs()
+    {
+        long deadline = Long.MAX_VALUE;
+        for (final SwitchPort port : active)
+        {
+            if (!port.failed)
+            {
+                deadline = Math.min(deadline, port.port.nextDeadlineNs(nowNs));
+            }
+        }
+        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - nowNs);
+    }
+
+    /**
      * Called by the thread that runs this switch; ports attached from then on are given it too.
      *
      * @param wakeup wakes the datapath thread running this switch.

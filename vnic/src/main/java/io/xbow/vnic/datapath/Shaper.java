@@ -95,6 +95,23 @@ final class Shaper
         return head == tail;
     }
 
+    /**
+     * @return when the waiting head frame can go: {@code nowNs} plus what the bucket still lacks at the policy's
+     *         rate; {@link Long#MAX_VALUE} when nothing waits.
+     */
+    long nextReleaseNs(final long nowNs, final VnicPolicy policy, final FramePool pool)
+    {
+        if (head == tail)
+        {
+            return Long.MAX_VALUE;
+        }
+        if (!policy.isLimited())
+        {
+            return nowNs;
+        }
+        return nowNs + bucket.nanosUntil(pool.length(queue[(int)head & mask]), policy.bytesPerNs());
+    }
+
     int depth()
     {
         return (int)(tail - head);

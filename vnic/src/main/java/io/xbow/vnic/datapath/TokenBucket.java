@@ -8,6 +8,7 @@ package io.xbow.vnic.datapath;
 public final class TokenBucket
 {
     private double tokens;
+    private double burst;
     private long lastNs;
     private boolean started;
 
@@ -18,6 +19,7 @@ public final class TokenBucket
      */
     public void refill(final long nowNs, final double bytesPerNs, final double burstBytes)
     {
+        burst = burstBytes;
         if (!started)
         {
             started = true;
@@ -38,17 +40,31 @@ public final class TokenBucket
     }
 
     /**
+     * A frame longer than the burst (after an MTU decrease, or a super-frame) passes when the bucket is full and
+     * leaves it in debt, which the rate then pays back: it is delayed as long as its length asks, never forever.
+     *
      * @param bytes a frame's length.
-     * @return true, and the bytes taken, if the bucket held them.
+     * @return true, and the bytes taken, if the bucket held them (or was full).
      */
     public boolean tryTake(final long bytes)
     {
-        if (tokens >= bytes)
+        if (tokens >= bytes || (tokens >= burst && burst > 0))
         {
             tokens -= bytes;
             return true;
         }
         return false;
+    }
+
+    /**
+     * @param bytes      a frame's length.
+     * @param bytesPerNs the fill rate.
+     * @return nanoseconds until {@link #tryTake} would take it: 0 if it would now.
+     */
+    public long nanosUntil(final long bytes, final double bytesPerNs)
+    {
+        final double missing = Math.min(bytes, burst) - tokens;
+        return missing <= 0 ? 0 : (long)Math.ceil(missing / bytesPerNs);
     }
 
     /**

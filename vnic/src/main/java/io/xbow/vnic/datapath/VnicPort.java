@@ -184,6 +184,14 @@ public final class VnicPort implements Port, IngressStage
         return this;
     }
 
+    /** When a shaping queue's head frame is paid for: the datapath sleeps no longer than that. */
+    @Override
+    public long nextDeadlineNs(final long nowNs)
+    {
+        final VnicPolicy p = policy;
+        return Math.min(inbound.nextReleaseNs(nowNs, p, pool), outbound.nextReleaseNs(nowNs, p, pool));
+    }
+
     /**
      * The guest sends: frames its shaper now releases go first (they were checked when they arrived), then what
      * the device has; the switch runs {@link #admit} on each.

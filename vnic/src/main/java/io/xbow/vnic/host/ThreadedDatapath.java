@@ -23,7 +23,25 @@ public final class ThreadedDatapath implements Datapath
      */
     public ThreadedDatapath(final String threadName)
     {
-        thread = DatapathThread.start(threadName, this::quiescent, agents);
+        thread = DatapathThread.start(threadName, new DatapathThread.Idle()
+        {
+            @Override
+            public boolean quiescent()
+            {
+                return ThreadedDatapath.this.quiescent();
+            }
+
+            @Override
+            public long nextDelayNs()
+            {
+                long delay = Long.MAX_VALUE;
+                for (final VirtualSwitch sw : switches)
+                {
+                    delay = Math.min(delay, sw.nextDelayNs());
+                }
+                return delay;
+            }
+        }, agents);
         // Until the thread has run onStart, tryAdd throws "add called when not active": a daemon restoring its
         // links right after starting the datapath would fail to start now and then.
         awaitTrue(() -> agents.status() == DynamicCompositeAgent.Status.ACTIVE);

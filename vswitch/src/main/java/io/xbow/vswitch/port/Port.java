@@ -55,4 +55,16 @@ public interface Port
     default void onDetach()
     {
     }
+
+    /**
+     * Called on the datapath thread before it sleeps: when this port next has work that no event will announce (a
+     * shaping queue whose head frame the token bucket pays for at that time).
+     *
+     * @param nowNs the switch's cycle time.
+     * @return that time on the switch's clock, or {@link Long#MAX_VALUE} for none.
+     */
+    default long nextDeadlineNs(final long nowNs)
+    {
+        return Long.MAX_VALUE;
+    }
 }
