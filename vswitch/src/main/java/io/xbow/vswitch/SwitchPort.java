@@ -25,8 +25,10 @@ public final class SwitchPort
     int priority;
     long attachOrder;
     boolean dirty;
-    /** The device threw: out of service until detached (datapath thread writes, anyone reads). */
-    volatile boolean failed;
+    /** The device threw: out of service until detached (datapath thread only: read per frame, so not volatile). */
+    boolean failed;
+    /** The same, published for the control plane. */
+    private volatile boolean failedPublished;
 
     SwitchPort(final int index, final String name, final Port port, final VlanPolicy policy, final int batchSize)
     {
@@ -44,7 +46,13 @@ public final class SwitchPort
      */
     public boolean failed()
     {
-        return failed;
+        return failedPublished;
+    }
+
+    void markFailed()
+    {
+        failed = true;
+        failedPublished = true;
     }
 
     /**

@@ -743,7 +743,7 @@ public final class VirtualSwitch implements Agent
     {
         if (!port.failed)
         {
-            port.failed = true;
+            port.markFailed();
             counters.increment(PORT_FAULTS);
             LOG.log(System.Logger.Level.ERROR, "switch " + name + ": port " + port.name + " failed and is out of " +
                 "service (" + frames + " frames dropped)", cause);
