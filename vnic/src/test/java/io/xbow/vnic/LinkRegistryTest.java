@@ -278,8 +278,9 @@ class LinkRegistryTest
         assertMessage("invalid mtu '67': must be 68-9000", () -> r.setProperties("vnic1", Map.of("mtu", "67")));
         assertMessage("invalid protection 'ip-spoof': must be any of mac-nospoof,restricted,ip-nospoof,dhcp-nospoof, " +
             "comma-separated", () -> r.setProperties("vnic1", Map.of("protection", "mac-nospoof,ip-spoof")));
-        assertMessage("invalid allowed-ips entry '10.0.0.300': must be an IPv4 address or prefix, for example " +
-            "10.0.0.2 or 192.168.10.0/24", () -> r.setProperties("vnic1", Map.of("allowed-ips", "10.0.0.300")));
+        assertMessage("invalid allowed-ips entry '10.0.0.300': must be an IPv4 or IPv6 address or prefix, for " +
+            "example 10.0.0.2, 192.168.10.0/24 or 2001:db8::/64",
+            () -> r.setProperties("vnic1", Map.of("allowed-ips", "10.0.0.300")));
         assertMessage("invalid allowed-ips entry '10.0.0.1/24': host bits set; did you mean 10.0.0.0/24?",
             () -> r.setProperties("vnic1", Map.of("allowed-ips", "10.0.0.1/24")));
         assertMessage("cannot set link property 'speed' on vnic1: it is read-only",

@@ -202,4 +202,74 @@ class ProtectionTest
         return new FrameBuilder().ethernet(MacAddress.BROADCAST, ethSrc).ipv4(0, -1).udp(68, 67, 0)
             .payload(b.byteArray());
     }
+
+    /** An IPv6 packet (UDP, or ICMPv6 neighbour discovery) from {@code source}, as raw bytes after Ethernet. */
+    private static FrameBuilder ipv6(final long srcMac, final String source, final byte[] l4, final int nextHeader)
+    {
+        final byte[] packet = new byte[40 + l4.length];
+        packet[0] = 0x60;
+        packet[4] = (byte)(l4.length >>> 8);
+        packet[5] = (byte)l4.length;
+        packet[6] = (byte)nextHeader;
+        packet[7] = (byte)255;
+        try
+        {
+            System.arraycopy(java.net.InetAddress.getByName(source).getAddress(), 0, packet, 8, 16);
+            System.arraycopy(java.net.InetAddress.getByName("2001:db8:1::99").getAddress(), 0, packet, 24, 16);
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new AssertionError(ex);
+        }
+        System.arraycopy(l4, 0, packet, 40, l4.length);
+        return new FrameBuilder().ethernet(PEER, srcMac).raw(0x86DD, 0).payload(packet);
+    }
+
+    private static FrameBuilder udp6(final String source)
+    {
+        final byte[] udp = new byte[16];
+        udp[0] = 0x13;
+        udp[2] = 0x13;
+        udp[5] = 16; // UDP length
+        return ipv6(GUEST, source, udp, 17);
+    }
+
+    /** A neighbour solicitation whose source link-layer address option names {@code lladdr}. */
+    private static FrameBuilder neighbourSolicitation(final long lladdr)
+    {
+        final byte[] ns = new byte[32];
+        ns[0] = (byte)135;
+        ns[24] = 1; // source link-layer address
+        ns[25] = 1; // 8 bytes
+        for (int i = 0; i < 6; i++)
+        {
+            ns[26 + i] = (byte)(lladdr >>> (40 - 8 * i));
+        }
+        return ipv6(GUEST, "fe80::216:3eff:fe00:1", ns, 58);
+    }
+
+    @Test
+    void ipNoSpoofShouldCheckIpv6SourcesButLeaveLinkLocalAndDadAlone()
+    {
+        r.setProperties("guest0", Map.of("protection", "ip-nospoof", "allowed-ips", "10.0.0.2,2001:DB8:1:0::/64"));
+        assertEquals("10.0.0.2,2001:db8:1::/64", r.showProperties("guest0", java.util.List.of("allowed-ips")).get(0)
+            .value(), "IPv6 entries are shown as RFC 5952 writes them");
+        assertTrue(passes(udp6("2001:db8:1::5")));
+        assertFalse(passes(udp6("2001:db8:2::5")), "a global source outside allowed-ips");
+        assertTrue(passes(udp6("fe80::216:3eff:fe00:1")), "link-local: neighbour discovery needs it");
+        assertTrue(passes(udp6("::")), "unspecified: duplicate address detection");
+        assertEquals(1, dropped(DropReason.IP_SPOOFED));
+        assertEquals("invalid allowed-ips entry '2001:db8:1::5/64': host bits set; did you mean 2001:db8:1::/64?",
+            assertThrows(IllegalArgumentException.class,
+                () -> r.setProperties("guest0", Map.of("allowed-ips", "2001:db8:1::5/64"))).getMessage());
+    }
+
+    @Test
+    void macNoSpoofShouldCheckNeighbourDiscoveryLinkLayerAddresses()
+    {
+        protect("mac-nospoof");
+        assertTrue(passes(neighbourSolicitation(GUEST)));
+        assertFalse(passes(neighbourSolicitation(OTHER)), "an ND option claiming another MAC poisons caches");
+        assertEquals(1, dropped(DropReason.MAC_SPOOFED));
+    }
 }

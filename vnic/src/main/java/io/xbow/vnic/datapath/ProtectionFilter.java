@@ -14,10 +14,12 @@ import java.nio.ByteOrder;
  * VNIC's policy and names the first rule it breaks. One instance per datapath thread; allocates nothing.
  * <ul>
  *   <li>restricted: only untagged IPv4, IPv6 and ARP;</li>
- *   <li>mac-nospoof: the source MAC, and an ARP packet's sender MAC, are the VNIC's;</li>
+ *   <li>mac-nospoof: the source MAC, an ARP packet's sender MAC and neighbour discovery's link-layer address
+ *   options are the VNIC's;</li>
  *   <li>ip-nospoof: an IPv4 packet's source, and an ARP packet's sender address, are in allowed-ips. Exceptions,
  *   so that a guest can get an address at all: source 0.0.0.0 in a DHCP client packet (UDP 68 to 67), and sender
- *   0.0.0.0 in an ARP probe (RFC 5227). IPv6 is not checked: allowed-ips holds IPv4 only;</li>
+ *   0.0.0.0 in an ARP probe (RFC 5227); an IPv6 packet's source is in allowed-ips, link-local (fe80::/10) and the
+ *   unspecified address (duplicate address detection) excepted;</li>
  *   <li>dhcp-nospoof: a DHCP client packet's chaddr, and its client identifier (option 61) if present, are the
  *   VNIC's MAC; a client packet too short or malformed to check is dropped.</li>
  * </ul>
@@ -55,7 +57,8 @@ public final class ProtectionFilter
         if (policy.macNoSpoof())
         {
             if (MacAddress.read(buffer, frame + 6) != policy.mac() ||
-                (ethernetIpv4Arp && MacAddress.read(buffer, chain.l3Offset() + 8) != policy.mac()))
+                (ethernetIpv4Arp && MacAddress.read(buffer, chain.l3Offset() + 8) != policy.mac()) ||
+                (etherType == EtherType.IPV6 && !ndLinkLayerAddressesAre(buffer, chain, policy.mac())))
             {
                 return DropReason.MAC_SPOOFED;
             }
@@ -67,6 +70,19 @@ public final class ProtectionFilter
             {
                 final int source = buffer.getInt(chain.l3Offset() + 12, NETWORK);
                 if (!policy.allowedIps().contains(source) && !(source == 0 && dhcpClient))
+                {
+                    return DropReason.IP_SPOOFED;
+                }
+            }
+            else if (etherType == EtherType.IPV6)
+            {
+                final long hi = buffer.getLong(chain.l3Offset() + 8, NETWORK);
+                final long lo = buffer.getLong(chain.l3Offset() + 16, NETWORK);
+                // Link-local (fe80::/10) and the unspecified address (duplicate address detection) stay usable, as
+                // neighbour discovery needs them; every other source must be in allowed-ips.
+                final boolean linkLocal = (hi >>> 54) == (0xFE80L >>> 6);
+                final boolean unspecified = hi == 0 && lo == 0;
+                if (!linkLocal && !unspecified && !policy.allowedIps().contains6(hi, lo))
                 {
                     return DropReason.IP_SPOOFED;
                 }
@@ -89,6 +105,49 @@ public final class ProtectionFilter
             return DropReason.DHCP_SPOOFED;
         }
         return null;
+    }
+
+    /**
+     * Neighbour discovery (ICMPv6 133-137 straight after the IPv6 header) carries link-layer addresses in options:
+     * source (type 1) in solicitations and adverts, target (type 2) in neighbour adverts and redirects. Under
+     * mac-nospoof each must be the link's own, as an ARP sender must.
+     *
+     * @return true unless an option names another MAC (or the options run past the packet).
+     */
+    private static boolean ndLinkLayerAddressesAre(final DirectBuffer buffer, final HeaderChain chain, final long mac)
+    {
+        if (chain.ipProtocol() != IpProtocol.ICMPV6 || chain.l4Offset() == HeaderChain.ABSENT)
+        {
+            return true;
+        }
+        final int icmp = chain.l4Offset();
+        final int end = icmp + chain.l4Length();
+        final int type = buffer.getByte(icmp) & 0xFF;
+        final int options;
+        switch (type)
+        {
+            case 133: options = icmp + 8; break;   // router solicitation
+            case 134: options = icmp + 16; break;  // router advertisement
+            case 135:                              // neighbour solicitation
+            case 136: options = icmp + 24; break;  // neighbour advertisement
+            case 137: options = icmp + 40; break;  // redirect
+            default: return true;
+        }
+        for (int option = options; option + 2 <= end; )
+        {
+            final int optionType = buffer.getByte(option) & 0xFF;
+            final int length = (buffer.getByte(option + 1) & 0xFF) * 8;
+            if (length == 0 || option + length > end)
+            {
+                return false; // malformed options: RFC 4861 says drop the message
+            }
+            if ((optionType == 1 || optionType == 2) && length >= 8 && MacAddress.read(buffer, option + 2) != mac)
+            {
+                return false;
+            }
+            option += length;
+        }
+        return true;
     }
 
     private static boolean isEthernetIpv4Arp(final DirectBuffer buffer, final int arp)
