@@ -203,6 +203,54 @@ class ProtectionTest
             .payload(b.byteArray());
     }
 
+    /** A DHCPDISCOVER whose client identifier is RFC 4361's: type 255, an IAID, then {@code duid}. */
+    private static FrameBuilder dhcpDiscoverWithDuid(final byte[] duid)
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[240 + 3 + 2 + 1 + 4 + duid.length + 1]);
+        b.putByte(0, (byte)1);
+        b.putByte(1, (byte)1);
+        b.putByte(2, (byte)6);
+        MacAddress.write(b, 28, GUEST);
+        b.putInt(236, 0x63825363, ByteOrder.BIG_ENDIAN);
+        int o = 240;
+        b.putByte(o++, (byte)53);
+        b.putByte(o++, (byte)1);
+        b.putByte(o++, (byte)1);
+        b.putByte(o++, (byte)61);
+        b.putByte(o++, (byte)(1 + 4 + duid.length));
+        b.putByte(o++, (byte)255);
+        b.putInt(o, 0x2a, ByteOrder.BIG_ENDIAN); // IAID
+        o += 4;
+        b.putBytes(o, duid);
+        b.putByte(o + duid.length, (byte)255);
+        return new FrameBuilder().ethernet(MacAddress.BROADCAST, GUEST).ipv4(0, -1).udp(68, 67, 0)
+            .payload(b.byteArray());
+    }
+
+    private static byte[] duid(final int type, final int time, final long mac)
+    {
+        final UnsafeBuffer d = new UnsafeBuffer(new byte[type == 1 ? 14 : 10]);
+        d.putShort(0, (short)type, ByteOrder.BIG_ENDIAN);
+        d.putShort(2, (short)1, ByteOrder.BIG_ENDIAN); // hardware type: Ethernet
+        if (type == 1)
+        {
+            d.putInt(4, time, ByteOrder.BIG_ENDIAN);
+        }
+        MacAddress.write(d, type == 1 ? 8 : 4, mac);
+        return d.byteArray();
+    }
+
+    @Test
+    void dhcpNoSpoofShouldTakeRfc4361ClientIdsWhoseDuidIsTheLinksMac()
+    {
+        protect("dhcp-nospoof");
+        assertTrue(passes(dhcpDiscoverWithDuid(duid(1, 0x2f2f2f2f, GUEST))), "DUID-LLT of this VNIC");
+        assertTrue(passes(dhcpDiscoverWithDuid(duid(3, 0, GUEST))), "DUID-LL of this VNIC");
+        assertFalse(passes(dhcpDiscoverWithDuid(duid(3, 0, OTHER))), "DUID-LL of another NIC");
+        assertFalse(passes(dhcpDiscoverWithDuid(new byte[]{0, 2, 0, 0, 0, 9, 1, 2, 3, 4})), "DUID-EN names no link");
+        assertEquals(2, dropped(DropReason.DHCP_SPOOFED));
+    }
+
     /** An IPv6 packet (UDP, or ICMPv6 neighbour discovery) from {@code source}, as raw bytes after Ethernet. */
     private static FrameBuilder ipv6(final long srcMac, final String source, final byte[] l4, final int nextHeader)
     {

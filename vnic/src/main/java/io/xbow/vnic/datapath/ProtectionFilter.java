@@ -150,6 +150,28 @@ public final class ProtectionFilter
         return true;
     }
 
+    /**
+     * A DHCP client identifier that names this VNIC: type 1 with its MAC (RFC 2132), or type 255 (RFC 4361: an IAID
+     * and a DUID) whose DUID is link-layer based (DUID-LLT, type 1, or DUID-LL, type 3; RFC 8415) on Ethernet with
+     * its MAC. A DUID that names no hardware (DUID-EN, DUID-UUID) cannot be tied to the link and is refused.
+     */
+    private static boolean isOwnClientId(final DirectBuffer buffer, final int id, final int length, final long mac)
+    {
+        if (length == 7 && buffer.getByte(id) == 1)
+        {
+            return MacAddress.read(buffer, id + 1) == mac;
+        }
+        if (length < 1 + 4 + 4 || (buffer.getByte(id) & 0xFF) != 255)
+        {
+            return false;
+        }
+        final int duid = id + 1 + 4;
+        final int duidType = buffer.getShort(duid, NETWORK) & 0xFFFF;
+        final int hardwareType = buffer.getShort(duid + 2, NETWORK) & 0xFFFF;
+        final int address = duidType == 1 ? duid + 8 : duidType == 3 ? duid + 4 : -1;
+        return address > 0 && hardwareType == 1 && address + 6 == id + length && MacAddress.read(buffer, address) == mac;
+    }
+
     private static boolean isEthernetIpv4Arp(final DirectBuffer buffer, final int arp)
     {
         return buffer.getInt(arp, NETWORK) == (1 << 16 | EtherType.IPV4) &&
@@ -204,8 +226,7 @@ public final class ProtectionFilter
             {
                 return false;
             }
-            if (code == OPTION_CLIENT_ID &&
-                (length != 7 || buffer.getByte(option + 2) != 1 || MacAddress.read(buffer, option + 3) != mac))
+            if (code == OPTION_CLIENT_ID && !isOwnClientId(buffer, option + 2, length, mac))
             {
                 return false;
             }
