@@ -38,7 +38,12 @@ public enum DropReason
      */
     RESERVED_MULTICAST("reserved-multicast"),
     /** The port's device threw: it is out of service, and what it was handing over or being handed is freed. */
-    PORT_FAILED("port-failed");
+    PORT_FAILED("port-failed"),
+    /**
+     * A frame for a port that is not a member of the frame's VLAN (a static entry or a policy that changed under
+     * it): lost on the way out, booked on that port as an egress drop ({@link #VLAN_MISMATCH} is the way in).
+     */
+    VLAN_NOT_MEMBER("vlan-not-member");
 
     private static final DropReason[] VALUES = values();
 

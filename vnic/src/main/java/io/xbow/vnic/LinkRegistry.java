@@ -63,7 +63,8 @@ public final class LinkRegistry implements AutoCloseable
     private static final int MIN_MTU = 68;
     private static final int MAX_MTU = 9000;
     private static final int MAX_RANDOM_TRIES = 1000;
-    private static final Set<DropReason> EGRESS_REASONS = EnumSet.of(DropReason.NO_BUFFER, DropReason.QUEUE_FULL);
+    private static final Set<DropReason> EGRESS_REASONS = EnumSet.of(DropReason.NO_BUFFER, DropReason.QUEUE_FULL,
+        DropReason.VLAN_NOT_MEMBER);
 
     private final RegistryConfig config;
     private final Datapath datapath;

@@ -654,7 +654,7 @@ public final class VirtualSwitch implements Agent
         final int egress = out.policy.egress(vid);
         if (egress == VlanPolicy.EGRESS_NOT_MEMBER)
         {
-            drop(out, frame, DropReason.VLAN_MISMATCH);
+            drop(out, frame, DropReason.VLAN_NOT_MEMBER);
             return;
         }
         if (egress == VlanPolicy.EGRESS_TAGGED && !VlanTagger.push(pool, frame, pool.vlanTci(frame)))

@@ -374,6 +374,20 @@ class VirtualSwitchTest
     }
 
     @Test
+    void shouldBookAFrameLostOnTheWayOutOnThePortItWasFor()
+    {
+        final SwitchPort sender = h.attach("sender", VlanPolicy.DEFAULT);
+        final SwitchPort moved = h.attach("moved", VlanPolicy.DEFAULT);
+        h.sw.addStaticMac(1, A, moved);
+        h.sw.policy(moved, VlanPolicy.access(20)); // the port left VLAN 1; its static entry there stays for now
+        h.sendAndCycle("sender", frame(A, B));
+        assertEquals(0, h.received("moved").size());
+        assertEquals(1, moved.counters().drops(DropReason.VLAN_NOT_MEMBER), "lost on its way out to 'moved'");
+        assertEquals(0, sender.counters().drops(DropReason.VLAN_MISMATCH), "the sender broke no policy");
+        assertEquals(0, sender.counters().drops(DropReason.VLAN_NOT_MEMBER));
+    }
+
+    @Test
     void shouldForwardToStaticMacsWithoutLearningAndNeverMoveThem()
     {
         final SwitchPort a = h.attach("a", VlanPolicy.DEFAULT);
