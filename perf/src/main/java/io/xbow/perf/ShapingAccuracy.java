@@ -74,12 +74,9 @@ public final class ShapingAccuracy
         try (LinkRegistry registry = new LinkRegistry(RegistryConfig.defaults().withFramesPerSwitch(8192),
             datapath, clock))
         {
-            final FramePool pool = ((SwitchLink)registry.createEtherstub("stub0", true)).switchOf().pool();
-            registry.createVnic("src0", "stub0", MacSpec.fixed(SRC), 0,
-                Map.of("maxbw", rate / 1000 + "K", "mtu", "1500"), true);
-            registry.createVnic("dst0", "stub0", MacSpec.fixed(DST), 0, Map.of(), true);
-            final Source source = new Source(pool, clock, (long)(rate * OFFERED), frameSize);
-            final Sink sink = new Sink(pool, clock);
+            final Guests guests = Guests.over(registry, clock, rate, frameSize);
+            final Source source = guests.source();
+            final Sink sink = guests.sink();
             registry.plug("src0", source);
             registry.plug("dst0", sink);
             datapath.runUntilIdle();
@@ -120,12 +117,9 @@ public final class ShapingAccuracy
         try (LinkRegistry registry = new LinkRegistry(RegistryConfig.defaults().withFramesPerSwitch(8192),
             datapath, clock))
         {
-            final FramePool pool = ((SwitchLink)registry.createEtherstub("stub0", true)).switchOf().pool();
-            registry.createVnic("src0", "stub0", MacSpec.fixed(SRC), 0,
-                Map.of("maxbw", rate / 1000 + "K", "mtu", "1500"), true);
-            registry.createVnic("dst0", "stub0", MacSpec.fixed(DST), 0, Map.of(), true);
-            final Source source = new Source(pool, clock, (long)(rate * OFFERED), frameSize);
-            sink = new Sink(pool, clock);
+            final Guests guests = Guests.over(registry, clock, rate, frameSize);
+            final Source source = guests.source();
+            sink = guests.sink();
             final long start = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             source.start(start);
             sink.window(start + SETTLE_NS, start + SETTLE_NS + WINDOW_NS);
@@ -148,6 +142,19 @@ public final class ShapingAccuracy
     private static double percentile(final long[] sorted, final double q)
     {
         return sorted.length == 0 ? 0 : sorted[(int)Math.min(sorted.length - 1, q * sorted.length)];
+    }
+
+    /** The sending guest's VNIC (capped) and the receiving one's on an etherstub, and their devices, not plugged. */
+    private record Guests(Source source, Sink sink)
+    {
+        static Guests over(final LinkRegistry registry, final NanoClock clock, final long rate, final int frameSize)
+        {
+            final FramePool pool = ((SwitchLink)registry.createEtherstub("stub0", true)).switchOf().pool();
+            registry.createVnic("src0", "stub0", MacSpec.fixed(SRC), 0,
+                Map.of("maxbw", rate / 1000 + "K", "mtu", "1500"), true);
+            registry.createVnic("dst0", "stub0", MacSpec.fixed(DST), 0, Map.of(), true);
+            return new Guests(new Source(pool, clock, (long)(rate * OFFERED), frameSize), new Sink(pool, clock));
+        }
     }
 
     /** A guest that sends frames at a set rate, from the clock. */
