@@ -59,6 +59,9 @@ public final class Netback implements Port
     private final EventChannel event;
     private final int maxFrameLength;
     private final boolean rxScatterGather;
+    /** How long frames may wait for a guest that takes none before they are dropped (Linux: 10 s). */
+    public static final long RX_DRAIN_TIMEOUT_NS = 10_000_000_000L;
+
     private final DisconnectListener onDisconnect;
     private boolean flushingAgain;
     private final NetbackCounters counters = new NetbackCounters();
@@ -429,8 +432,13 @@ public final class Netback implements Port
         {
             return 0;
         }
+        drainIfStalled(batch);
         int accepted = 0;
-        for (int i = 0, n = batch.count(); i < n && pendingTail - pendingHead < pending.length; i++)
+        // Frames held for a guest that posts no buffers come out of the switch's pool: never let held frames take
+        // its last quarter, which the traffic of every other port needs to move at all.
+        final int reserve = pool.slotCount() / 4;
+        for (int i = 0, n = batch.count(); i < n && pendingTail - pendingHead < pending.length &&
+            (pendingHead == pendingTail || pool.available() > reserve); i++)
         {
             pending[(int)pendingTail++ & pendingMask] = batch.handle(i);
             accepted++;
@@ -441,6 +449,29 @@ public final class Netback implements Port
             counters.rxDropped(batch.count() - accepted); // the switch frees them
         }
         return accepted;
+    }
+
+    /**
+     * Linux netback's rx_drain_timeout: a guest that has taken nothing for {@link #RX_DRAIN_TIMEOUT_NS} while frames
+     * wait for it loses them, so that a stalled guest does not hold the switch's frames forever. Time comes from the
+     * frames: when they entered the switch (the cycle's clock), the newest against the oldest waiting.
+     */
+    private void drainIfStalled(final FrameBatch batch)
+    {
+        if (pendingHead == pendingTail || batch.count() == 0)
+        {
+            return;
+        }
+        final long now = pool.timestampNs(batch.handle(batch.count() - 1));
+        if (now - pool.timestampNs(pending[(int)pendingHead & pendingMask]) > RX_DRAIN_TIMEOUT_NS)
+        {
+            final int drained = pendingFrames();
+            while (pendingHead < pendingTail)
+            {
+                pool.free(pending[(int)pendingHead++ & pendingMask]);
+            }
+            counters.rxDropped(drained);
+        }
     }
 
     private void flushRx()

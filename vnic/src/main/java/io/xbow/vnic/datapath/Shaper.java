@@ -38,15 +38,17 @@ final class Shaper
     /**
      * @param frame  a frame.
      * @param length its length.
+     * @param pool   the switch's pool, whose last quarter a queue may not hold.
      * @return {@link #PASS} (send it now), {@link #QUEUED} (the shaper holds it) or {@link #REFUSED} (drop it).
      */
-    int admit(final int frame, final int length)
+    int admit(final int frame, final int length, final FramePool pool)
     {
         if (head == tail && bucket.tryTake(length))
         {
             return PASS;
         }
-        if (tail - head == queue.length)
+        // A queue may not hold the pool's last quarter: every other port needs frames to move at all.
+        if (tail - head == queue.length || (head != tail && pool.available() <= pool.slotCount() / 4))
         {
             return REFUSED;
         }

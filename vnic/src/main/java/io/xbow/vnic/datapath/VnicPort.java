@@ -278,7 +278,7 @@ public final class VnicPort implements Port, IngressStage
         }
         if (p.isLimited() || !outbound.isEmpty())
         {
-            final int verdict = outbound.admit(frame, length);
+            final int verdict = outbound.admit(frame, length, pool);
             if (verdict == Shaper.QUEUED)
             {
                 return HELD;
@@ -342,7 +342,7 @@ public final class VnicPort implements Port, IngressStage
             }
             if (p.isLimited() || !inbound.isEmpty())
             {
-                final int verdict = inbound.admit(frame, length);
+                final int verdict = inbound.admit(frame, length, pool);
                 if (verdict == Shaper.QUEUED)
                 {
                     continue;
