@@ -48,4 +48,45 @@ class NetbackWakeupTest
                 "posting buffers rang the backend, which had asked for it: the waiting frames need no timed park");
         }
     }
+
+    @Test
+    void shouldAskToBeToldWhenTheRestOfAHalfPublishedPacketComes() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, true))
+        {
+            final UnsafeBuffer memory = g.memory[0].buffer();
+            final int ring = g.memory[0].pageOffset(0);
+            final int reqProd = memory.getIntVolatile(ring + RingDescriptor.REQ_PROD_OFFSET);
+            final byte[] frame = new FrameBuilder().ethernet(B, A).raw(0x88B5, 186).toBytes();
+            // A two-slot packet in TX data pages 2 and 3 (granted by netfront as refs 2 and 3): 100 bytes, then the rest.
+            memory.putBytes(g.memory[0].pageOffset(2), frame, 0, 100);
+            memory.putBytes(g.memory[0].pageOffset(3), frame, 100, frame.length - 100);
+            slot(memory, ring, reqProd, 2, RingDescriptor.NETTXF_MORE_DATA, 0, frame.length);
+            slot(memory, ring, reqProd + 1, 3, 0, 1, frame.length - 100);
+
+            memory.putIntVolatile(ring + RingDescriptor.REQ_PROD_OFFSET, reqProd + 1); // the first slot only
+            g.sw.doWork();
+            assertEquals(reqProd + 2, memory.getIntVolatile(ring + RingDescriptor.REQ_EVENT_OFFSET),
+                "waiting for the rest of the packet, netback asks to be notified at the next request");
+
+            memory.putIntVolatile(ring + RingDescriptor.REQ_PROD_OFFSET, reqProd + 2);
+            final int event = memory.getIntVolatile(ring + RingDescriptor.REQ_EVENT_OFFSET);
+            // RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, as a frontend in another process would run it.
+            assertTrue(Integer.compareUnsigned(reqProd + 2 - event, 1) < 0, "the frontend is told to notify");
+            g.run();
+            assertEquals(1, g.received.get(1).size(), "and the packet arrives whole");
+            assertArrayEquals(frame, g.received.get(1).get(0));
+        }
+    }
+
+    private static void slot(final UnsafeBuffer memory, final int ring, final int index, final int gref,
+        final int flags, final int id, final int size)
+    {
+        final int slot = ring + 64 + (index & (RingDescriptor.TX_RING_SIZE - 1)) * RingDescriptor.TX_ENTRY_SIZE;
+        memory.putInt(slot + RingDescriptor.TX_REQ_GREF, gref, java.nio.ByteOrder.LITTLE_ENDIAN);
+        memory.putShort(slot + RingDescriptor.TX_REQ_OFFSET, (short)0, java.nio.ByteOrder.LITTLE_ENDIAN);
+        memory.putShort(slot + RingDescriptor.TX_REQ_FLAGS, (short)flags, java.nio.ByteOrder.LITTLE_ENDIAN);
+        memory.putShort(slot + RingDescriptor.TX_REQ_ID, (short)id, java.nio.ByteOrder.LITTLE_ENDIAN);
+        memory.putShort(slot + RingDescriptor.TX_REQ_SIZE, (short)size, java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
 }
