@@ -343,7 +343,7 @@ class VirtualSwitchTest
     }
 
     @Test
-    void shouldStopLearningAtTheTableLimitAndCountTheExcess()
+    void shouldStopLearningAtTheTableLimitShareItFairlyAndCountTheExcess()
     {
         h = new SwitchHarness(SwitchConfig.defaults().withLearningLimits(100, 150), 8192);
         h.attach("p1", VlanPolicy.DEFAULT);
@@ -355,7 +355,13 @@ class VirtualSwitchTest
         }
         h.cycle();
         assertEquals(150, h.sw.macTable().learnedCount());
-        assertEquals(50, h.sw.fdbCounters().get(MacTable.TABLE_LIMIT_EXCEEDED));
+        // Full, the port holding fewer took room from the one holding more until they held the same.
+        assertEquals(75, h.sw.macTable().learnedOn(h.ports.get("p1").index()));
+        assertEquals(75, h.sw.macTable().learnedOn(h.ports.get("p2").index()));
+        // 200 addresses: 150 held, and each of the other 50 either refused or learned at an evicted one's cost.
+        assertEquals(50, h.sw.fdbCounters().get(MacTable.TABLE_LIMIT_EXCEEDED) +
+            h.sw.fdbCounters().get(MacTable.EVICTED));
+        assertTrue(h.sw.fdbCounters().get(MacTable.EVICTED) > 0);
     }
 
     @Test

@@ -21,7 +21,8 @@ import java.util.List;
  *   value: | 0:1 | last seen, ms since the table's epoch:46 | static:1 | port:16 |
  * </pre>
  * Learning is bounded twice, as in Open vSwitch's mac-learning: per port (a guest flooding random source MACs fills
- * only its own share) and in total; addresses over a limit are not learned (frames to them flood) and are counted.
+ * only its own share) and in total; when the table is full a port that holds fewer entries than the largest takes
+ * room from that one (fair eviction); addresses over a limit are not learned (frames to them flood) and are counted.
  * Entries are checked for age when looked up and swept periodically by {@link #age}, so a stale entry never
  * forwards. Owned by the datapath thread; not thread-safe.
  */
@@ -44,7 +45,9 @@ public final class MacTable
     public static final int AGED = 4;
     /** Counter: frames whose source is a static entry of another port (not learned: a static entry never moves). */
     public static final int STATIC_CONFLICTS = 5;
-    private static final int COUNTER_COUNT = 6;
+    /** Counter: learned entries evicted, when the table was full, to make room for a port that held fewer. */
+    public static final int EVICTED = 6;
+    private static final int COUNTER_COUNT = 7;
 
     private static final long MISSING = -1L;
     private static final int PORT_MASK = 0xFFFF;
@@ -193,7 +196,7 @@ public final class MacTable
             counters.increment(PORT_LIMIT_EXCEEDED);
             return;
         }
-        if (learned >= maxLearned)
+        if (learned >= maxLearned && !evictForPort(port))
         {
             counters.increment(TABLE_LIMIT_EXCEEDED);
             return;
@@ -202,6 +205,48 @@ public final class MacTable
         learnedPerPort[port]++;
         learned++;
         counters.increment(LEARNED);
+    }
+
+    /**
+     * The table is full: make room for a port by evicting one learned entry of the port that holds the most, if it
+     * holds more than this one (Open vSwitch evicts from the port with the most entries). A port flooding source
+     * MACs can then only take room from itself, never push out the entries of ports that hold fewer. The entry is
+     * the first of that port the map's iterator meets: keys are spread by the table's secret, so the scan is short
+     * (that port holds at least its share) and a guest cannot choose which entry goes.
+     *
+     * @return true if an entry was evicted.
+     */
+    private boolean evictForPort(final int port)
+    {
+        int largest = -1;
+        int most = learnedPerPort[port];
+        for (int p = 0; p < learnedPerPort.length; p++)
+        {
+            if (learnedPerPort[p] > most)
+            {
+                most = learnedPerPort[p];
+                largest = p;
+            }
+        }
+        if (largest < 0)
+        {
+            return false;
+        }
+        final Long2LongHashMap.EntryIterator it = entries.entrySet().iterator();
+        while (it.hasNext())
+        {
+            it.next();
+            final long value = it.getLongValue();
+            if ((value & STATIC_BIT) == 0 && ((int)value & PORT_MASK) == largest)
+            {
+                it.remove();
+                learnedPerPort[largest]--;
+                learned--;
+                counters.increment(EVICTED);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void removeLearned(final long key, final long value)

@@ -78,4 +78,26 @@ class MacTableTest
         assertEquals(1, table.learnedOn(1));
         assertEquals(1, table.entries(350_000).stream().filter(FdbEntry::isStatic).count());
     }
+
+    @Test
+    void shouldEvictFromThePortHoldingTheMostWhenFullNeverFromOneHoldingFewer()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            table.learn(1, 0x0200_0000_0100L + i, 1, 0); // port 1: its limit, 3
+        }
+        table.learn(1, 0x0200_0000_0201L, 2, 0);
+        table.learn(1, 0x0200_0000_0202L, 2, 0); // port 2: 2; the table (5) is full
+        table.learn(1, 0x0200_0000_0301L, 3, 0);
+        assertEquals(3, table.lookup(1, 0x0200_0000_0301L, 0), "port 3 took room from port 1, which held the most");
+        assertEquals(2, table.learnedOn(1));
+        assertEquals(1, table.counters().get(MacTable.EVICTED));
+
+        table.learn(1, 0x0200_0000_0103L, 1, 0); // port 1 again: no one holds more than it does now
+        assertEquals(MacTable.NO_PORT, table.lookup(1, 0x0200_0000_0103L, 0));
+        assertEquals(1, table.counters().get(MacTable.TABLE_LIMIT_EXCEEDED));
+        assertEquals(2, table.lookup(1, 0x0200_0000_0201L, 0), "port 2's entries stay");
+        assertEquals(2, table.lookup(1, 0x0200_0000_0202L, 0));
+        assertEquals(5, table.learnedCount());
+    }
 }
