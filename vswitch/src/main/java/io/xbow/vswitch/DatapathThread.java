@@ -3,7 +3,9 @@ package io.xbow.vswitch;
 import org.agrona.concurrent.Agent;
 
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -73,7 +75,7 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     /**
      * @param threadName name of the thread.
      * @param idle       asked, on the thread, before it sleeps (agents that hold switches inside, such as a
-     *                   composite, cannot say it themselves).
+     *                   composite, cannot say it themselves: {@link Idle#of}).
      * @param agents     to run, in order, each cycle.
      * @return the running thread.
      */
@@ -85,7 +87,7 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     private DatapathThread(final String threadName, final long maxParkNs, final Idle idle, final Agent... agents)
     {
         this.agents = List.of(agents);
-        this.idle = idle;
+        this.idle = idle != null ? idle : idleOf(agents);
         this.maxParkNs = Math.max(MIN_PARK_NS, maxParkNs);
         for (final Agent agent : agents)
         {
@@ -135,9 +137,9 @@ public final class DatapathThread implements AutoCloseable, Wakeup
                     continue;
                 }
                 // Never past a port's timed work (a shaper's next release): it comes on time, not a park late.
-                LockSupport.parkNanos(this, Math.min(parkNs, Math.max(MIN_TIMED_PARK_NS, nextDelayNs())));
+                LockSupport.parkNanos(this, Math.min(parkNs, Math.max(MIN_TIMED_PARK_NS, idle.nextDelayNs())));
                 parked = false;
-                parkNs = Math.min(parkNs * 2, quiescent() ? Math.max(maxParkNs, QUIESCENT_PARK_NS) : maxParkNs);
+                parkNs = Math.min(parkNs * 2, idle.quiescent() ? Math.max(maxParkNs, QUIESCENT_PARK_NS) : maxParkNs);
             }
         }
         for (final Agent agent : agents)
@@ -147,53 +149,13 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     }
 
     /**
-     * @return true when no agent holds a frame (nothing waits for tokens, buffers or a retry): then only MAC aging
-     *         needs the clock, and the thread may sleep longer. Without a probe, an agent that is not a switch is
-     *         never taken as quiescent.
-     */
-    private boolean quiescent()
-    {
-        if (idle != null)
-        {
-            return idle.quiescent();
-        }
-        for (int i = 0, n = agents.size(); i < n; i++)
-        {
-            final Agent agent = agents.get(i);
-            if (!(agent instanceof VirtualSwitch) || !((VirtualSwitch)agent).isQuiescent())
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** @return nanoseconds until an agent's timed work, or {@link Long#MAX_VALUE}. */
-    private long nextDelayNs()
-    {
-        if (idle != null)
-        {
-            return idle.nextDelayNs();
-        }
-        long delay = Long.MAX_VALUE;
-        for (int i = 0, n = agents.size(); i < n; i++)
-        {
-            final Agent agent = agents.get(i);
-            if (agent instanceof VirtualSwitch)
-            {
-                delay = Math.min(delay, ((VirtualSwitch)agent).nextDelayNs());
-            }
-        }
-        return delay;
-    }
-
-    /**
-     * What the thread asks, on itself, before it sleeps, when its agents hold switches it cannot see (a composite).
+     * What the thread asks, on itself, before it sleeps.
      */
     public interface Idle
     {
         /**
-         * @return true when no agent holds a frame: only MAC aging needs the clock.
+         * @return true when no agent holds a frame (nothing waits for tokens, buffers or a retry): then only MAC
+         *         aging needs the clock, and the thread may sleep longer.
          */
         boolean quiescent();
 
@@ -201,6 +163,66 @@ public final class DatapathThread implements AutoCloseable, Wakeup
          * @return nanoseconds until an agent's timed work (a shaper's next release), or {@link Long#MAX_VALUE}.
          */
         long nextDelayNs();
+
+        /**
+         * @param switches the switches the thread runs, asked for each time (they may change).
+         * @return what they say, together.
+         */
+        static Idle of(final Supplier<VirtualSwitch[]> switches)
+        {
+            return new Idle()
+            {
+                @Override
+                public boolean quiescent()
+                {
+                    for (final VirtualSwitch sw : switches.get())
+                    {
+                        if (!sw.isQuiescent())
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                }
+
+                @Override
+                public long nextDelayNs()
+                {
+                    long delay = Long.MAX_VALUE;
+                    for (final VirtualSwitch sw : switches.get())
+                    {
+                        delay = Math.min(delay, sw.nextDelayNs());
+                    }
+                    return delay;
+                }
+            };
+        }
+    }
+
+    /** The switches among the agents; agents that are not switches are never quiescent (they cannot say). */
+    private static Idle idleOf(final Agent... agents)
+    {
+        final VirtualSwitch[] switches = Arrays.stream(agents).filter(VirtualSwitch.class::isInstance)
+            .map(VirtualSwitch.class::cast).toArray(VirtualSwitch[]::new);
+        final Idle idle = Idle.of(() -> switches);
+        if (switches.length == agents.length)
+        {
+            return idle;
+        }
+        return new Idle()
+        {
+            @Override
+            public boolean quiescent()
+            {
+                return false;
+            }
+
+            @Override
+            public long nextDelayNs()
+            {
+                return idle.nextDelayNs();
+            }
+        };
     }
 
     private int cycle()

@@ -465,10 +465,7 @@ public final class VirtualSwitch implements Agent
             }
             catch (final RuntimeException ex)
             {
-                // What it put in the batch before throwing was handed over: ours to free, once.
-                fail(in, ex, rx.count());
-                in.counters.addDropped(DropReason.PORT_FAILED, rx.count());
-                pool.freeAll(rx);
+                failDropping(in, ex, rx, 0); // what it put in the batch before throwing was handed over
                 continue;
             }
             if (received > 0)
@@ -525,13 +522,7 @@ public final class VirtualSwitch implements Agent
                 }
                 catch (final RuntimeException ex)
                 {
-                    // The frame and the rest of the batch never entered the switch.
-                    fail(in, ex, count - i);
-                    for (int j = i; j < count; j++)
-                    {
-                        pool.free(frames.handle(j));
-                    }
-                    in.counters.addDropped(DropReason.PORT_FAILED, count - i);
+                    failDropping(in, ex, frames, i); // the frame and the rest of the batch never entered the switch
                     break;
                 }
                 if (verdict != IngressStage.PASS)
@@ -733,6 +724,22 @@ public final class VirtualSwitch implements Agent
         }
         out.counters.addSent(accepted, bytes);
         output.clear();
+    }
+
+    /**
+     * A port's device threw while frames from {@code from} on in the batch were in hand: take the port out of
+     * service and free those frames, once, counted as {@code port-failed} on it.
+     */
+    private void failDropping(final SwitchPort port, final RuntimeException cause, final FrameBatch batch,
+        final int from)
+    {
+        final int count = batch.count();
+        fail(port, cause, count - from);
+        for (int i = from; i < count; i++)
+        {
+            pool.free(batch.handle(i));
+        }
+        port.counters.addDropped(DropReason.PORT_FAILED, count - from);
     }
 
     /**

@@ -63,7 +63,6 @@ public final class Netback implements Port
     public static final long RX_DRAIN_TIMEOUT_NS = 10_000_000_000L;
 
     private final DisconnectListener onDisconnect;
-    private boolean flushingAgain;
     private final NetbackCounters counters = new NetbackCounters();
     private final HeaderChain chain = new HeaderChain();
     private final int[] fragGref = new int[MAX_SLOTS];
@@ -434,11 +433,9 @@ public final class Netback implements Port
         }
         drainIfStalled(batch);
         int accepted = 0;
-        // Frames held for a guest that posts no buffers come out of the switch's pool: never let held frames take
-        // its last quarter, which the traffic of every other port needs to move at all.
-        final int reserve = pool.slotCount() / 4;
+        // Frames held for a guest that posts no buffers come out of the switch's pool, within what it lets stages hold.
         for (int i = 0, n = batch.count(); i < n && pendingTail - pendingHead < pending.length &&
-            (pendingHead == pendingTail || pool.available() > reserve); i++)
+            (pendingHead == pendingTail || pool.hasRoomToHold()); i++)
         {
             pending[(int)pendingTail++ & pendingMask] = batch.handle(i);
             accepted++;
@@ -465,16 +462,28 @@ public final class Netback implements Port
         final long now = pool.timestampNs(batch.handle(batch.count() - 1));
         if (now - pool.timestampNs(pending[(int)pendingHead & pendingMask]) > RX_DRAIN_TIMEOUT_NS)
         {
-            final int drained = pendingFrames();
-            while (pendingHead < pendingTail)
-            {
-                pool.free(pending[(int)pendingHead++ & pendingMask]);
-            }
-            counters.rxDropped(drained);
+            counters.rxDropped(freePending());
         }
     }
 
+    /**
+     * Hand waiting frames to the guest's posted buffers; with frames still waiting, ask to be notified when it posts
+     * more, and if it posted some while we looked, use them now (once) rather than wait for that notification.
+     */
     private void flushRx()
+    {
+        flushRxOnce();
+        if (pendingHead < pendingTail && rx.armForMoreRequests())
+        {
+            flushRxOnce();
+            if (pendingHead < pendingTail)
+            {
+                rx.armForMoreRequests();
+            }
+        }
+    }
+
+    private void flushRxOnce()
     {
         if (pendingHead == pendingTail)
         {
@@ -549,13 +558,6 @@ public final class Netback implements Port
         {
             notifyFrontend();
         }
-        if (pendingHead < pendingTail && rx.armForMoreRequests() && !flushingAgain)
-        {
-            // Buffers came while we looked: use them now (once), rather than wait for a notification.
-            flushingAgain = true;
-            flushRx();
-            flushingAgain = false;
-        }
     }
 
     /**
@@ -595,9 +597,17 @@ public final class Netback implements Port
     @Override
     public void onDetach()
     {
+        freePending();
+    }
+
+    /** @return how many frames waiting for the guest went back to the pool. */
+    private int freePending()
+    {
+        final int freed = pendingFrames();
         while (pendingHead < pendingTail)
         {
             pool.free(pending[(int)pendingHead++ & pendingMask]);
         }
+        return freed;
     }
 }

@@ -352,6 +352,17 @@ public final class FramePool
     }
 
     /**
+     * Stages that hold frames for later (a queue for a guest that posts no buffers, a shaping queue) may not take the
+     * pool's last quarter: every port's traffic needs frames to move at all.
+     *
+     * @return true while more than a quarter of the pool is free.
+     */
+    public boolean hasRoomToHold()
+    {
+        return freeCount > slotCount / 4;
+    }
+
+    /**
      * @return total number of frames in the pool.
      */
     public int slotCount()

@@ -38,7 +38,7 @@ final class Shaper
     /**
      * @param frame  a frame.
      * @param length its length.
-     * @param pool   the switch's pool, whose last quarter a queue may not hold.
+     * @param pool   the switch's pool, of which a queue holds only what {@link FramePool#hasRoomToHold} allows.
      * @return {@link #PASS} (send it now), {@link #QUEUED} (the shaper holds it) or {@link #REFUSED} (drop it).
      */
     int admit(final int frame, final int length, final FramePool pool)
@@ -47,8 +47,7 @@ final class Shaper
         {
             return PASS;
         }
-        // A queue may not hold the pool's last quarter: every other port needs frames to move at all.
-        if (tail - head == queue.length || (head != tail && pool.available() <= pool.slotCount() / 4))
+        if (tail - head == queue.length || (head != tail && !pool.hasRoomToHold()))
         {
             return REFUSED;
         }

@@ -23,25 +23,7 @@ public final class ThreadedDatapath implements Datapath
      */
     public ThreadedDatapath(final String threadName)
     {
-        thread = DatapathThread.start(threadName, new DatapathThread.Idle()
-        {
-            @Override
-            public boolean quiescent()
-            {
-                return ThreadedDatapath.this.quiescent();
-            }
-
-            @Override
-            public long nextDelayNs()
-            {
-                long delay = Long.MAX_VALUE;
-                for (final VirtualSwitch sw : switches)
-                {
-                    delay = Math.min(delay, sw.nextDelayNs());
-                }
-                return delay;
-            }
-        }, agents);
+        thread = DatapathThread.start(threadName, DatapathThread.Idle.of(() -> switches), agents);
         // Until the thread has run onStart, tryAdd throws "add called when not active": a daemon restoring its
         // links right after starting the datapath would fail to start now and then.
         awaitTrue(() -> agents.status() == DynamicCompositeAgent.Status.ACTIVE);
@@ -66,19 +48,6 @@ public final class ThreadedDatapath implements Datapath
         awaitTrue(() -> agents.tryRemove(sw));
         thread.wakeup();
         awaitTrue(agents::hasRemoveAgentCompleted);
-    }
-
-    /** On the datapath thread, when it idles: no switch holds a frame. */
-    private boolean quiescent()
-    {
-        for (final VirtualSwitch sw : switches)
-        {
-            if (!sw.isQuiescent())
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

@@ -77,16 +77,7 @@ public final class MacTable
      */
     public MacTable(final int maxPorts, final int maxLearnedPerPort, final int maxLearned, final long agingMs)
     {
-        this(maxPorts, maxLearnedPerPort, maxLearned, agingMs, SEEDS.nextLong());
-    }
-
-    /**
-     * @param seed the table's secret, mixed into every key before it is hashed (tests give a fixed one).
-     */
-    public MacTable(final int maxPorts, final int maxLearnedPerPort, final int maxLearned, final long agingMs,
-        final long seed)
-    {
-        this.seed = seed;
+        this.seed = SEEDS.nextLong();
         if (maxPorts < 1 || maxPorts > MAX_PORTS)
         {
             throw new IllegalArgumentException("a MAC table serves 1 to " + MAX_PORTS + " ports, got " + maxPorts);
