@@ -119,18 +119,22 @@ class InDaemonCliTest
     void shouldStopWhenTheClientGoesAwayAndRefuseWhenTheQueueIsFull() throws Exception
     {
         final List<CompletableFuture<Table>> calls = new CopyOnWriteArrayList<>();
-        try (InDaemonCli cli = new InDaemonCli((api, command, args) ->
+        final InDaemonCli.Calls never = (api, command, args) ->
         {
-            final CompletableFuture<Table> never = new CompletableFuture<>();
-            calls.add(never);
-            return never;
-        }))
+            final CompletableFuture<Table> answer = new CompletableFuture<>();
+            calls.add(answer);
+            return answer;
+        };
+        try (InDaemonCli cli = new InDaemonCli(never))
         {
             final CompletableFuture<CommandLines.Result> first = cli.run("xl", body(dir, "list"), 0);
             waitFor(() -> calls.size() == 1);
             first.cancel(true);
             waitFor(() -> calls.get(0).isCancelled());
-
+        }
+        // A fresh one, so that no thread frees up while the queue fills (the cancelled command line's would).
+        try (InDaemonCli cli = new InDaemonCli(never))
+        {
             final List<CompletableFuture<CommandLines.Result>> held = new ArrayList<>();
             for (int i = 0; i < InDaemonCli.THREADS + InDaemonCli.MAX_QUEUED; i++)
             {
