@@ -2,7 +2,7 @@ package io.xbow.control;
 
 import io.xbow.packet.address.MacAddress;
 import io.xbow.vnic.link.PhysicalLinkSpec;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ class DladmOutputTest
     void setUp()
     {
         x = new InProcess(null);
-        x.registry.createPhys("net0", new MemoryPort(64), PhysicalLinkSpec.of(MacAddress.parse("0:8:20:aa:bb:1"))
+        x.registry.createPhys("net0", new MemoryDevice(64), PhysicalLinkSpec.of(MacAddress.parse("0:8:20:aa:bb:1"))
             .withFactoryMacs(MacAddress.parse("0:8:20:aa:bb:11")), false);
         assertEquals(0, x.dladm("create-etherstub", "stub0"));
         assertEquals(0, x.dladm("create-vnic", "-l", "stub0", "-v", "100", "-m", "2:8:20:1:2:3",

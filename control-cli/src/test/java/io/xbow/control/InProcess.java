@@ -9,7 +9,7 @@ import io.xbow.control.service.Table;
 import io.xbow.control.store.ConfigStore;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vswitch.thread.ManualDatapath;
 import org.agrona.concurrent.CachedNanoClock;
 
 import java.io.PrintWriter;

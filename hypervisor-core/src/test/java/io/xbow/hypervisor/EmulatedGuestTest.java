@@ -10,7 +10,7 @@ import io.xbow.netback.xenbus.XenStore;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ThreadedDatapath;
+import io.xbow.vswitch.thread.ThreadedDatapath;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

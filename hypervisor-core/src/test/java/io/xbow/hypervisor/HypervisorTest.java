@@ -19,7 +19,7 @@ import io.xbow.packet.frame.FramePool;
 import io.xbow.vnic.LinkException;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vswitch.thread.ManualDatapath;
 import io.xbow.vnic.link.Etherstub;
 import io.xbow.vnic.link.Vnic;
 import org.agrona.concurrent.CachedNanoClock;

@@ -8,7 +8,7 @@ import io.xbow.netback.shm.GuestMemory;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
-import io.xbow.vswitch.DatapathThread;
+import io.xbow.vswitch.thread.DatapathThread;
 import io.xbow.vswitch.SwitchConfig;
 import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.SystemNanoClock;

@@ -76,7 +76,7 @@ public class CaptureForwardBenchmark
 
     private FramePool pool;
     private VirtualSwitch sw;
-    private ReflectorPort[] reflectors;
+    private ReflectorDevice[] reflectors;
     private CaptureSession session;
     private Thread reader;
     private volatile boolean reading;

@@ -52,7 +52,7 @@ public final class CaptureStream
         final FramePool pool = new FramePool(ports * batch + 64, 1600);
         final VirtualSwitch sw = new VirtualSwitch("bench0", pool,
             SwitchConfig.defaults().withBatchSize(batch).withMaxPorts(Math.max(16, ports)), SystemNanoClock.INSTANCE);
-        final ReflectorPort[] reflectors = ReflectorRing.create(pool, ports, batch);
+        final ReflectorDevice[] reflectors = ReflectorRing.create(pool, ports, batch);
         final CaptureRegistry registry = new CaptureRegistry();
         for (int i = 0; i < ports; i++)
         {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * L2 forwarding through one switch on one thread, with a warm forwarding table: every port is a
- * {@link ReflectorPort} that sends back what it receives, addressed to the next port, so each of the
+ * {@link ReflectorDevice} that sends back what it receives, addressed to the next port, so each of the
  * {@code ports} ports has {@code batch} frames in flight and each duty cycle moves {@code ports * batch} frames
  * through the full path (header validation, VLAN ingress, learning, lookup, output batching, flush).
  * <p>
@@ -49,7 +49,7 @@ public class L2ForwardBenchmark
 
     private FramePool pool;
     private VirtualSwitch sw;
-    private ReflectorPort[] reflectors;
+    private ReflectorDevice[] reflectors;
 
     @Setup
     public void setUp()

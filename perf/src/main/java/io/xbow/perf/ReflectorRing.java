@@ -34,12 +34,12 @@ final class ReflectorRing
      * @return reflectors, port {@code i} addressed from {@code mac(i)} to {@code mac(i + 1)}, swallowing what they
      * receive until {@link #start}.
      */
-    static ReflectorPort[] create(final FramePool pool, final int ports, final int batch)
+    static ReflectorDevice[] create(final FramePool pool, final int ports, final int batch)
     {
-        final ReflectorPort[] reflectors = new ReflectorPort[ports];
+        final ReflectorDevice[] reflectors = new ReflectorDevice[ports];
         for (int i = 0; i < ports; i++)
         {
-            reflectors[i] = new ReflectorPort(pool, 2 * batch, mac(i), mac((i + 1) % ports));
+            reflectors[i] = new ReflectorDevice(pool, 2 * batch, mac(i), mac((i + 1) % ports));
             reflectors[i].sink(true);
         }
         return reflectors;
@@ -55,7 +55,7 @@ final class ReflectorRing
      * @param batch      frames each port has in flight.
      * @param cycle      runs one duty cycle of the switch and returns its work.
      */
-    static void start(final ReflectorPort[] reflectors, final FramePool pool, final int frameSize, final int batch,
+    static void start(final ReflectorDevice[] reflectors, final FramePool pool, final int frameSize, final int batch,
         final IntSupplier cycle)
     {
         final int ports = reflectors.length;
@@ -87,7 +87,7 @@ final class ReflectorRing
      * @param sw         the switch (its duty cycles are the caller's thread).
      * @param reflectors its ports.
      */
-    static void stop(final VirtualSwitch sw, final ReflectorPort[] reflectors)
+    static void stop(final VirtualSwitch sw, final ReflectorDevice[] reflectors)
     {
         long drops = 0;
         for (final SwitchPort port : sw.ports())
@@ -99,7 +99,7 @@ final class ReflectorRing
             throw new IllegalStateException(drops + " frames dropped during the benchmark");
         }
         sw.onClose();
-        for (final ReflectorPort reflector : reflectors)
+        for (final ReflectorDevice reflector : reflectors)
         {
             reflector.release();
         }

@@ -6,10 +6,10 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vswitch.thread.ManualDatapath;
 import io.xbow.vnic.link.SwitchLink;
 import io.xbow.vnic.mac.MacSpec;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
@@ -112,7 +112,7 @@ public final class ShapingAccuracy
     private static double runThreaded(final long rate, final int frameSize) throws InterruptedException
     {
         final NanoClock clock = SystemNanoClock.INSTANCE;
-        final io.xbow.vnic.host.ThreadedDatapath datapath = new io.xbow.vnic.host.ThreadedDatapath("shaping");
+        final io.xbow.vswitch.thread.ThreadedDatapath datapath = new io.xbow.vswitch.thread.ThreadedDatapath("shaping");
         final Sink sink;
         try (LinkRegistry registry = new LinkRegistry(RegistryConfig.defaults().withFramesPerSwitch(8192),
             datapath, clock))
@@ -158,7 +158,7 @@ public final class ShapingAccuracy
     }
 
     /** A guest that sends frames at a set rate, from the clock. */
-    private static final class Source implements Port
+    private static final class Source implements PortDevice
     {
         private final FramePool pool;
         private final NanoClock clock;
@@ -232,7 +232,7 @@ public final class ShapingAccuracy
     }
 
     /** A guest that counts the bytes it receives inside the window, and frees every frame. */
-    private static final class Sink implements Port
+    private static final class Sink implements PortDevice
     {
         private final FramePool pool;
         private final NanoClock clock;

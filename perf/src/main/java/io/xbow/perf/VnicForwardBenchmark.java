@@ -4,7 +4,7 @@ import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vswitch.thread.ManualDatapath;
 import io.xbow.vnic.link.SwitchLink;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vswitch.SwitchConfig;
@@ -55,7 +55,7 @@ public class VnicForwardBenchmark
     private ManualDatapath datapath;
     private LinkRegistry registry;
     private VirtualSwitch sw;
-    private ReflectorPort[] reflectors;
+    private ReflectorDevice[] reflectors;
 
     @Setup
     public void setUp()

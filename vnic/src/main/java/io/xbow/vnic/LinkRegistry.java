@@ -9,7 +9,7 @@ import io.xbow.vlan.VlanSet;
 import io.xbow.vnic.datapath.VnicCounters;
 import io.xbow.vnic.datapath.VnicPolicy;
 import io.xbow.vnic.datapath.VnicPort;
-import io.xbow.vnic.host.Datapath;
+import io.xbow.vswitch.thread.Datapath;
 import io.xbow.vnic.link.Etherstub;
 import io.xbow.vnic.link.Link;
 import io.xbow.vnic.link.LinkName;
@@ -31,7 +31,7 @@ import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.vswitch.capture.CaptureLink;
 import io.xbow.vswitch.capture.CaptureRegistry;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import io.xbow.vswitch.stats.PortCounters;
 import org.agrona.concurrent.NanoClock;
 
@@ -115,7 +115,7 @@ public final class LinkRegistry implements AutoCloseable
      * @return the link.
      */
     public synchronized PhysicalLink createPhys(
-        final String name, final Port device, final PhysicalLinkSpec spec, final boolean temporary)
+        final String name, final PortDevice device, final PhysicalLinkSpec spec, final boolean temporary)
     {
         checkNewName(name);
         final VirtualSwitch sw = newSwitch(name);
@@ -406,7 +406,7 @@ public final class LinkRegistry implements AutoCloseable
      * @param name   link name.
      * @param device the guest side (a netback, an in-memory device), or null.
      */
-    public synchronized void plug(final String name, final Port device)
+    public synchronized void plug(final String name, final PortDevice device)
     {
         final Link link = link(name);
         if (!(link instanceof PortLink))

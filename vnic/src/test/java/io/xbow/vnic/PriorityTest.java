@@ -5,7 +5,7 @@ import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.vnic.link.PhysicalLinkSpec;
 import io.xbow.vnic.mac.MacSpec;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +40,7 @@ class PriorityTest
     void shouldServeHigherPrioritiesFirstOnACongestedUplink()
     {
         // A physical link whose wire takes 16 frames per cycle: the contended resource.
-        final MemoryPort wire = new MemoryPort(WIRE_ROOM);
+        final MemoryDevice wire = new MemoryDevice(WIRE_ROOM);
         r.createPhys("net0", wire, PhysicalLinkSpec.of(NET0), false);
         h.devices.put("net0", wire);
         r.createVnic("lo0", "net0", MacSpec.fixed(LO), 0, Map.of("priority", "low"), false);

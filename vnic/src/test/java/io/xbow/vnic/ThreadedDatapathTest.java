@@ -3,10 +3,10 @@ package io.xbow.vnic;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vnic.host.ThreadedDatapath;
+import io.xbow.vswitch.thread.ThreadedDatapath;
 import io.xbow.vnic.link.SwitchLink;
 import io.xbow.vnic.mac.MacSpec;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 
@@ -82,7 +82,7 @@ class ThreadedDatapathTest
     }
 
     /** A guest that sends frames from the datapath thread (where the pool may be used). */
-    private static final class Generator implements Port
+    private static final class Generator implements PortDevice
     {
         private final FramePool pool;
         private final AtomicLong toSend = new AtomicLong();
@@ -127,7 +127,7 @@ class ThreadedDatapathTest
     }
 
     /** A guest that counts and frees what it receives. */
-    private static final class Counter implements Port
+    private static final class Counter implements PortDevice
     {
         private final FramePool pool;
         final AtomicLong frames = new AtomicLong();

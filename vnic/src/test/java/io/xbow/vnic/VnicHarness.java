@@ -3,12 +3,12 @@ package io.xbow.vnic;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vnic.host.ManualDatapath;
+import io.xbow.vswitch.thread.ManualDatapath;
 import io.xbow.vnic.link.Link;
 import io.xbow.vnic.link.PhysicalLinkSpec;
 import io.xbow.vnic.link.PortLink;
 import io.xbow.vnic.link.SwitchLink;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.CachedNanoClock;
 
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ final class VnicHarness implements AutoCloseable
     final CachedNanoClock clock = new CachedNanoClock();
     final ManualDatapath datapath = new ManualDatapath();
     final LinkRegistry registry;
-    final Map<String, MemoryPort> devices = new HashMap<>();
+    final Map<String, MemoryDevice> devices = new HashMap<>();
     private final FrameBatch drain = new FrameBatch(FrameBatch.MAX_CAPACITY);
 
     VnicHarness()
@@ -45,20 +45,20 @@ final class VnicHarness implements AutoCloseable
 
     void phys(final String name, final PhysicalLinkSpec spec)
     {
-        final MemoryPort wire = new MemoryPort(1024);
+        final MemoryDevice wire = new MemoryDevice(1024);
         registry.createPhys(name, wire, spec, false);
         devices.put(name, wire);
     }
 
     /** Plug an in-memory guest device into a VNIC or VLAN link. */
-    MemoryPort plug(final String link)
+    MemoryDevice plug(final String link)
     {
         return plug(link, 1024);
     }
 
-    MemoryPort plug(final String link, final int capacity)
+    MemoryDevice plug(final String link, final int capacity)
     {
-        final MemoryPort guest = new MemoryPort(capacity);
+        final MemoryDevice guest = new MemoryDevice(capacity);
         registry.plug(link, guest);
         devices.put(link, guest);
         return guest;

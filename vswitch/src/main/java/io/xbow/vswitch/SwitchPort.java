@@ -4,7 +4,7 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vswitch.capture.CapturePoint;
 import io.xbow.vswitch.port.IngressStage;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import io.xbow.vswitch.stats.PortCounters;
 
 /**
@@ -15,13 +15,16 @@ public final class SwitchPort
 {
     final int index;
     volatile String name;
-    final Port port;
+    final PortDevice device;
     final IngressStage stage;
     final PortCounters counters = new PortCounters();
     final FrameBatch output;
     final CapturePoint captureIn = new CapturePoint();
     final CapturePoint captureOut = new CapturePoint();
+    /** The policy in force (datapath thread only). */
     VlanPolicy policy;
+    /** The policy as the control plane last set it (guarded by the switch's lock); flood lists are built from it. */
+    VlanPolicy configuredPolicy;
     int priority;
     long attachOrder;
     boolean dirty;
@@ -30,13 +33,14 @@ public final class SwitchPort
     /** The same, published for the control plane. */
     private volatile boolean failedPublished;
 
-    SwitchPort(final int index, final String name, final Port port, final VlanPolicy policy, final int batchSize)
+    SwitchPort(final int index, final String name, final PortDevice device, final VlanPolicy policy, final int batchSize)
     {
         this.index = index;
         this.name = name;
-        this.port = port;
-        this.stage = port.ingressStage();
+        this.device = device;
+        this.stage = device.ingressStage();
         this.policy = policy;
+        this.configuredPolicy = policy;
         this.output = new FrameBatch(batchSize);
     }
 
@@ -68,9 +72,9 @@ public final class SwitchPort
         return name;
     }
 
-    public Port port()
+    public PortDevice device()
     {
-        return port;
+        return device;
     }
 
     /**

@@ -1,60 +1,36 @@
 package io.xbow.vswitch;
 
-import io.xbow.packet.DropReason;
 import io.xbow.packet.address.MacAddress;
-import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.packet.parse.HeaderChain;
-import io.xbow.packet.parse.ParseResult;
 import io.xbow.vlan.VlanId;
 import io.xbow.vlan.VlanPolicy;
-import io.xbow.vlan.VlanTagger;
 import io.xbow.vswitch.capture.CapturePoint;
-import io.xbow.vswitch.capture.CaptureTap;
-import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.fdb.FdbEntry;
 import io.xbow.vswitch.fdb.MacTable;
-import io.xbow.vswitch.port.IngressStage;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import io.xbow.vswitch.stats.Counters;
-import org.agrona.MutableDirectBuffer;
+import io.xbow.vswitch.thread.Wakeup;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A VLAN-aware learning switch, run as an Agrona {@link Agent} by a datapath thread.
+ * A VLAN-aware learning switch: the control facade, run as an Agrona {@link Agent} by a datapath thread.
  * <p>
- * Each duty cycle ({@link #doWork()}):
- * <ol>
- *   <li>applies control commands (attach, detach, policy and static MAC changes) queued by other threads;</li>
- *   <li>reads the clock once;</li>
- *   <li>polls every port for a batch and, frame by frame: validates the header chain, applies the ingress port's
- *   VLAN policy (popping the tag: inside the switch frames are untagged and carry their VLAN in metadata), learns
- *   the source, looks up the destination, and appends the frame to the destination port's output batch (a copy per
- *   port when flooding; a tag pushed where the output port wants one);</li>
- *   <li>flushes each output batch that received frames once, with a single {@link Port#transmit} call;</li>
- *   <li>sweeps aged MAC entries when due.</li>
- * </ol>
- * Every frame that is not delivered is freed and counted by reason on the port where it was lost. Nothing on this
- * path allocates, locks or throws for any frame content.
- * <p>
- * The control plane never touches datapath state: its methods are thread-safe, validate their arguments at once,
- * and enqueue a command that the switch applies at the top of its next cycle; the returned future completes then.
- * Tests that drive the switch by calling {@code doWork()} themselves are the datapath thread.
+ * The control plane never touches datapath state. Its methods are thread-safe, validate their arguments at once,
+ * prepare what the change needs (flood lists, indices), and enqueue a command; each duty cycle
+ * ({@link #doWork()}) first applies the queued commands, then runs the {@link Forwarder}, which does everything
+ * per frame. The future a method returns completes when its command has run. Tests that drive the switch by
+ * calling {@code doWork()} themselves are the datapath thread.
  */
 public final class VirtualSwitch implements Agent
 {
@@ -70,45 +46,20 @@ public final class VirtualSwitch implements Agent
      */
     public static final int FLOOD_COPIES = 3;
     private static final int COUNTER_COUNT = 4;
-    private static final System.Logger LOG = System.getLogger(VirtualSwitch.class.getName());
-
-    private static final SwitchPort[] NO_PORTS = new SwitchPort[0];
-    private static final Comparator<SwitchPort> PORT_ORDER =
-        Comparator.<SwitchPort>comparingInt(p -> p.priority).thenComparingLong(p -> p.attachOrder);
 
     private volatile String name;
     private final FramePool pool;
-    private final MutableDirectBuffer buffer;
     private final SwitchConfig config;
-    private final NanoClock clock;
-    private final CachedNanoClock cycleClock = new CachedNanoClock();
-    private final long epochNs;
-    private long attachCount;
-    private final long sweepIntervalMs;
-
-    // Control side: thread-safe.
+    private final Counters counters = new Counters(COUNTER_COUNT);
+    private final CapturePoint captureAll = new CapturePoint();
     private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(4096);
+    private final Forwarder forwarder;
+
+    // Control side, guarded by this: the ports as they will be once every queued command has run.
     private final Map<String, SwitchPort> portsByName = new HashMap<>();
     private final BitSet usedIndices = new BitSet();
     private final ConcurrentLinkedQueue<Integer> releasedIndices = new ConcurrentLinkedQueue<>();
     private volatile Wakeup wakeup = Wakeup.NONE;
-    private final CapturePoint captureAll = new CapturePoint();
-
-    // Datapath side: owned by the thread running doWork().
-    private final MacTable fdb;
-    private final Counters counters = new Counters(COUNTER_COUNT);
-    private final HeaderChain chain = new HeaderChain();
-    private final FrameBatch rx;
-    private final SwitchPort[] portsByIndex;
-    private final SwitchPort[][] floodLists = new SwitchPort[VlanId.MAX + 1][];
-    private SwitchPort[] active = NO_PORTS;
-    private final SwitchPort[] dirty;
-    private int dirtyCount;
-    private boolean floodListsStale;
-    private long nowNs;
-    private long nowMs;
-    private long nextSweepMs;
-    private CaptureTap[] switchTaps;
 
     /**
      * @param name   the switch's name, for logs and thread names (the link that owns it).
@@ -120,21 +71,8 @@ public final class VirtualSwitch implements Agent
     {
         this.name = name;
         this.pool = pool;
-        this.buffer = pool.buffer();
         this.config = config;
-        this.clock = clock;
-        this.epochNs = clock.nanoTime();
-        this.cycleClock.update(epochNs);
-        final long agingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(config.agingNs()));
-        this.sweepIntervalMs = Math.max(1, Math.min(1000, agingMs / 10));
-        this.fdb = new MacTable(config.maxPorts(), config.maxLearnedPerPort(), config.maxLearned(), agingMs);
-        this.rx = new FrameBatch(config.batchSize());
-        this.portsByIndex = new SwitchPort[config.maxPorts()];
-        this.dirty = new SwitchPort[config.maxPorts()];
-        for (int vid = 0; vid <= VlanId.MAX; vid++)
-        {
-            floodLists[vid] = NO_PORTS;
-        }
+        this.forwarder = new Forwarder(this, pool, config, clock, counters, captureAll);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -150,7 +88,7 @@ public final class VirtualSwitch implements Agent
      * @return the attached port, with its index and counters.
      * @throws IllegalArgumentException if the name is taken or the switch is full.
      */
-    public synchronized SwitchPort attach(final String portName, final Port port, final VlanPolicy policy)
+    public synchronized SwitchPort attach(final String portName, final PortDevice port, final VlanPolicy policy)
     {
         if (portsByName.containsKey(portName))
         {
@@ -168,7 +106,9 @@ public final class VirtualSwitch implements Agent
         usedIndices.set(index);
         final SwitchPort switchPort = new SwitchPort(index, portName, port, policy, config.batchSize());
         portsByName.put(portName, switchPort);
-        submit(() -> install(switchPort));
+        final FloodLists lists = floodLists();
+        final Wakeup by = wakeup;
+        submit(() -> forwarder.install(switchPort, lists, by));
         return switchPort;
     }
 
@@ -186,7 +126,12 @@ public final class VirtualSwitch implements Agent
             throw new IllegalArgumentException("port '" + switchPort.name() + "' is not attached to switch " + name);
         }
         portsByName.remove(switchPort.name());
-        return submit(() -> uninstall(switchPort));
+        final FloodLists lists = floodLists();
+        return submit(() ->
+        {
+            forwarder.uninstall(switchPort, lists);
+            releasedIndices.add(switchPort.index);
+        });
     }
 
     /**
@@ -196,14 +141,11 @@ public final class VirtualSwitch implements Agent
      * @param policy     the new policy.
      * @return completes when the policy is in force.
      */
-    public CompletableFuture<Void> policy(final SwitchPort switchPort, final VlanPolicy policy)
+    public synchronized CompletableFuture<Void> policy(final SwitchPort switchPort, final VlanPolicy policy)
     {
-        return submit(() ->
-        {
-            switchPort.policy = policy;
-            fdb.flushLearned(switchPort.index);
-            floodListsStale = true;
-        });
+        switchPort.configuredPolicy = policy;
+        final FloodLists lists = floodLists();
+        return submit(() -> forwarder.policy(switchPort, policy, lists));
     }
 
     /**
@@ -221,11 +163,7 @@ public final class VirtualSwitch implements Agent
         {
             throw new IllegalArgumentException("port priority must not be negative, got " + priority);
         }
-        return submit(() ->
-        {
-            switchPort.priority = priority;
-            sortActive();
-        });
+        return submit(() -> forwarder.priority(switchPort, priority));
     }
 
     /**
@@ -276,11 +214,11 @@ public final class VirtualSwitch implements Agent
         }
         return submit(() ->
         {
-            if (portsByIndex[switchPort.index] != switchPort)
+            if (!forwarder.isAttached(switchPort))
             {
                 throw new IllegalArgumentException("port '" + switchPort.name() + "' is not attached to switch " + name);
             }
-            fdb.addStatic(vid, mac, switchPort.index);
+            forwarder.fdb().addStatic(vid, mac, switchPort.index);
         });
     }
 
@@ -291,7 +229,7 @@ public final class VirtualSwitch implements Agent
      */
     public CompletableFuture<Boolean> removeStaticMac(final int vid, final long mac)
     {
-        return query(() -> fdb.removeStatic(vid, mac));
+        return query(() -> forwarder.fdb().removeStatic(vid, mac));
     }
 
     /**
@@ -299,7 +237,7 @@ public final class VirtualSwitch implements Agent
      */
     public CompletableFuture<List<FdbEntry>> fdbEntries()
     {
-        return query(() -> fdb.entries(nowMs));
+        return query(() -> forwarder.fdb().entries(forwarder.nowMs()));
     }
 
     /**
@@ -309,7 +247,7 @@ public final class VirtualSwitch implements Agent
      */
     public CompletableFuture<Integer> flushFdb()
     {
-        return query(fdb::flushLearned);
+        return query(() -> forwarder.fdb().flushLearned());
     }
 
     /**
@@ -347,6 +285,12 @@ public final class VirtualSwitch implements Agent
     public synchronized SwitchPort port(final String portName)
     {
         return portsByName.get(portName);
+    }
+
+    /** The flood lists for the ports as they will be; called with the lock held, just before queuing the change. */
+    private FloodLists floodLists()
+    {
+        return FloodLists.of(portsByName.values(), port -> port.configuredPolicy);
     }
 
     private CompletableFuture<Void> submit(final Runnable command)
@@ -392,7 +336,7 @@ public final class VirtualSwitch implements Agent
      */
     public boolean isQuiescent()
     {
-        return pool.outstanding() == 0;
+        return forwarder.isQuiescent();
     }
 
     /**
@@ -403,15 +347,7 @@ public final class VirtualSwitch implements Agent
      */
     public long nextDelayNs()
     {
-        long deadline = Long.MAX_VALUE;
-        for (final SwitchPort port : active)
-        {
-            if (!port.failed)
-            {
-                deadline = Math.min(deadline, port.port.nextDeadlineNs(nowNs));
-            }
-        }
-        return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, deadline - nowNs);
+        return forwarder.nextDelayNs();
     }
 
     /**
@@ -422,13 +358,7 @@ public final class VirtualSwitch implements Agent
     public void wakeupBy(final Wakeup wakeup)
     {
         this.wakeup = wakeup;
-        submit(() ->
-        {
-            for (final SwitchPort port : active)
-            {
-                port.port.wakeupBy(wakeup);
-            }
-        });
+        submit(() -> forwarder.wakeupBy(wakeup));
     }
 
     @Override
@@ -440,388 +370,14 @@ public final class VirtualSwitch implements Agent
     @Override
     public int doWork()
     {
-        int work = commands.isEmpty() ? 0 : commands.drain(Runnable::run);
-        if (floodListsStale)
-        {
-            rebuildFloodLists();
-        }
-        nowNs = clock.nanoTime();
-        nowMs = (nowNs - epochNs) / 1_000_000;
-        cycleClock.update(nowNs);
-        switchTaps = captureAll.taps();
-
-        final SwitchPort[] ports = active;
-        for (final SwitchPort in : ports)
-        {
-            if (in.failed)
-            {
-                continue;
-            }
-            rx.clear();
-            final int received;
-            try
-            {
-                received = in.port.receive(rx);
-            }
-            catch (final RuntimeException ex)
-            {
-                failDropping(in, ex, rx, 0); // what it put in the batch before throwing was handed over
-                continue;
-            }
-            if (received > 0)
-            {
-                work += received;
-                forward(in, rx);
-            }
-        }
-        flushAll();
-
-        if (nowMs >= nextSweepMs)
-        {
-            nextSweepMs = nowMs + sweepIntervalMs;
-            work += fdb.age(nowMs);
-            counters.set(FDB_ENTRIES, fdb.size());
-        }
-        return work;
+        final int work = commands.isEmpty() ? 0 : commands.drain(Runnable::run);
+        return work + forwarder.cycle();
     }
 
     @Override
     public void onClose()
     {
-        for (final SwitchPort port : active)
-        {
-            pool.freeAll(port.output);
-            port.port.onDetach();
-        }
-    }
-
-    private void forward(final SwitchPort in, final FrameBatch frames)
-    {
-        final int count = frames.count();
-        final IngressStage stage = in.stage;
-        final CaptureTap[] inTaps = in.captureIn.taps();
-        final CaptureTap[] allTaps = switchTaps;
-        int received = count;
-        long bytes = 0;
-        for (int i = 0; i < count; i++)
-        {
-            final int frame = frames.handle(i);
-            final int length = pool.length(frame);
-            if (chain.parse(buffer, pool.offset(frame), length) != ParseResult.OK)
-            {
-                bytes += length;
-                drop(in, frame, DropReason.MALFORMED);
-                continue;
-            }
-            if (stage != null)
-            {
-                final int verdict;
-                try
-                {
-                    verdict = stage.admit(frame, length, chain);
-                }
-                catch (final RuntimeException ex)
-                {
-                    failDropping(in, ex, frames, i); // the frame and the rest of the batch never entered the switch
-                    break;
-                }
-                if (verdict != IngressStage.PASS)
-                {
-                    // Held: counted when the port hands it back. Refused by the port's own policy (spoofed,
-                    // oversize, over rate): counted once, as that drop, never as received.
-                    received--;
-                    if (verdict != IngressStage.HELD)
-                    {
-                        drop(in, frame, DropReason.of(verdict));
-                    }
-                    continue;
-                }
-            }
-            bytes += length;
-            pool.ingressPort(frame, in.index);
-            pool.timestampNs(frame, nowNs);
-            if (inTaps != null)
-            {
-                CapturePoint.offer(inTaps, buffer, pool.offset(frame), length, nowNs, FrameFilter.NO_TAG);
-            }
-
-            final int vid = in.policy.ingress(pool, frame, chain);
-            if (vid == VlanPolicy.DENY)
-            {
-                drop(in, frame, DropReason.VLAN_MISMATCH);
-                continue;
-            }
-            final int offset = pool.offset(frame);
-            if (allTaps != null)
-            {
-                // The whole switch is captured as a trunk would carry it: frames outside VLAN 1 show their tag.
-                CapturePoint.offer(allTaps, buffer, offset, pool.length(frame), nowNs,
-                    vid == VlanId.DEFAULT ? FrameFilter.NO_TAG : pool.vlanTci(frame));
-            }
-            final long source = MacAddress.read(buffer, offset + 6);
-            if (!MacAddress.isValidUnicast(source))
-            {
-                drop(in, frame, DropReason.INVALID_SOURCE);
-                continue;
-            }
-            fdb.learn(vid, source, in.index, nowMs);
-
-            final long destination = MacAddress.read(buffer, offset);
-            if (MacAddress.isMulticast(destination))
-            {
-                if (MacAddress.isBridgeReserved(destination))
-                {
-                    drop(in, frame, DropReason.RESERVED_MULTICAST); // a guest's BPDU or LACPDU stays with it
-                    continue;
-                }
-                flood(in, frame, vid);
-                continue;
-            }
-            final int out = fdb.lookup(vid, destination, nowMs);
-            if (out == MacTable.NO_PORT)
-            {
-                flood(in, frame, vid);
-            }
-            else if (out == in.index)
-            {
-                drop(in, frame, DropReason.FILTERED);
-            }
-            else
-            {
-                emit(portsByIndex[out], frame, vid);
-            }
-        }
-        in.counters.addReceived(received, bytes);
-    }
-
-    private void flood(final SwitchPort in, final int frame, final int vid)
-    {
-        counters.increment(FLOODED);
-        final SwitchPort[] members = floodLists[vid];
-        int remaining = members.length;
-        for (final SwitchPort member : members)
-        {
-            if (member == in)
-            {
-                remaining--;
-            }
-        }
-        if (remaining == 0)
-        {
-            drop(in, frame, DropReason.FILTERED);
-            return;
-        }
-        counters.add(FLOOD_COPIES, remaining - 1);
-        for (final SwitchPort out : members)
-        {
-            if (out == in)
-            {
-                continue;
-            }
-            if (--remaining == 0)
-            {
-                emit(out, frame, vid);
-                return;
-            }
-            final int copy = pool.copy(frame);
-            if (copy == FramePool.NO_FRAME)
-            {
-                out.counters.dropped(DropReason.NO_BUFFER);
-            }
-            else
-            {
-                emit(out, copy, vid);
-            }
-        }
-    }
-
-    private void emit(final SwitchPort out, final int frame, final int vid)
-    {
-        if (out.failed)
-        {
-            drop(out, frame, DropReason.PORT_FAILED);
-            return;
-        }
-        final int egress = out.policy.egress(vid);
-        if (egress == VlanPolicy.EGRESS_NOT_MEMBER)
-        {
-            drop(out, frame, DropReason.VLAN_NOT_MEMBER);
-            return;
-        }
-        if (egress == VlanPolicy.EGRESS_TAGGED && !VlanTagger.push(pool, frame, pool.vlanTci(frame)))
-        {
-            drop(out, frame, DropReason.NO_BUFFER);
-            return;
-        }
-        final FrameBatch output = out.output;
-        if (!out.dirty)
-        {
-            out.dirty = true;
-            dirty[dirtyCount++] = out;
-        }
-        output.add(frame);
-        if (output.isFull())
-        {
-            flush(out);
-        }
-    }
-
-    private void flushAll()
-    {
-        for (int i = 0; i < dirtyCount; i++)
-        {
-            final SwitchPort out = dirty[i];
-            flush(out);
-            out.dirty = false;
-            dirty[i] = null;
-        }
-        dirtyCount = 0;
-    }
-
-    private void flush(final SwitchPort out)
-    {
-        final FrameBatch output = out.output;
-        final int count = output.count();
-        if (count == 0)
-        {
-            return;
-        }
-        long bytes = 0;
-        final CaptureTap[] outTaps = out.captureOut.taps();
-        for (int i = 0; i < count; i++)
-        {
-            final int frame = output.handle(i);
-            final int length = pool.length(frame);
-            bytes += length;
-            if (outTaps != null)
-            {
-                CapturePoint.offer(outTaps, buffer, pool.offset(frame), length, pool.timestampNs(frame),
-                    FrameFilter.NO_TAG);
-            }
-        }
-        int accepted;
-        DropReason reason = DropReason.QUEUE_FULL;
-        try
-        {
-            accepted = out.port.transmit(output);
-        }
-        catch (final RuntimeException ex)
-        {
-            // A device that throws is taken to have taken nothing: the whole batch is freed here, once.
-            fail(out, ex, count);
-            accepted = 0;
-            reason = DropReason.PORT_FAILED;
-        }
-        if (accepted < count)
-        {
-            for (int i = accepted; i < count; i++)
-            {
-                final int frame = output.handle(i);
-                bytes -= pool.length(frame);
-                pool.free(frame);
-            }
-            out.counters.addDropped(reason, count - accepted);
-        }
-        out.counters.addSent(accepted, bytes);
-        output.clear();
-    }
-
-    /**
-     * A port's device threw while frames from {@code from} on in the batch were in hand: take the port out of
-     * service and free those frames, once, counted as {@code port-failed} on it.
-     */
-    private void failDropping(final SwitchPort port, final RuntimeException cause, final FrameBatch batch,
-        final int from)
-    {
-        final int count = batch.count();
-        fail(port, cause, count - from);
-        for (int i = from; i < count; i++)
-        {
-            pool.free(batch.handle(i));
-        }
-        port.counters.addDropped(DropReason.PORT_FAILED, count - from);
-    }
-
-    /**
-     * Take a port whose device threw out of service: the switch stops polling it and drops what it would hand it;
-     * the control plane, which sees {@link SwitchPort#failed()}, detaches it. Logged once per port.
-     */
-    private void fail(final SwitchPort port, final RuntimeException cause, final int frames)
-    {
-        if (!port.failed)
-        {
-            port.markFailed();
-            counters.increment(PORT_FAULTS);
-            LOG.log(System.Logger.Level.ERROR, "switch " + name + ": port " + port.name + " failed and is out of " +
-                "service (" + frames + " frames dropped)", cause);
-        }
-    }
-
-    private void drop(final SwitchPort port, final int frame, final DropReason reason)
-    {
-        pool.free(frame);
-        port.counters.dropped(reason);
-    }
-
-    private void install(final SwitchPort port)
-    {
-        port.port.wakeupBy(wakeup);
-        port.attachOrder = attachCount++;
-        portsByIndex[port.index] = port;
-        final SwitchPort[] ports = new SwitchPort[active.length + 1];
-        System.arraycopy(active, 0, ports, 0, active.length);
-        ports[active.length] = port;
-        active = ports;
-        sortActive();
-        floodListsStale = true;
-    }
-
-    private void sortActive()
-    {
-        final SwitchPort[] ports = active.clone();
-        Arrays.sort(ports, PORT_ORDER);
-        active = ports;
-    }
-
-    private void uninstall(final SwitchPort port)
-    {
-        if (port.dirty)
-        {
-            flushAll();
-        }
-        pool.freeAll(port.output);
-        port.port.onDetach();
-        fdb.removePort(port.index);
-        portsByIndex[port.index] = null;
-        final SwitchPort[] ports = new SwitchPort[active.length - 1];
-        for (int i = 0, j = 0; i < active.length; i++)
-        {
-            if (active[i] != port)
-            {
-                ports[j++] = active[i];
-            }
-        }
-        active = ports;
-        floodListsStale = true;
-        releasedIndices.add(port.index);
-    }
-
-    private void rebuildFloodLists()
-    {
-        final SwitchPort[] members = new SwitchPort[active.length];
-        for (int vid = VlanId.MIN; vid <= VlanId.MAX; vid++)
-        {
-            int n = 0;
-            for (final SwitchPort port : active)
-            {
-                if (port.policy.isMember(vid))
-                {
-                    members[n++] = port;
-                }
-            }
-            floodLists[vid] = n == 0 ? NO_PORTS : Arrays.copyOf(members, n);
-        }
-        floodListsStale = false;
+        forwarder.close();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -865,7 +421,7 @@ public final class VirtualSwitch implements Agent
      */
     public Counters fdbCounters()
     {
-        return fdb.counters();
+        return forwarder.fdb().counters();
     }
 
     /**
@@ -873,7 +429,7 @@ public final class VirtualSwitch implements Agent
      */
     public MacTable macTable()
     {
-        return fdb;
+        return forwarder.fdb();
     }
 
     /**
@@ -882,7 +438,7 @@ public final class VirtualSwitch implements Agent
      */
     public NanoClock cycleClock()
     {
-        return cycleClock;
+        return forwarder.cycleClock();
     }
 
     /**
@@ -890,6 +446,6 @@ public final class VirtualSwitch implements Agent
      */
     public long nowMs()
     {
-        return nowMs;
+        return forwarder.nowMs();
     }
 }

@@ -7,7 +7,7 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vswitch.port.IngressStage;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class FailingPortTest
     }
 
     /** Throws where it is told to; receive hands over frames first, as a device that fails halfway would. */
-    private final class Faulty implements Port, IngressStage
+    private final class Faulty implements PortDevice, IngressStage
     {
         final String step;
         int calls;

@@ -5,7 +5,7 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.packet.address.Ipv4Address;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.CachedNanoClock;
 
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ final class SwitchHarness
     final FramePool pool;
     final CachedNanoClock clock = new CachedNanoClock();
     final VirtualSwitch sw;
-    final Map<String, MemoryPort> devices = new HashMap<>();
+    final Map<String, MemoryDevice> devices = new HashMap<>();
     final Map<String, SwitchPort> ports = new HashMap<>();
     private final FrameBatch drain = new FrameBatch(FrameBatch.MAX_CAPACITY);
 
@@ -57,7 +57,7 @@ final class SwitchHarness
 
     SwitchPort attach(final String name, final VlanPolicy policy, final int queueCapacity)
     {
-        final MemoryPort device = new MemoryPort(queueCapacity);
+        final MemoryDevice device = new MemoryDevice(queueCapacity);
         final SwitchPort port = sw.attach(name, device, policy);
         devices.put(name, device);
         ports.put(name, port);
@@ -102,7 +102,7 @@ final class SwitchHarness
     List<byte[]> received(final String port)
     {
         final List<byte[]> frames = new ArrayList<>();
-        final MemoryPort device = devices.get(port);
+        final MemoryDevice device = devices.get(port);
         while (true)
         {
             drain.clear();

@@ -23,7 +23,7 @@ import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
 import io.xbow.vnic.LinkRegistry;
 import io.xbow.vnic.RegistryConfig;
-import io.xbow.vnic.host.ThreadedDatapath;
+import io.xbow.vswitch.thread.ThreadedDatapath;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;

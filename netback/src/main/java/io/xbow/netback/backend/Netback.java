@@ -11,8 +11,8 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
-import io.xbow.vswitch.Wakeup;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.thread.Wakeup;
+import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -34,7 +34,7 @@ import static io.xbow.netback.ring.RingDescriptor.*;
  * slot as its request. Frames for a guest that has posted no buffers wait in a bounded queue, then are dropped and
  * counted. Runs on the switch's datapath thread; allocates nothing per frame.
  */
-public final class Netback implements Port
+public final class Netback implements PortDevice
 {
     /** Slots of one packet, extra-info slots aside: what a backend must accept without negotiation. */
     public static final int MAX_SLOTS = XEN_NETIF_NR_SLOTS_MIN;

@@ -4,7 +4,7 @@ import io.xbow.netback.backend.Netback;
 import io.xbow.netback.event.EventChannel;
 import io.xbow.netback.shm.GuestMemory;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -36,7 +36,7 @@ public final class VifBackend implements AutoCloseable
     private final FramePool pool;
     private final GuestMemory memory;
     private final int mtu;
-    private final Consumer<Port> plug;
+    private final Consumer<PortDevice> plug;
     private final Object watch;
     private Netback netback;
     private String lastError;
@@ -55,7 +55,7 @@ public final class VifBackend implements AutoCloseable
      */
     public VifBackend(final XenStore store, final EventChannels channels, final int domid, final int guest,
         final int devid, final String mac, final int mtu, final FramePool pool, final GuestMemory memory,
-        final Consumer<Port> plug)
+        final Consumer<PortDevice> plug)
     {
         this.store = store;
         this.channels = channels;

@@ -9,7 +9,7 @@ import io.xbow.packet.codec.Icmpv4Flyweight;
 import io.xbow.packet.format.FrameFormatter;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.perf.ReflectorPort;
+import io.xbow.perf.ReflectorDevice;
 import io.xbow.vlan.VlanId;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vlan.VlanSet;
@@ -17,7 +17,7 @@ import io.xbow.vswitch.SwitchConfig;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.vswitch.fdb.FdbEntry;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.PrintStream;
@@ -43,7 +43,7 @@ public final class ForwardingDemo
     private final PrintStream out;
     private final FramePool pool = new FramePool(4096);
     private final VirtualSwitch sw = new VirtualSwitch("stub0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
-    private final Map<String, MemoryPort> devices = new LinkedHashMap<>();
+    private final Map<String, MemoryDevice> devices = new LinkedHashMap<>();
     private final Map<String, VlanPolicy> policies = new LinkedHashMap<>();
     private final FrameFormatter formatter = new FrameFormatter();
     private final FrameBatch drain = new FrameBatch(FrameBatch.MAX_CAPACITY);
@@ -103,7 +103,7 @@ public final class ForwardingDemo
 
     private void attach(final String name, final VlanPolicy policy)
     {
-        final MemoryPort device = new MemoryPort(256);
+        final MemoryDevice device = new MemoryDevice(256);
         sw.attach(name, device, policy);
         devices.put(name, device);
         policies.put(name, policy);
@@ -120,7 +120,7 @@ public final class ForwardingDemo
         {
             Thread.onSpinWait();
         }
-        for (final Map.Entry<String, MemoryPort> device : devices.entrySet())
+        for (final Map.Entry<String, MemoryDevice> device : devices.entrySet())
         {
             drain.clear();
             device.getValue().drainTo(drain);
@@ -144,8 +144,8 @@ public final class ForwardingDemo
             SystemNanoClock.INSTANCE);
         final long a = MacAddress.parse("00:16:3e:00:01:01");
         final long b = MacAddress.parse("00:16:3e:00:01:02");
-        final ReflectorPort pa = new ReflectorPort(benchPool, 64, a, b);
-        final ReflectorPort pb = new ReflectorPort(benchPool, 64, b, a);
+        final ReflectorDevice pa = new ReflectorDevice(benchPool, 64, a, b);
+        final ReflectorDevice pb = new ReflectorDevice(benchPool, 64, b, a);
         final SwitchPort sa = bench.attach("a", pa, VlanPolicy.DEFAULT);
         bench.attach("b", pb, VlanPolicy.DEFAULT);
         final FrameBuilder builder = new FrameBuilder().ipv4(IP1, IP2).udp(1, 2, 18);

@@ -4,12 +4,12 @@ import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
-import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.thread.Wakeup;
 import io.xbow.vswitch.capture.CapturePoint;
 import io.xbow.vswitch.capture.CaptureTap;
 import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.port.IngressStage;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
 
@@ -30,9 +30,9 @@ import org.agrona.concurrent.NanoClock;
  * <p>
  * Called only by the switch's datapath thread; allocates nothing per frame.
  */
-public final class VnicPort implements Port, IngressStage
+public final class VnicPort implements PortDevice, IngressStage
 {
-    private static final Port UNPLUGGED = new Port()
+    private static final PortDevice UNPLUGGED = new PortDevice()
     {
         @Override
         public int receive(final FrameBatch batch)
@@ -58,7 +58,7 @@ public final class VnicPort implements Port, IngressStage
     private final CapturePoint deviceIn = new CapturePoint();
     private final CapturePoint deviceOut = new CapturePoint();
     private volatile VnicPolicy policy;
-    private volatile Port device = UNPLUGGED;
+    private volatile PortDevice device = UNPLUGGED;
     private volatile boolean releaseQueues;
     private VnicPolicy cyclePolicy;
     private final int[] released;
@@ -115,10 +115,10 @@ public final class VnicPort implements Port, IngressStage
      *
      * @param device the guest's side, or null.
      */
-    public void device(final Port device)
+    public void device(final PortDevice device)
     {
-        final Port plugged = device == null ? UNPLUGGED : device;
-        final Port previous = this.device;
+        final PortDevice plugged = device == null ? UNPLUGGED : device;
+        final PortDevice previous = this.device;
         plugged.wakeupBy(wakeup);
         this.device = plugged;
         if (previous != plugged)
@@ -201,7 +201,7 @@ public final class VnicPort implements Port, IngressStage
     {
         final VnicPolicy p = policy;
         cyclePolicy = p;
-        final Port dev = device;
+        final PortDevice dev = device;
         if (releaseQueues)
         {
             releaseQueues = false;
@@ -299,7 +299,7 @@ public final class VnicPort implements Port, IngressStage
     public int transmit(final FrameBatch batch)
     {
         final VnicPolicy p = policy;
-        final Port dev = device;
+        final PortDevice dev = device;
         final int count = batch.count();
         final int maxFrameLength = p.maxFrameLength();
         long total = 0;
@@ -378,7 +378,7 @@ public final class VnicPort implements Port, IngressStage
      * @param frames the frames.
      * @param bytes  their total length.
      */
-    private void deliver(final Port dev, final FrameBatch frames, final long bytes)
+    private void deliver(final PortDevice dev, final FrameBatch frames, final long bytes)
     {
         final int count = frames.count();
         if (count == 0)

@@ -6,7 +6,7 @@ import io.xbow.packet.parse.HeaderChain;
  * A port's own check on frames entering the switch, run inside the switch's classification loop right after the
  * header chain is validated, so that the frame is parsed once: a VNIC's MTU, link protection and bandwidth limit
  * are one. The stage passes the frame, keeps it (a shaper holding it until tokens accrue; the port hands it back
- * through {@link Port#receive} later and must then pass it), or names a drop reason; the switch frees and counts
+ * through {@link PortDevice#receive} later and must then pass it), or names a drop reason; the switch frees and counts
  * dropped frames on the port.
  */
 public interface IngressStage

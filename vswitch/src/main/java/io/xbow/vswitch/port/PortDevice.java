@@ -1,7 +1,7 @@
 package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
-import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.thread.Wakeup;
 
 /**
  * What stands behind a switch port: a VNIC's netback, a TAP device, a packet socket, a tunnel, a router, or an
@@ -11,7 +11,7 @@ import io.xbow.vswitch.Wakeup;
  * Ownership moves with the handles: frames appended by {@code receive} belong to the switch; frames accepted by
  * {@code transmit} belong to the port, which frees them (to the pool they came from) when it is done.
  */
-public interface Port
+public interface PortDevice
 {
     /**
      * Append frames that arrived on this port, up to the batch's remaining room.

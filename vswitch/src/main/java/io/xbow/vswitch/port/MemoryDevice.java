@@ -2,7 +2,7 @@ package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameQueue;
-import io.xbow.vswitch.Wakeup;
+import io.xbow.vswitch.thread.Wakeup;
 
 /**
  * A port backed by two in-memory queues: frames {@link #inject injected} by another thread enter the switch, and
@@ -10,7 +10,7 @@ import io.xbow.vswitch.Wakeup;
  * a switch, and the model for ports whose device runs on its own thread. Each queue has one producer and one
  * consumer: one outside thread injects and drains, the datapath thread does the rest.
  */
-public final class MemoryPort implements Port
+public final class MemoryDevice implements PortDevice
 {
     private final FrameQueue toSwitch;
     private final FrameQueue fromSwitch;
@@ -19,7 +19,7 @@ public final class MemoryPort implements Port
     /**
      * @param capacity frames each direction holds.
      */
-    public MemoryPort(final int capacity)
+    public MemoryDevice(final int capacity)
     {
         toSwitch = new FrameQueue(capacity);
         fromSwitch = new FrameQueue(capacity);

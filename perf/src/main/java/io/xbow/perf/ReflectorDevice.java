@@ -3,7 +3,7 @@ package io.xbow.perf;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vswitch.port.Port;
+import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -13,7 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * forwards forever without allocating, which is what the forwarding benchmark and the demo measure. The only
  * per-frame work here is rewriting the 12 bytes of MAC addresses, as a guest's stack would write them.
  */
-public final class ReflectorPort implements Port
+public final class ReflectorDevice implements PortDevice
 {
     private final FramePool pool;
     private final MutableDirectBuffer buffer;
@@ -31,7 +31,7 @@ public final class ReflectorPort implements Port
      * @param ownMac      this port's MAC: the source of what it sends.
      * @param peerMac     where it sends: the destination of what it sends.
      */
-    public ReflectorPort(final FramePool pool, final int capacity, final long ownMac, final long peerMac)
+    public ReflectorDevice(final FramePool pool, final int capacity, final long ownMac, final long peerMac)
     {
         this.pool = pool;
         this.buffer = pool.buffer();

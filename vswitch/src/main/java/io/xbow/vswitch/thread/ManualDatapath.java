@@ -1,4 +1,4 @@
-package io.xbow.vnic.host;
+package io.xbow.vswitch.thread;
 
 import io.xbow.vswitch.VirtualSwitch;
 

@@ -1,6 +1,6 @@
-package io.xbow.vnic.host;
+package io.xbow.vswitch.thread;
 
-import io.xbow.vswitch.DatapathThread;
+import io.xbow.vswitch.thread.DatapathThread;
 import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.DynamicCompositeAgent;
 

@@ -1,4 +1,4 @@
-package io.xbow.vswitch;
+package io.xbow.vswitch.thread;
 
 /**
  * Wakes a datapath thread that may be parked because it found no work. Whoever hands the datapath work from another

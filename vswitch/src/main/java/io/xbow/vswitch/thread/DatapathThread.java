@@ -1,5 +1,6 @@
-package io.xbow.vswitch;
+package io.xbow.vswitch.thread;
 
+import io.xbow.vswitch.VirtualSwitch;
 import org.agrona.concurrent.Agent;
 
 import java.lang.invoke.VarHandle;

@@ -1,11 +1,13 @@
-package io.xbow.vswitch;
+package io.xbow.vswitch.thread;
 
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
-import io.xbow.vswitch.port.MemoryPort;
+import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +29,8 @@ class DatapathThreadTest
         // One pool, owned by the datapath: the test allocates before the thread starts and frees after it stops.
         final FramePool pool = new FramePool(256);
         final VirtualSwitch sw = new VirtualSwitch("t0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
-        final MemoryPort a = new MemoryPort(256);
-        final MemoryPort b = new MemoryPort(256);
+        final MemoryDevice a = new MemoryDevice(256);
+        final MemoryDevice b = new MemoryDevice(256);
         sw.attach("a", a, VlanPolicy.DEFAULT);
         sw.attach("b", b, VlanPolicy.DEFAULT);
         final int[] frames = new int[100];
@@ -72,7 +74,7 @@ class DatapathThreadTest
         final VirtualSwitch sw = new VirtualSwitch("idle0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
         for (int i = 0; i < 16; i++)
         {
-            sw.attach("p" + i, new MemoryPort(64), VlanPolicy.DEFAULT);
+            sw.attach("p" + i, new MemoryDevice(64), VlanPolicy.DEFAULT);
         }
         try (DatapathThread thread = DatapathThread.start("xbow-dp-idle", sw))
         {
@@ -95,8 +97,8 @@ class DatapathThreadTest
     {
         final FramePool pool = new FramePool(16);
         final VirtualSwitch sw = new VirtualSwitch("wake0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
-        final MemoryPort a = new MemoryPort(16);
-        final MemoryPort b = new MemoryPort(16);
+        final MemoryDevice a = new MemoryDevice(16);
+        final MemoryDevice b = new MemoryDevice(16);
         sw.attach("a", a, VlanPolicy.DEFAULT);
         sw.attach("b", b, VlanPolicy.DEFAULT);
         final int frame = new FrameBuilder().ethernet(MacAddress.BROADCAST, 0x0016_3e00_0001L).raw(0x88B5, 46)
