@@ -1,15 +1,11 @@
 package io.xbow.vnic;
 
-import io.xbow.packet.DropReason;
-import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanId;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vlan.VlanSet;
-import io.xbow.vnic.datapath.VnicCounters;
 import io.xbow.vnic.datapath.VnicPolicy;
 import io.xbow.vnic.datapath.VnicPort;
-import io.xbow.vswitch.thread.Datapath;
 import io.xbow.vnic.link.Etherstub;
 import io.xbow.vnic.link.Link;
 import io.xbow.vnic.link.LinkName;
@@ -21,29 +17,21 @@ import io.xbow.vnic.link.VlanLink;
 import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vnic.mac.MacType;
-import io.xbow.vnic.prop.AllowedIps;
-import io.xbow.vnic.prop.Bandwidth;
-import io.xbow.vnic.prop.LinkProperty;
-import io.xbow.vnic.prop.Priority;
 import io.xbow.vnic.prop.PropertyInfo;
-import io.xbow.vnic.prop.Protection;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.vswitch.capture.CaptureLink;
 import io.xbow.vswitch.capture.CaptureRegistry;
 import io.xbow.vswitch.port.PortDevice;
-import io.xbow.vswitch.stats.PortCounters;
+import io.xbow.vswitch.thread.Datapath;
 import org.agrona.concurrent.NanoClock;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
@@ -60,16 +48,11 @@ import java.util.stream.Collectors;
  */
 public final class LinkRegistry implements AutoCloseable
 {
-    private static final int MIN_MTU = 68;
-    private static final int MAX_MTU = 9000;
-    private static final int MAX_RANDOM_TRIES = 1000;
-    private static final Set<DropReason> EGRESS_REASONS = EnumSet.of(DropReason.NO_BUFFER, DropReason.QUEUE_FULL,
-        DropReason.VLAN_NOT_MEMBER);
-
     private final RegistryConfig config;
     private final Datapath datapath;
     private final NanoClock clock;
-    private final SplittableRandom random;
+    private final MacAllocator macs;
+    private final LinkProperties properties = new LinkProperties(this::portLinksOver);
     private final Map<String, Link> links = new LinkedHashMap<>();
     /** Links another part of xbow manages (a domain's vif VNICs): dladm may look, not change or delete them. */
     private final Map<String, String> owners = new java.util.HashMap<>();
@@ -97,7 +80,7 @@ public final class LinkRegistry implements AutoCloseable
         this.config = config;
         this.datapath = datapath;
         this.clock = clock;
-        this.random = random;
+        this.macs = new MacAllocator(random, this::portLinksOver);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -236,22 +219,21 @@ public final class LinkRegistry implements AutoCloseable
         checkNewName(name);
         final SwitchLink under = switchLink(over, "create a VNIC");
         checkVid(under, vid);
-        final Settings settings = new Settings(under, 0, null, null, EnumSet.noneOf(Protection.class),
-            AllowedIps.NONE).with(name, properties);
-        final ChosenMac chosen = chooseMac(under, macSpec, null);
+        final PortSettings settings = PortSettings.defaults(under).with(name, properties);
+        final MacAllocator.Chosen chosen = macs.choose(under, macSpec, null);
 
         final VirtualSwitch sw = under.switchOf();
-        final VnicPort port = new VnicPort(sw.pool(), sw.cycleClock(), settings.policy(chosen.mac, under),
+        final VnicPort port = new VnicPort(sw.pool(), sw.cycleClock(), settings.policy(chosen.mac(), under),
             config.switchConfig().batchSize(), config.shapingQueueFrames());
         final int switchVid = vid == 0 ? VlanId.DEFAULT : vid;
         final SwitchPort switchPort = sw.attach(name, port, VlanPolicy.access(switchVid));
-        sw.addStaticMac(switchVid, chosen.mac, switchPort);
+        sw.addStaticMac(switchVid, chosen.mac(), switchPort);
         sw.priority(switchPort, settings.priority().servingOrder());
-        final Vnic vnic = new Vnic(name, temporary, under, port, switchPort, chosen.mac, chosen.type, vid);
+        final Vnic vnic = new Vnic(name, temporary, under, port, switchPort, chosen.mac(), chosen.type(), vid);
         settings.applyTo(vnic);
-        if (chosen.type.kind() == MacType.Kind.FACTORY)
+        if (chosen.type().kind() == MacType.Kind.FACTORY)
         {
-            ((PhysicalLink)under).factoryClient(chosen.type.slot(), name);
+            ((PhysicalLink)under).factoryClient(chosen.type().slot(), name);
         }
         add(vnic);
         return vnic;
@@ -272,8 +254,8 @@ public final class LinkRegistry implements AutoCloseable
         final SwitchLink under = vnic.overLink();
         final int newVid = vid == null ? vnic.vid() : vid;
         checkVid(under, newVid);
-        final ChosenMac chosen = macSpec == null ? new ChosenMac(vnic.mac(), vnic.macType()) :
-            chooseMac(under, macSpec, vnic);
+        final MacAllocator.Chosen chosen = macSpec == null ? new MacAllocator.Chosen(vnic.mac(), vnic.macType()) :
+            macs.choose(under, macSpec, vnic);
         final VirtualSwitch sw = under.switchOf();
         final int oldSwitchVid = vnic.vid() == 0 ? VlanId.DEFAULT : vnic.vid();
         final int newSwitchVid = newVid == 0 ? VlanId.DEFAULT : newVid;
@@ -282,17 +264,17 @@ public final class LinkRegistry implements AutoCloseable
         {
             sw.policy(vnic.switchPort(), VlanPolicy.access(newSwitchVid));
         }
-        sw.addStaticMac(newSwitchVid, chosen.mac, vnic.switchPort());
-        vnic.vnicPort().policy(vnic.vnicPort().policy().withMac(chosen.mac));
-        if (vnic.macType().kind() == MacType.Kind.FACTORY && !chosen.type.equals(vnic.macType()))
+        sw.addStaticMac(newSwitchVid, chosen.mac(), vnic.switchPort());
+        vnic.vnicPort().policy(vnic.vnicPort().policy().withMac(chosen.mac()));
+        if (vnic.macType().kind() == MacType.Kind.FACTORY && !chosen.type().equals(vnic.macType()))
         {
             ((PhysicalLink)under).factoryClient(vnic.macType().slot(), null);
         }
-        if (chosen.type.kind() == MacType.Kind.FACTORY)
+        if (chosen.type().kind() == MacType.Kind.FACTORY)
         {
-            ((PhysicalLink)under).factoryClient(chosen.type.slot(), name);
+            ((PhysicalLink)under).factoryClient(chosen.type().slot(), name);
         }
-        vnic.address(chosen.mac, chosen.type, newVid);
+        vnic.address(chosen.mac(), chosen.type(), newVid);
     }
 
     /**
@@ -357,7 +339,7 @@ public final class LinkRegistry implements AutoCloseable
         final Link under = link(over);
         if (!(under instanceof PhysicalLink))
         {
-            throw new LinkException("cannot create a VLAN over " + over + ": it is " + article(under) +
+            throw new LinkException("cannot create a VLAN over " + over + ": it is " + under.linkClass().article() +
                 ", not a physical link");
         }
         final PhysicalLink phys = (PhysicalLink)under;
@@ -411,7 +393,7 @@ public final class LinkRegistry implements AutoCloseable
         final Link link = link(name);
         if (!(link instanceof PortLink))
         {
-            throw new LinkException("cannot plug a device into " + name + ": it is " + article(link));
+            throw new LinkException("cannot plug a device into " + name + ": it is " + link.linkClass().article());
         }
         // Through the switch's command queue, so that the device never starts before the ports attached before it.
         final PortLink portLink = (PortLink)link;
@@ -504,7 +486,7 @@ public final class LinkRegistry implements AutoCloseable
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Properties
+    // Properties and statistics
     // ---------------------------------------------------------------------------------------------------------
 
     /**
@@ -515,24 +497,7 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void setProperties(final String name, final Map<String, String> properties)
     {
-        final Link link = link(name);
-        for (final String property : properties.keySet())
-        {
-            checkSettable(link, property);
-        }
-        if (link instanceof PortLink)
-        {
-            final PortLink portLink = (PortLink)link;
-            apply(portLink, Settings.of(portLink).with(name, properties));
-        }
-        else
-        {
-            final String mtu = properties.get(LinkProperty.MTU.label());
-            if (mtu != null)
-            {
-                setSwitchLinkMtu((SwitchLink)link, parseMtu(mtu, MAX_MTU));
-            }
-        }
+        this.properties.set(link(name), properties);
     }
 
     /**
@@ -543,38 +508,7 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void resetProperties(final String name, final Collection<String> properties)
     {
-        final Link link = link(name);
-        final List<LinkProperty> targets = new ArrayList<>();
-        if (properties.isEmpty())
-        {
-            for (final LinkProperty property : LinkProperty.values())
-            {
-                if (property.isWritable() && appliesTo(property, link))
-                {
-                    targets.add(property);
-                }
-            }
-        }
-        else
-        {
-            for (final String property : properties)
-            {
-                targets.add(checkSettable(link, property));
-            }
-        }
-        if (link instanceof SwitchLink)
-        {
-            final SwitchLink switchLink = (SwitchLink)link;
-            setSwitchLinkMtu(switchLink, switchLink.defaultMtu());
-            return;
-        }
-        final PortLink portLink = (PortLink)link;
-        Settings settings = Settings.of(portLink);
-        for (final LinkProperty property : targets)
-        {
-            settings = settings.reset(property);
-        }
-        apply(portLink, settings);
+        this.properties.reset(link(name), properties);
     }
 
     /**
@@ -584,242 +518,8 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized List<PropertyInfo> showProperties(final String name, final Collection<String> properties)
     {
-        final Link link = link(name);
-        final List<PropertyInfo> rows = new ArrayList<>();
-        if (properties.isEmpty())
-        {
-            for (final LinkProperty property : LinkProperty.values())
-            {
-                if (appliesTo(property, link))
-                {
-                    rows.add(info(link, property));
-                }
-            }
-        }
-        else
-        {
-            for (final String property : properties)
-            {
-                final LinkProperty known = LinkProperty.of(property);
-                if (known == null || !appliesTo(known, link))
-                {
-                    throw unknownProperty(link, property);
-                }
-                rows.add(info(link, known));
-            }
-        }
-        return rows;
+        return this.properties.show(link(name), properties);
     }
-
-    private PropertyInfo info(final Link link, final LinkProperty property)
-    {
-        final String name = link.name();
-        final String perm = property.perm();
-        switch (property)
-        {
-            case MAXBW:
-            {
-                final long bps = ((PortLink)link).maxbwBps();
-                return new PropertyInfo(name, property.label(), perm, bps == 0 ? "--" : Bandwidth.format(bps), "--",
-                    "--");
-            }
-            case PRIORITY:
-                return new PropertyInfo(name, property.label(), perm, ((PortLink)link).priority().label(),
-                    Priority.DEFAULT.label(), Priority.POSSIBLE);
-            case MTU:
-            {
-                final int max = link instanceof PortLink ? ((PortLink)link).overLink().mtu() : MAX_MTU;
-                final int def = link instanceof PortLink ? ((PortLink)link).overLink().mtu() :
-                    ((SwitchLink)link).defaultMtu();
-                return new PropertyInfo(name, property.label(), perm, Integer.toString(link.mtu()),
-                    Integer.toString(def), MIN_MTU + "-" + max);
-            }
-            case PROTECTION:
-                return new PropertyInfo(name, property.label(), perm,
-                    Protection.format(((PortLink)link).protection()), "--", Protection.POSSIBLE);
-            case ALLOWED_IPS:
-                return new PropertyInfo(name, property.label(), perm, ((PortLink)link).allowedIps().toString(), "--",
-                    "--");
-            case STATE:
-                return new PropertyInfo(name, property.label(), perm, link.state(), "up", "up,down");
-            case SPEED:
-                return new PropertyInfo(name, property.label(), perm, Long.toString(link.speedMbps()), "--", "--");
-            default:
-                return new PropertyInfo(name, property.label(), perm, link.over(), "--", "--");
-        }
-    }
-
-    private static boolean appliesTo(final LinkProperty property, final Link link)
-    {
-        if (link instanceof PortLink)
-        {
-            return true;
-        }
-        return property == LinkProperty.MTU || property == LinkProperty.STATE || property == LinkProperty.SPEED;
-    }
-
-    private LinkProperty checkSettable(final Link link, final String property)
-    {
-        final LinkProperty known = LinkProperty.of(property);
-        if (known == null || !appliesTo(known, link))
-        {
-            throw unknownProperty(link, property);
-        }
-        if (!known.isWritable())
-        {
-            throw new LinkException("cannot set link property '" + property + "' on " + link.name() +
-                ": it is read-only");
-        }
-        return known;
-    }
-
-    private static LinkException unknownProperty(final Link link, final String property)
-    {
-        final List<String> names = new ArrayList<>();
-        for (final LinkProperty known : LinkProperty.values())
-        {
-            if (appliesTo(known, link))
-            {
-                names.add(known.label());
-            }
-        }
-        return LinkException.notFound("link property '" + property + "' not found on " + link.name() + ": " +
-            article(link) + " has " + String.join(", ", names));
-    }
-
-    private void apply(final PortLink link, final Settings settings)
-    {
-        final boolean priorityChanged = settings.priority() != link.priority();
-        settings.applyTo(link);
-        link.vnicPort().policy(settings.policy(link.mac(), link.overLink()));
-        if (priorityChanged)
-        {
-            link.overLink().switchOf().priority(link.switchPort(), settings.priority().servingOrder());
-        }
-    }
-
-    private void setSwitchLinkMtu(final SwitchLink link, final int mtu)
-    {
-        final List<String> larger = new ArrayList<>();
-        for (final PortLink over : portLinksOver(link))
-        {
-            if (over.mtuSetting() != null && over.mtuSetting() > mtu)
-            {
-                larger.add(over.name() + " (" + over.mtuSetting() + ")");
-            }
-        }
-        if (!larger.isEmpty())
-        {
-            throw new LinkException("cannot set mtu of " + link.name() + " to " + mtu + ": " +
-                String.join(", ", larger) + " over it " + (larger.size() == 1 ? "has" : "have") + " a larger mtu");
-        }
-        link.mtu(mtu);
-        for (final PortLink over : portLinksOver(link))
-        {
-            over.vnicPort().policy(over.vnicPort().policy().withMtu(over.mtu()));
-        }
-    }
-
-    private static int parseMtu(final String text, final int max)
-    {
-        try
-        {
-            final int mtu = Integer.parseInt(text.trim());
-            if (mtu >= MIN_MTU && mtu <= max)
-            {
-                return mtu;
-            }
-        }
-        catch (final NumberFormatException | NullPointerException ignored)
-        {
-            // reported below
-        }
-        throw new IllegalArgumentException("invalid mtu '" + text + "': must be " + MIN_MTU + "-" + max);
-    }
-
-    /**
-     * A port link's settable properties, immutable: parsed and checked in full before any is applied.
-     */
-    private record Settings(
-        SwitchLink over, long maxbwBps, Priority prioritySetting, Integer mtu, Set<Protection> protection,
-        AllowedIps allowedIps)
-    {
-        static Settings of(final PortLink link)
-        {
-            return new Settings(link.overLink(), link.maxbwBps(), link.prioritySetting(), link.mtuSetting(),
-                link.protection(), link.allowedIps());
-        }
-
-        Settings with(final String linkName, final Map<String, String> values)
-        {
-            Settings s = this;
-            for (final Map.Entry<String, String> entry : values.entrySet())
-            {
-                final LinkProperty property = LinkProperty.of(entry.getKey());
-                if (property == null || !property.isWritable())
-                {
-                    throw LinkException.notFound("link property '" + entry.getKey() + "' not found or read-only on " +
-                        linkName);
-                }
-                final String value = entry.getValue();
-                switch (property)
-                {
-                    case MAXBW:
-                        s = new Settings(over, Bandwidth.parse(value), s.prioritySetting, s.mtu, s.protection,
-                            s.allowedIps);
-                        break;
-                    case PRIORITY:
-                        s = new Settings(over, s.maxbwBps, Priority.parse(value), s.mtu, s.protection, s.allowedIps);
-                        break;
-                    case MTU:
-                        s = new Settings(over, s.maxbwBps, s.prioritySetting, parseMtu(value, over.mtu()),
-                            s.protection, s.allowedIps);
-                        break;
-                    case PROTECTION:
-                        s = new Settings(over, s.maxbwBps, s.prioritySetting, s.mtu, Protection.parse(value),
-                            s.allowedIps);
-                        break;
-                    default:
-                        s = new Settings(over, s.maxbwBps, s.prioritySetting, s.mtu, s.protection,
-                            AllowedIps.parse(value));
-                }
-            }
-            return s;
-        }
-
-        Settings reset(final LinkProperty property)
-        {
-            switch (property)
-            {
-                case MAXBW: return new Settings(over, 0, prioritySetting, mtu, protection, allowedIps);
-                case PRIORITY: return new Settings(over, maxbwBps, null, mtu, protection, allowedIps);
-                case MTU: return new Settings(over, maxbwBps, prioritySetting, null, protection, allowedIps);
-                case PROTECTION:
-                    return new Settings(over, maxbwBps, prioritySetting, mtu, EnumSet.noneOf(Protection.class),
-                        allowedIps);
-                default: return new Settings(over, maxbwBps, prioritySetting, mtu, protection, AllowedIps.NONE);
-            }
-        }
-
-        Priority priority()
-        {
-            return prioritySetting == null ? Priority.DEFAULT : prioritySetting;
-        }
-
-        VnicPolicy policy(final long mac, final SwitchLink under)
-        {
-            return new VnicPolicy(mac, protection, allowedIps, mtu == null ? under.mtu() : mtu, maxbwBps);
-        }
-
-        void applyTo(final PortLink link)
-        {
-            link.properties(maxbwBps, prioritySetting, mtu, protection, allowedIps);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Statistics
-    // ---------------------------------------------------------------------------------------------------------
 
     /**
      * @param name link name.
@@ -827,75 +527,11 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized LinkStats stats(final String name)
     {
-        final Link link = link(name);
-        final Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
-        if (link instanceof PortLink)
-        {
-            final VnicCounters vnic = ((PortLink)link).vnicPort().counters();
-            final PortCounters port = ((PortLink)link).switchPort().counters();
-            long ierrors = 0;
-            long oerrors = 0;
-            for (final DropReason reason : DropReason.values())
-            {
-                final long in = vnic.inboundDrops(reason) + (EGRESS_REASONS.contains(reason) ? port.drops(reason) : 0);
-                final long out = vnic.outboundDrops(reason) + (EGRESS_REASONS.contains(reason) ? 0 : port.drops(reason));
-                ierrors += in;
-                oerrors += out;
-                if (in + out > 0)
-                {
-                    drops.put(reason, in + out);
-                }
-            }
-            // What the guest sent is what the switch took from the port; drops on the way count as errors.
-            return new LinkStats(vnic.inFrames(), vnic.inBytes(), ierrors, port.rxFrames(), port.rxBytes(), oerrors,
-                drops);
-        }
-        final List<PortCounters> ports = new ArrayList<>();
-        if (link instanceof PhysicalLink)
-        {
-            ports.add(((PhysicalLink)link).uplink().counters());
-        }
-        else
-        {
-            for (final SwitchPort port : ((SwitchLink)link).switchOf().ports())
-            {
-                ports.add(port.counters());
-            }
-        }
-        long ipackets = 0;
-        long rbytes = 0;
-        long opackets = 0;
-        long obytes = 0;
-        long ierrors = 0;
-        long oerrors = 0;
-        for (final PortCounters port : ports)
-        {
-            ipackets += port.rxFrames();
-            rbytes += port.rxBytes();
-            opackets += port.txFrames();
-            obytes += port.txBytes();
-            for (final DropReason reason : DropReason.values())
-            {
-                final long n = port.drops(reason);
-                if (n > 0)
-                {
-                    drops.merge(reason, n, Long::sum);
-                    if (EGRESS_REASONS.contains(reason))
-                    {
-                        oerrors += n;
-                    }
-                    else
-                    {
-                        ierrors += n;
-                    }
-                }
-            }
-        }
-        return new LinkStats(ipackets, rbytes, ierrors, opackets, obytes, oerrors, drops);
+        return LinkStatistics.of(link(name));
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Checks and MAC addresses
+    // Checks
     // ---------------------------------------------------------------------------------------------------------
 
     private void checkNewName(final String name)
@@ -912,7 +548,7 @@ public final class LinkRegistry implements AutoCloseable
         final Link link = link(name);
         if (!(link instanceof SwitchLink))
         {
-            throw new LinkException("cannot " + what + " over " + name + ": it is " + article(link) +
+            throw new LinkException("cannot " + what + " over " + name + ": it is " + link.linkClass().article() +
                 ", not a physical link or an etherstub");
         }
         return (SwitchLink)link;
@@ -923,7 +559,7 @@ public final class LinkRegistry implements AutoCloseable
         final Link link = link(name);
         if (!type.isInstance(link))
         {
-            throw new LinkException(name + " is " + article(link) + ", not " + what);
+            throw new LinkException(name + " is " + link.linkClass().article() + ", not " + what);
         }
         return type.cast(link);
     }
@@ -955,17 +591,6 @@ public final class LinkRegistry implements AutoCloseable
         return over;
     }
 
-    private static String article(final Link link)
-    {
-        switch (link.linkClass())
-        {
-            case ETHERSTUB: return "an etherstub";
-            case PHYS: return "a physical link";
-            case VLAN: return "a VLAN link";
-            default: return "a VNIC";
-        }
-    }
-
     private String vlanLinkName(final String over, final int vid)
     {
         final int ppaStart = LinkName.ppaStart(over);
@@ -976,118 +601,6 @@ public final class LinkRegistry implements AutoCloseable
                 " automatically: its number is 1000 or more; give a name");
         }
         return over.substring(0, ppaStart) + (1000L * vid + ppa);
-    }
-
-    private record ChosenMac(long mac, MacType type)
-    {
-    }
-
-    private ChosenMac chooseMac(final SwitchLink under, final MacSpec spec, final Vnic self)
-    {
-        switch (spec.kind())
-        {
-            case FIXED:
-                checkMacFree(under, spec.mac(), self);
-                return new ChosenMac(spec.mac(), MacType.FIXED);
-            case FACTORY:
-                return factoryMac(under, spec.slot(), self, true);
-            case AUTO:
-            {
-                final ChosenMac factory = factoryMac(under, 0, self, false);
-                if (factory != null)
-                {
-                    return factory;
-                }
-                return new ChosenMac(randomMac(under, spec, self), MacType.RANDOM);
-            }
-            default:
-                if (spec.mac() != 0)
-                {
-                    checkMacFree(under, spec.mac(), self);
-                    return new ChosenMac(spec.mac(), MacType.RANDOM);
-                }
-                return new ChosenMac(randomMac(under, spec, self), MacType.RANDOM);
-        }
-    }
-
-    private ChosenMac factoryMac(final SwitchLink under, final int slot, final Vnic self, final boolean required)
-    {
-        final long[] factory = under instanceof PhysicalLink ? ((PhysicalLink)under).factoryMacs() : new long[0];
-        if (factory.length == 0)
-        {
-            if (!required)
-            {
-                return null;
-            }
-            throw new LinkException(under.name() + " has no factory MAC addresses");
-        }
-        final PhysicalLink phys = (PhysicalLink)under;
-        if (slot > factory.length)
-        {
-            throw new LinkException("invalid factory slot " + slot + ": " + under.name() + " has slots 1-" +
-                factory.length);
-        }
-        for (int s = slot == 0 ? 1 : slot; s <= (slot == 0 ? factory.length : slot); s++)
-        {
-            final String client = phys.factoryClient(s);
-            if (client == null || (self != null && client.equals(self.name())))
-            {
-                checkMacFree(under, factory[s - 1], self);
-                return new ChosenMac(factory[s - 1], MacType.factory(s));
-            }
-        }
-        if (!required)
-        {
-            return null;
-        }
-        throw new LinkException(slot == 0 ? "no free factory MAC address on " + under.name() :
-            "factory slot " + slot + " of " + under.name() + " is in use by " + phys.factoryClient(slot));
-    }
-
-    private long randomMac(final SwitchLink under, final MacSpec spec, final Vnic self)
-    {
-        final int randomBits = 8 * (6 - spec.prefixOctets());
-        final long randomMask = (1L << randomBits) - 1;
-        for (int attempt = 0; attempt < MAX_RANDOM_TRIES; attempt++)
-        {
-            final long mac = spec.prefix() | (random.nextLong() & randomMask);
-            if (MacAddress.isValidUnicast(mac) && !macInUse(under, mac, self))
-            {
-                return mac;
-            }
-        }
-        throw new LinkException("no free random MAC address with prefix " +
-            MacAddress.formatDladm(spec.prefix()) + " on " + under.name());
-    }
-
-    private void checkMacFree(final SwitchLink under, final long mac, final Vnic self)
-    {
-        if (macInUse(under, mac, self))
-        {
-            throw new LinkException("MAC address " + MacAddress.formatDladm(mac) + " is already in use on " +
-                under.name() + " by " + macUser(under, mac));
-        }
-    }
-
-    private boolean macInUse(final SwitchLink under, final long mac, final Vnic self)
-    {
-        return macUser(under, mac) != null && (self == null || !macUser(under, mac).equals(self.name()));
-    }
-
-    private String macUser(final SwitchLink under, final long mac)
-    {
-        if (under instanceof PhysicalLink && ((PhysicalLink)under).primaryMac() == mac)
-        {
-            return under.name();
-        }
-        for (final PortLink link : portLinksOver(under))
-        {
-            if (link instanceof Vnic && link.mac() == mac)
-            {
-                return link.name();
-            }
-        }
-        return null;
     }
 
     /**

@@ -320,4 +320,79 @@ class ProtectionTest
         assertFalse(passes(neighbourSolicitation(OTHER)), "an ND option claiming another MAC poisons caches");
         assertEquals(1, dropped(DropReason.MAC_SPOOFED));
     }
+
+    private String allowedDhcpCids()
+    {
+        return r.showProperties("guest0", java.util.List.of("allowed-dhcp-cids")).get(0).value();
+    }
+
+    @Test
+    void dhcpNoSpoofShouldTakeTheClientIdsInAllowedDhcpCids()
+    {
+        protect("dhcp-nospoof");
+        final byte[] enterprise = {0, 2, 0, 0, 0, 9, 1, 2, 3, 4};
+        assertFalse(passes(dhcpDiscoverWithDuid(enterprise)), "a DUID-EN is nobody's until allowed");
+        assertFalse(passes(dhcpDiscover(GUEST, GUEST, false)), "a type 1 id with another MAC");
+
+        r.setProperties("guest0", Map.of("allowed-dhcp-cids", "2.9.01020304, 0X0100163E000099"));
+        assertEquals("2.9.01020304,0x0100163e000099", allowedDhcpCids(), "normalised, as show-linkprop prints it");
+        assertTrue(passes(dhcpDiscoverWithDuid(enterprise)), "allowed as a DUID");
+        assertTrue(passes(dhcpDiscover(GUEST, GUEST, false)), "allowed as the option's bytes");
+        assertTrue(passes(dhcpDiscoverWithDuid(duid(3, 0, GUEST))), "the MAC's own ids stay allowed");
+        assertFalse(passes(dhcpDiscoverWithDuid(new byte[]{0, 2, 0, 0, 0, 9, 1, 2, 3, 5})), "another DUID-EN");
+        assertFalse(passes(dhcpDiscover(OTHER, OTHER, false)), "an allowed id does not excuse another chaddr");
+
+        r.resetProperties("guest0", java.util.List.of("allowed-dhcp-cids"));
+        assertEquals("--", allowedDhcpCids());
+        assertFalse(passes(dhcpDiscoverWithDuid(enterprise)));
+        assertEquals(5, dropped(DropReason.DHCP_SPOOFED));
+    }
+
+    @Test
+    void allowedDhcpCidsShouldRefuseWhatIsNotAClientIdAndChangeNothing()
+    {
+        r.setProperties("guest0", Map.of("allowed-dhcp-cids", "3.1.0:16:3e:0:0:99"));
+        for (final String bad : new String[]{"0x123", "0xzz", "1.1.x.0:16:3e:0:0:1", "3.1.not-a-mac", "2.9",
+            "3.70000.0:16:3e:0:0:1", "a b", "a,,b", ""})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> r.setProperties("guest0", Map.of("allowed-dhcp-cids", bad)), bad);
+            assertTrue(ex.getMessage().startsWith("invalid allowed-dhcp-cids"), ex.getMessage());
+            assertEquals("3.1.0:16:3e:0:0:99", allowedDhcpCids(), "unchanged after '" + bad + "'");
+        }
+        r.setProperties("guest0", Map.of("allowed-dhcp-cids", "1.1.700000000.00:16:3E:00:00:01,host-a,host-a"));
+        assertEquals("1.1.700000000.0:16:3e:0:0:1,host-a", allowedDhcpCids());
+    }
+
+    /** A DHCPv6 Solicit from the guest whose OPTION_CLIENTID carries {@code duid} (or none). */
+    private static FrameBuilder dhcpv6Solicit(final byte[] duid)
+    {
+        final int options = duid == null ? 0 : 4 + duid.length;
+        final byte[] udp = new byte[8 + 4 + options];
+        udp[0] = 0x02; udp[1] = 0x22; // 546
+        udp[2] = 0x02; udp[3] = 0x23; // 547
+        udp[4] = (byte)(udp.length >>> 8);
+        udp[5] = (byte)udp.length;
+        udp[8] = 1; // Solicit
+        if (duid != null)
+        {
+            udp[13] = 1; // OPTION_CLIENTID
+            udp[15] = (byte)duid.length;
+            System.arraycopy(duid, 0, udp, 16, duid.length);
+        }
+        return ipv6(GUEST, "fe80::216:3eff:fe00:1", udp, 17);
+    }
+
+    @Test
+    void dhcpNoSpoofShouldCheckDhcpv6ClientIds()
+    {
+        protect("dhcp-nospoof");
+        assertTrue(passes(dhcpv6Solicit(duid(3, 0, GUEST))), "DUID-LL of this VNIC");
+        assertTrue(passes(dhcpv6Solicit(duid(1, 7, GUEST))), "DUID-LLT of this VNIC");
+        assertTrue(passes(dhcpv6Solicit(null)), "no client id to check");
+        assertFalse(passes(dhcpv6Solicit(duid(3, 0, OTHER))), "DUID-LL of another NIC");
+        r.setProperties("guest0", Map.of("allowed-dhcp-cids", "3.1.0:16:3e:0:0:99"));
+        assertTrue(passes(dhcpv6Solicit(duid(3, 0, OTHER))), "allowed");
+        assertEquals(1, dropped(DropReason.DHCP_SPOOFED));
+    }
 }

@@ -3,10 +3,10 @@ package io.xbow.vnic;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vswitch.thread.ThreadedDatapath;
 import io.xbow.vnic.link.SwitchLink;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vswitch.port.PortDevice;
+import io.xbow.vswitch.thread.ThreadedDatapath;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 

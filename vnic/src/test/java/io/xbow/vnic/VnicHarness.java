@@ -3,12 +3,12 @@ package io.xbow.vnic;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
-import io.xbow.vswitch.thread.ManualDatapath;
 import io.xbow.vnic.link.Link;
 import io.xbow.vnic.link.PhysicalLinkSpec;
 import io.xbow.vnic.link.PortLink;
 import io.xbow.vnic.link.SwitchLink;
 import io.xbow.vswitch.port.MemoryDevice;
+import io.xbow.vswitch.thread.ManualDatapath;
 import org.agrona.concurrent.CachedNanoClock;
 
 import java.util.ArrayList;

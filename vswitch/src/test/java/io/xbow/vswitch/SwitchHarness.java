@@ -1,10 +1,10 @@
 package io.xbow.vswitch;
 
+import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
-import io.xbow.packet.address.Ipv4Address;
 import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.CachedNanoClock;
 

@@ -11,8 +11,8 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
-import io.xbow.vswitch.thread.Wakeup;
 import io.xbow.vswitch.port.PortDevice;
+import io.xbow.vswitch.thread.Wakeup;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -20,8 +20,11 @@ import java.nio.ByteOrder;
  *   so that a guest can get an address at all: source 0.0.0.0 in a DHCP client packet (UDP 68 to 67), and sender
  *   0.0.0.0 in an ARP probe (RFC 5227); an IPv6 packet's source is in allowed-ips, link-local (fe80::/10) and the
  *   unspecified address (duplicate address detection) excepted;</li>
- *   <li>dhcp-nospoof: a DHCP client packet's chaddr, and its client identifier (option 61) if present, are the
- *   VNIC's MAC; a client packet too short or malformed to check is dropped.</li>
+ *   <li>dhcp-nospoof: a DHCPv4 client packet's chaddr is the VNIC's MAC, and its client identifier (option 61), if
+ *   present, is the MAC's own (type 1 with the MAC, or an RFC 4361 identifier whose DUID is link-layer based on the
+ *   MAC) or one of allowed-dhcp-cids; a DHCPv6 client message's client identifier (OPTION_CLIENTID), if present, is
+ *   a DUID based on the MAC or one of allowed-dhcp-cids. A client packet too short or malformed to check is
+ *   dropped.</li>
  * </ul>
  */
 public final class ProtectionFilter
@@ -36,6 +39,9 @@ public final class ProtectionFilter
     private static final int OPTION_PAD = 0;
     private static final int OPTION_END = 255;
     private static final int OPTION_CLIENT_ID = 61;
+    private static final int DHCPV6_CLIENT_PORT = 546;
+    private static final int DHCPV6_SERVER_PORT = 547;
+    private static final int DHCPV6_OPTION_CLIENTID = 1;
 
     /**
      * @param policy the VNIC's policy.
@@ -100,9 +106,16 @@ public final class ProtectionFilter
                 }
             }
         }
-        if (policy.dhcpNoSpoof() && dhcpClient && !isOwnDhcpClient(buffer, chain, policy.mac()))
+        if (policy.dhcpNoSpoof())
         {
-            return DropReason.DHCP_SPOOFED;
+            if (dhcpClient && !isOwnDhcpClient(buffer, chain, policy))
+            {
+                return DropReason.DHCP_SPOOFED;
+            }
+            if (etherType == EtherType.IPV6 && isDhcpv6Client(buffer, chain) && !isOwnDhcpv6Client(buffer, chain, policy))
+            {
+                return DropReason.DHCP_SPOOFED;
+            }
         }
         return null;
     }
@@ -161,15 +174,65 @@ public final class ProtectionFilter
         {
             return MacAddress.read(buffer, id + 1) == mac;
         }
-        if (length < 1 + 4 + 4 || (buffer.getByte(id) & 0xFF) != 255)
+        return length > 1 + 4 && (buffer.getByte(id) & 0xFF) == 255 &&
+            isOwnDuid(buffer, id + 1 + 4, length - 1 - 4, mac);
+    }
+
+    /** A DUID-LLT (type 1) or DUID-LL (type 3) on Ethernet whose address is this MAC (RFC 8415). */
+    private static boolean isOwnDuid(final DirectBuffer buffer, final int duid, final int length, final long mac)
+    {
+        if (length < 4)
         {
             return false;
         }
-        final int duid = id + 1 + 4;
         final int duidType = buffer.getShort(duid, NETWORK) & 0xFFFF;
         final int hardwareType = buffer.getShort(duid + 2, NETWORK) & 0xFFFF;
         final int address = duidType == 1 ? duid + 8 : duidType == 3 ? duid + 4 : -1;
-        return address > 0 && hardwareType == 1 && address + 6 == id + length && MacAddress.read(buffer, address) == mac;
+        return address > 0 && hardwareType == 1 && address + 6 == duid + length && MacAddress.read(buffer, address) == mac;
+    }
+
+    private static boolean isDhcpv6Client(final DirectBuffer buffer, final HeaderChain chain)
+    {
+        final int udp = chain.l4Offset();
+        return chain.ipProtocol() == IpProtocol.UDP && udp != HeaderChain.ABSENT &&
+            (buffer.getShort(udp, NETWORK) & 0xFFFF) == DHCPV6_CLIENT_PORT &&
+            (buffer.getShort(udp + 2, NETWORK) & 0xFFFF) == DHCPV6_SERVER_PORT;
+    }
+
+    /**
+     * A DHCPv6 client message (RFC 8415: a type, a 3-byte transaction id, then options of a 2-byte code and a
+     * 2-byte length): its OPTION_CLIENTID, if any, names this VNIC.
+     */
+    private static boolean isOwnDhcpv6Client(final DirectBuffer buffer, final HeaderChain chain,
+        final VnicPolicy policy)
+    {
+        final int udp = chain.l4Offset();
+        final int end = udp + (buffer.getShort(udp + 4, NETWORK) & 0xFFFF);
+        int option = udp + 8 + 4;
+        if (option > end)
+        {
+            return false;
+        }
+        while (option < end)
+        {
+            if (option + 4 > end)
+            {
+                return false;
+            }
+            final int code = buffer.getShort(option, NETWORK) & 0xFFFF;
+            final int length = buffer.getShort(option + 2, NETWORK) & 0xFFFF;
+            if (option + 4 + length > end)
+            {
+                return false;
+            }
+            if (code == DHCPV6_OPTION_CLIENTID && !isOwnDuid(buffer, option + 4, length, policy.mac()) &&
+                !policy.allowedDhcpCids().matchesDuid(buffer, option + 4, length))
+            {
+                return false;
+            }
+            option += 4 + length;
+        }
+        return true;
     }
 
     private static boolean isEthernetIpv4Arp(final DirectBuffer buffer, final int arp)
@@ -186,8 +249,9 @@ public final class ProtectionFilter
             (buffer.getShort(udp + 2, NETWORK) & 0xFFFF) == DHCP_SERVER_PORT;
     }
 
-    private static boolean isOwnDhcpClient(final DirectBuffer buffer, final HeaderChain chain, final long mac)
+    private static boolean isOwnDhcpClient(final DirectBuffer buffer, final HeaderChain chain, final VnicPolicy policy)
     {
+        final long mac = policy.mac();
         final int bootp = chain.l4Offset() + 8;
         final int end = chain.l4Offset() + (buffer.getShort(chain.l4Offset() + 4, NETWORK) & 0xFFFF);
         if (bootp + BOOTP_OPTIONS > end)
@@ -226,7 +290,8 @@ public final class ProtectionFilter
             {
                 return false;
             }
-            if (code == OPTION_CLIENT_ID && !isOwnClientId(buffer, option + 2, length, mac))
+            if (code == OPTION_CLIENT_ID && !isOwnClientId(buffer, option + 2, length, mac) &&
+                !policy.allowedDhcpCids().matchesDhcpv4(buffer, option + 2, length))
             {
                 return false;
             }

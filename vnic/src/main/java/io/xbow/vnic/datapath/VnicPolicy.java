@@ -1,5 +1,6 @@
 package io.xbow.vnic.datapath;
 
+import io.xbow.vnic.prop.AllowedDhcpCids;
 import io.xbow.vnic.prop.AllowedIps;
 import io.xbow.vnic.prop.Protection;
 
@@ -22,6 +23,7 @@ public final class VnicPolicy
     private final long mac;
     private final Set<Protection> protection;
     private final AllowedIps allowedIps;
+    private final AllowedDhcpCids allowedDhcpCids;
     private final int mtu;
     private final long maxbwBps;
     private final boolean macNoSpoof;
@@ -42,7 +44,23 @@ public final class VnicPolicy
     public VnicPolicy(
         final long mac, final Set<Protection> protection, final AllowedIps allowedIps, final int mtu, final long maxbwBps)
     {
+        this(mac, protection, allowedIps, AllowedDhcpCids.NONE, mtu, maxbwBps);
+    }
+
+    /**
+     * @param mac              the VNIC's MAC address.
+     * @param protection       the protection modes in force.
+     * @param allowedIps       addresses the VNIC may send from under ip-nospoof.
+     * @param allowedDhcpCids  DHCP client ids the VNIC may use under dhcp-nospoof, besides its MAC's own.
+     * @param mtu              the link's MTU; frames longer than MTU + 14 bytes of Ethernet header are dropped.
+     * @param maxbwBps         bandwidth cap in bits per second, each direction; 0 for none.
+     */
+    public VnicPolicy(
+        final long mac, final Set<Protection> protection, final AllowedIps allowedIps,
+        final AllowedDhcpCids allowedDhcpCids, final int mtu, final long maxbwBps)
+    {
         this.mac = mac;
+        this.allowedDhcpCids = allowedDhcpCids;
         this.protection = Collections.unmodifiableSet(
             protection.isEmpty() ? EnumSet.noneOf(Protection.class) : EnumSet.copyOf(protection));
         this.allowedIps = allowedIps;
@@ -80,6 +98,11 @@ public final class VnicPolicy
     public AllowedIps allowedIps()
     {
         return allowedIps;
+    }
+
+    public AllowedDhcpCids allowedDhcpCids()
+    {
+        return allowedDhcpCids;
     }
 
     public int mtu()
@@ -151,26 +174,26 @@ public final class VnicPolicy
 
     public VnicPolicy withMac(final long newMac)
     {
-        return new VnicPolicy(newMac, protection, allowedIps, mtu, maxbwBps);
+        return new VnicPolicy(newMac, protection, allowedIps, allowedDhcpCids, mtu, maxbwBps);
     }
 
     public VnicPolicy withProtection(final Set<Protection> modes)
     {
-        return new VnicPolicy(mac, modes, allowedIps, mtu, maxbwBps);
+        return new VnicPolicy(mac, modes, allowedIps, allowedDhcpCids, mtu, maxbwBps);
     }
 
     public VnicPolicy withAllowedIps(final AllowedIps ips)
     {
-        return new VnicPolicy(mac, protection, ips, mtu, maxbwBps);
+        return new VnicPolicy(mac, protection, ips, allowedDhcpCids, mtu, maxbwBps);
     }
 
     public VnicPolicy withMtu(final int newMtu)
     {
-        return new VnicPolicy(mac, protection, allowedIps, newMtu, maxbwBps);
+        return new VnicPolicy(mac, protection, allowedIps, allowedDhcpCids, newMtu, maxbwBps);
     }
 
     public VnicPolicy withMaxbw(final long bps)
     {
-        return new VnicPolicy(mac, protection, allowedIps, mtu, bps);
+        return new VnicPolicy(mac, protection, allowedIps, allowedDhcpCids, mtu, bps);
     }
 }

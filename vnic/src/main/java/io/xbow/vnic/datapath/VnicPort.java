@@ -4,12 +4,12 @@ import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
-import io.xbow.vswitch.thread.Wakeup;
 import io.xbow.vswitch.capture.CapturePoint;
 import io.xbow.vswitch.capture.CaptureTap;
 import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.PortDevice;
+import io.xbow.vswitch.thread.Wakeup;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
 

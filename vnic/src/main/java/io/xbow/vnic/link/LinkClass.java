@@ -5,16 +5,26 @@ package io.xbow.vnic.link;
  */
 public enum LinkClass
 {
-    PHYS("phys"),
-    ETHERSTUB("etherstub"),
-    VLAN("vlan"),
-    VNIC("vnic");
+    PHYS("phys", "a physical link"),
+    ETHERSTUB("etherstub", "an etherstub"),
+    VLAN("vlan", "a VLAN link"),
+    VNIC("vnic", "a VNIC");
 
     private final String label;
+    private final String article;
 
-    LinkClass(final String label)
+    LinkClass(final String label, final String article)
     {
         this.label = label;
+        this.article = article;
+    }
+
+    /**
+     * @return the class with its article, for messages ("it is an etherstub").
+     */
+    public String article()
+    {
+        return article;
     }
 
     public String label()

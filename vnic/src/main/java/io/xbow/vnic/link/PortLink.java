@@ -1,6 +1,7 @@
 package io.xbow.vnic.link;
 
 import io.xbow.vnic.datapath.VnicPort;
+import io.xbow.vnic.prop.AllowedDhcpCids;
 import io.xbow.vnic.prop.AllowedIps;
 import io.xbow.vnic.prop.Priority;
 import io.xbow.vnic.prop.Protection;
@@ -11,7 +12,7 @@ import java.util.Set;
 
 /**
  * A link that is one port of another link's switch: a VNIC or a VLAN link. It carries the properties a port can
- * have (maxbw, priority, mtu, protection, allowed-ips); its datapath is a {@link VnicPort}.
+ * have (maxbw, priority, mtu, protection, allowed-ips, allowed-dhcp-cids); its datapath is a {@link VnicPort}.
  */
 public abstract sealed class PortLink extends Link permits Vnic, VlanLink
 {
@@ -23,6 +24,7 @@ public abstract sealed class PortLink extends Link permits Vnic, VlanLink
     private volatile Integer mtu;
     private volatile Set<Protection> protection = EnumSet.noneOf(Protection.class);
     private volatile AllowedIps allowedIps = AllowedIps.NONE;
+    private volatile AllowedDhcpCids allowedDhcpCids = AllowedDhcpCids.NONE;
 
     PortLink(
         final String name,
@@ -130,14 +132,21 @@ public abstract sealed class PortLink extends Link permits Vnic, VlanLink
         return allowedIps;
     }
 
+    public AllowedDhcpCids allowedDhcpCids()
+    {
+        return allowedDhcpCids;
+    }
+
     /** For the registry only. */
     public void properties(
         final long maxbwBps,
         final Priority priority,
         final Integer mtu,
         final Set<Protection> protection,
-        final AllowedIps allowedIps)
+        final AllowedIps allowedIps,
+        final AllowedDhcpCids allowedDhcpCids)
     {
+        this.allowedDhcpCids = allowedDhcpCids;
         this.maxbwBps = maxbwBps;
         this.priority = priority;
         this.mtu = mtu;

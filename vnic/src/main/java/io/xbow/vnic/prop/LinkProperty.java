@@ -10,6 +10,7 @@ public enum LinkProperty
     MTU("mtu", true),
     PROTECTION("protection", true),
     ALLOWED_IPS("allowed-ips", true),
+    ALLOWED_DHCP_CIDS("allowed-dhcp-cids", true),
     STATE("state", false),
     SPEED("speed", false),
     OVER("over", false);

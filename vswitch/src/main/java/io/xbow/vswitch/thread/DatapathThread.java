@@ -6,10 +6,10 @@ import org.agrona.concurrent.Agent;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When cycles find no

@@ -1,7 +1,7 @@
 package io.xbow.vswitch.thread;
 
-import io.xbow.vswitch.thread.DatapathThread;
 import io.xbow.vswitch.VirtualSwitch;
+import io.xbow.vswitch.thread.DatapathThread;
 import org.agrona.concurrent.DynamicCompositeAgent;
 
 import java.util.Arrays;

@@ -1,12 +1,12 @@
 package io.xbow.vswitch.thread;
 
-import io.xbow.vswitch.SwitchConfig;
-import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.vswitch.port.MemoryDevice;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
