@@ -1,6 +1,7 @@
 package io.xbow.netback;
 
 import io.xbow.netback.backend.NetbackCounters;
+import io.xbow.netback.frontend.Netfront;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
@@ -77,6 +78,21 @@ class NetbackTest
             g.run();
             assertEquals(1, g.received.get(1).size(), "three TX slots in, three RX slots out");
             assertArrayEquals(jumbo.byteArray(), g.received.get(1).get(0));
+            for (int guest = 0; guest < 2; guest++)
+            {
+                // Xen's rule: GTF_reading/GTF_writing only while the backend uses a page. The rings stay in use
+                // while connected; every data page is free again once its copy is done.
+                final io.xbow.netback.grant.GrantTable grants = new io.xbow.netback.grant.GrantTable(g.memory[guest]);
+                for (int ref = 0; ref < grants.entries(); ref++)
+                {
+                    final int flags = g.memory[guest].buffer().getShort(ref * 8, ByteOrder.LITTLE_ENDIAN) & 0x18;
+                    final boolean ring = ref == Netfront.TX_RING_REF || ref == Netfront.RX_RING_REF;
+                    assertEquals(ring ? 0x18 : 0, flags, "guest " + guest + " grant " + ref);
+                }
+                g.back[guest].disconnect("test");
+                assertTrue(grants.endAccess(Netfront.TX_RING_REF), "rings released on disconnect");
+                assertTrue(grants.endAccess(Netfront.RX_RING_REF));
+            }
         }
     }
 

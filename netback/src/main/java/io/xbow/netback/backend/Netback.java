@@ -66,6 +66,10 @@ public final class Netback implements PortDevice
     private final NetbackCounters counters = new NetbackCounters();
     private final HeaderChain chain = new HeaderChain();
     private final int[] fragGref = new int[MAX_SLOTS];
+    private final int[] fragPage = new int[MAX_SLOTS];
+    /** The ring grants {@link #connect} acquired, released when the backend lets go of the rings; -1 for none. */
+    private int txRingRef = -1;
+    private int rxRingRef = -1;
     private final int[] fragOffset = new int[MAX_SLOTS];
     private final int[] fragSize = new int[MAX_SLOTS];
     private final int[] pending;
@@ -137,19 +141,24 @@ public final class Netback implements PortDevice
         final int txRingRef, final int rxRingRef, final EventChannel event, final int mtu,
         final boolean rxScatterGather, final int pendingFrames, final DisconnectListener onDisconnect)
     {
+        // The ring pages stay acquired (marked in use, as a Xen grant mapping is) until the backend disconnects.
         final GrantTable grants = new GrantTable(memory);
-        final int txRing = grants.map(txRingRef, domid, true);
+        final int txRing = grants.acquire(txRingRef, domid, true);
         if (txRing < 0)
         {
             throw new IllegalArgumentException("tx-ring-ref " + txRingRef + ": " + GrantTable.describe(txRing));
         }
-        final int rxRing = grants.map(rxRingRef, domid, true);
+        final int rxRing = grants.acquire(rxRingRef, domid, true);
         if (rxRing < 0)
         {
+            grants.release(txRingRef, true);
             throw new IllegalArgumentException("rx-ring-ref " + rxRingRef + ": " + GrantTable.describe(rxRing));
         }
-        return new Netback(pool, memory, domid, txRing, rxRing, event, mtu, rxScatterGather, pendingFrames,
-            onDisconnect);
+        final Netback netback = new Netback(pool, memory, domid, txRing, rxRing, event, mtu, rxScatterGather,
+            pendingFrames, onDisconnect);
+        netback.txRingRef = txRingRef;
+        netback.rxRingRef = rxRingRef;
+        return netback;
     }
 
     public NetbackCounters counters()
@@ -344,26 +353,30 @@ public final class Netback implements PortDevice
         {
             if (fragSize[i] == 0 || fragOffset[i] + fragSize[i] > PAGE)
             {
+                releaseFragments(i);
                 return fragSize[i] == 0 ? NetbackCounters.Reason.BAD_FRAGMENTS : NetbackCounters.Reason.CROSS_PAGE;
             }
-            final int page = grants.map(fragGref[i], domid, false);
+            final int page = grants.acquire(fragGref[i], domid, false);
             if (page < 0)
             {
+                releaseFragments(i);
                 return NetbackCounters.Reason.BAD_GRANT;
             }
-            fragGref[i] = page; // from here on: the checked page offset
+            fragPage[i] = page;
         }
         final int frame = pool.allocate();
         if (frame == FramePool.NO_FRAME)
         {
+            releaseFragments(fragments);
             return NetbackCounters.Reason.NO_BUFFER;
         }
         int at = pool.offset(frame);
         for (int i = 0; i < fragments; i++)
         {
-            frames.putBytes(at, shared, fragGref[i] + fragOffset[i], fragSize[i]);
+            frames.putBytes(at, shared, fragPage[i] + fragOffset[i], fragSize[i]);
             at += fragSize[i];
         }
+        releaseFragments(fragments);
         pool.length(frame, total);
         if (csumBlank)
         {
@@ -372,6 +385,15 @@ public final class Netback implements PortDevice
         batch.add(frame);
         counters.transmitted(total);
         return null;
+    }
+
+    /** Done with the pages of the first {@code count} fragments: the frontend may end their grants again. */
+    private void releaseFragments(final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            grants.release(fragGref[i], false);
+        }
     }
 
     /**
@@ -519,10 +541,11 @@ public final class Netback implements PortDevice
             {
                 final int slot = rx.slot(first + s);
                 final int id = shared.getShort(slot + RX_REQ_ID, LE) & 0xFFFF;
-                final int page = grants.map(shared.getInt(slot + RX_REQ_GREF, LE), domid, true);
+                final int gref = shared.getInt(slot + RX_REQ_GREF, LE);
+                final int page = failed ? GrantTable.NOT_GRANTED : grants.acquire(gref, domid, true);
                 final int chunk = Math.min(PAGE, length - copied);
                 final int status;
-                if (failed || page < 0)
+                if (page < 0)
                 {
                     failed = true;
                     status = NETIF_RSP_ERROR;
@@ -530,6 +553,7 @@ public final class Netback implements PortDevice
                 else
                 {
                     shared.putBytes(page, frames, pool.offset(frame) + copied, chunk);
+                    grants.release(gref, true);
                     status = chunk;
                 }
                 copied += chunk;
@@ -598,6 +622,19 @@ public final class Netback implements PortDevice
     public void onDetach()
     {
         freePending();
+        releaseRings();
+    }
+
+    /** The rings are no longer read or written: the frontend may end their grants. Once. */
+    private void releaseRings()
+    {
+        if (txRingRef >= 0)
+        {
+            grants.release(txRingRef, true);
+            grants.release(rxRingRef, true);
+            txRingRef = -1;
+            rxRingRef = -1;
+        }
     }
 
     /** @return how many frames waiting for the guest went back to the pool. */

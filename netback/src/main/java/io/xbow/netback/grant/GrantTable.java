@@ -8,24 +8,35 @@ import java.nio.ByteOrder;
 import static io.xbow.netback.grant.GrantTableDescriptor.*;
 
 /**
- * The grant table of one guest, in its shared memory. The frontend side {@link #grant grants} pages; the backend
- * side {@link #map maps} a reference only if it was granted to the backend's domain for the access it needs, and
- * only within the guest's memory. The entry is read once per mapping (a hostile guest may rewrite it at any
- * moment; what was checked is what is used). Mapping allocates nothing: the result is a buffer offset or a
- * negative error code.
+ * The grant table of one guest, in its shared memory. The frontend side {@link #grant grants} pages and
+ * {@link #endAccess ends} grants; the backend side {@link #acquire acquires} a reference only if it was granted to
+ * the backend's domain for the access it needs, and only within the guest's memory, and {@link #release releases}
+ * it when done.
+ * <p>
+ * As Xen's hypervisor does, acquiring sets {@code GTF_reading} (and {@code GTF_writing} for write access) in the
+ * entry's flags, atomically with the check, and releasing clears them; a frontend may end a grant only while
+ * neither is set, so a page is never reused while the backend copies from or into it. The whole entry is read
+ * and swapped as one 8-byte word: what was checked is what is used, whatever a hostile guest writes meanwhile
+ * (if it keeps rewriting the entry, acquiring gives up after a few tries and the request fails). Nothing here
+ * allocates: results are buffer offsets or negative error codes.
  */
 public final class GrantTable
 {
-    /** {@link #map}: the reference is beyond the table. */
+    /** {@link #acquire}: the reference is beyond the table. */
     public static final int BAD_REFERENCE = -1;
-    /** {@link #map}: the entry does not permit access (not granted, or revoked). */
+    /** {@link #acquire}: the entry does not permit access (not granted, or revoked). */
     public static final int NOT_GRANTED = -2;
-    /** {@link #map}: the entry grants access to another domain. */
+    /** {@link #acquire}: the entry grants access to another domain. */
     public static final int WRONG_DOMAIN = -3;
-    /** {@link #map}: write access wanted, read-only granted. */
+    /** {@link #acquire}: write access wanted, read-only granted. */
     public static final int READ_ONLY = -4;
-    /** {@link #map}: the frame is outside the guest's memory. */
+    /** {@link #acquire}: the frame is outside the guest's memory. */
     public static final int BAD_FRAME = -5;
+    /** {@link #acquire}: the entry changed under every try to mark it in use. */
+    public static final int BUSY = -6;
+
+    /** A well-behaved frontend never races the backend for an entry; a hostile one gets this many tries. */
+    private static final int MAX_TRIES = 4;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final boolean NATIVE_IS_LE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -59,53 +70,102 @@ public final class GrantTable
     }
 
     /**
-     * Frontend: revoke a grant.
+     * Frontend: end a grant (Xen's {@code gnttab_end_foreign_access_ref}): only while the backend is not reading or
+     * writing the page.
      *
      * @param ref the reference.
+     * @return true if the grant is ended; false if the backend still uses the page (try again later).
      */
-    public void revoke(final int ref)
+    public boolean endAccess(final int ref)
     {
-        buffer.putShortVolatile(ref * ENTRY_SIZE + FLAGS_OFFSET, (short)GTF_INVALID);
+        final int entry = ref * ENTRY_SIZE;
+        while (true)
+        {
+            final long read = buffer.getLongVolatile(entry);
+            final long raw = NATIVE_IS_LE ? read : Long.reverseBytes(read);
+            if ((raw & (GTF_READING | GTF_WRITING)) != 0)
+            {
+                return false;
+            }
+            final long ended = raw & ~0xFFFFL;
+            if (buffer.compareAndSetLong(entry, read, NATIVE_IS_LE ? ended : Long.reverseBytes(ended)))
+            {
+                return true;
+            }
+        }
     }
 
     /**
-     * Backend: check a reference and find its page.
+     * Backend: check a reference, mark it in use and find its page. Every successful call is paired with a
+     * {@link #release} once the page is no longer touched.
      *
      * @param ref      a reference from a ring request, untrusted.
      * @param domid    the backend's domain.
      * @param writable true if the backend will write into the page.
      * @return the page's offset in the guest memory buffer, or a negative error code.
      */
-    public int map(final int ref, final int domid, final boolean writable)
+    public int acquire(final int ref, final int domid, final boolean writable)
     {
         if (ref < 0 || ref >= entries)
         {
             return BAD_REFERENCE;
         }
         final int entry = ref * ENTRY_SIZE;
-        // One read of the whole 8-byte entry: flags, domid and frame come from the same instant.
-        final long read = buffer.getLongVolatile(entry);
-        final long raw = NATIVE_IS_LE ? read : Long.reverseBytes(read);
-        final int flags = (int)(raw & 0xFFFF);
-        final int grantee = (int)((raw >>> 16) & 0xFFFF);
-        final int frame = (int)(raw >>> 32);
-        if ((flags & GTF_TYPE_MASK) != GTF_PERMIT_ACCESS)
+        final long inUse = writable ? GTF_READING | GTF_WRITING : GTF_READING;
+        for (int attempt = 0; attempt < MAX_TRIES; attempt++)
         {
-            return NOT_GRANTED;
+            // One read of the whole 8-byte entry: flags, domid and frame come from the same instant.
+            final long read = buffer.getLongVolatile(entry);
+            final long raw = NATIVE_IS_LE ? read : Long.reverseBytes(read);
+            final int flags = (int)(raw & 0xFFFF);
+            final int grantee = (int)((raw >>> 16) & 0xFFFF);
+            final int frame = (int)(raw >>> 32);
+            if ((flags & GTF_TYPE_MASK) != GTF_PERMIT_ACCESS)
+            {
+                return NOT_GRANTED;
+            }
+            if (grantee != domid)
+            {
+                return WRONG_DOMAIN;
+            }
+            if (writable && (flags & GTF_READONLY) != 0)
+            {
+                return READ_ONLY;
+            }
+            if (frame < 0 || frame >= memory.guestPages())
+            {
+                return BAD_FRAME;
+            }
+            final long marked = raw | inUse;
+            if (buffer.compareAndSetLong(entry, read, NATIVE_IS_LE ? marked : Long.reverseBytes(marked)))
+            {
+                return memory.pageOffset(frame);
+            }
         }
-        if (grantee != domid)
+        return BUSY;
+    }
+
+    /**
+     * Backend: done with a page {@link #acquire acquired} with the same access: clear its in-use flags.
+     *
+     * @param ref      the reference, as acquired.
+     * @param writable as acquired.
+     */
+    public void release(final int ref, final boolean writable)
+    {
+        final int entry = ref * ENTRY_SIZE;
+        final long inUse = writable ? GTF_READING | GTF_WRITING : GTF_READING;
+        for (int attempt = 0; attempt < MAX_TRIES; attempt++)
         {
-            return WRONG_DOMAIN;
+            final long read = buffer.getLongVolatile(entry);
+            final long raw = NATIVE_IS_LE ? read : Long.reverseBytes(read);
+            final long cleared = raw & ~inUse;
+            if (cleared == raw || buffer.compareAndSetLong(entry, read, NATIVE_IS_LE ? cleared : Long.reverseBytes(cleared)))
+            {
+                return;
+            }
         }
-        if (writable && (flags & GTF_READONLY) != 0)
-        {
-            return READ_ONLY;
-        }
-        if (frame < 0 || frame >= memory.guestPages())
-        {
-            return BAD_FRAME;
-        }
-        return memory.pageOffset(frame);
+        // A frontend rewriting the entry without pause only keeps its own page marked in use.
     }
 
     /**
@@ -117,7 +177,7 @@ public final class GrantTable
     }
 
     /**
-     * @param code a negative result of {@link #map}.
+     * @param code a negative result of {@link #acquire}.
      * @return what it means.
      */
     public static String describe(final int code)
@@ -129,6 +189,7 @@ public final class GrantTable
             case WRONG_DOMAIN: return "page granted to another domain";
             case READ_ONLY: return "page granted read-only";
             case BAD_FRAME: return "granted frame outside guest memory";
+            case BUSY: return "grant entry rewritten while being acquired";
             default: return "no error";
         }
     }
