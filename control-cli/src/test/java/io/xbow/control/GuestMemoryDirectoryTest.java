@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Guest memory directories say which daemon owns them; a starting daemon removes those of daemons that are gone.
+ * Guest memory directories (of daemons before sealed guest memory) say which daemon owns them; a starting daemon
+ * removes those of daemons that are gone. Guest memory itself is a sealed memfd that leaves nothing behind.
  */
 class GuestMemoryDirectoryTest
 {
@@ -88,45 +89,76 @@ class GuestMemoryDirectoryTest
     }
 
     @Test
-    void shouldRemoveWhatADaemonKilledWithSignal9LeftInDevShm() throws Exception
+    void aDaemonKilledWithSignal9LeavesNoGuestMemoryAndCleansUpAfterOlderVersions() throws Exception
     {
-        Assumptions.assumeTrue(Files.isDirectory(Path.of("/dev/shm")), "no /dev/shm: guest memory is elsewhere");
-        Files.writeString(dir.resolve("g.cfg"), "name = 'g'\nvif = [ 'bridge=stub0' ]\n");
-        final Path left;
-        try (DaemonProcess first = new DaemonProcess(Files.createDirectories(dir.resolve("first"))).start();
-             ApiClient client = first.client())
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/dev/shm")), "no /dev/shm: nothing to clean up there");
+        // What a daemon of an earlier version, killed with -9, left in /dev/shm.
+        final Process gone = new ProcessBuilder("sleep", "30").start();
+        final long goneStart = gone.info().startInstant().orElseThrow().toEpochMilli();
+        gone.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        final Path left = withFile(Path.of("/dev/shm", "xbow-guests-" + gone.pid() + "-" + goneStart + "-test"));
+        try
         {
-            final StringWriter err = new StringWriter();
-            assertEquals(0, DladmCommand.run(client, new PrintWriter(new StringWriter()), new PrintWriter(err),
-                "create-etherstub", "-t", "stub0"), err.toString());
-            assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-                new String[] {"create", dir.resolve("g.cfg").toString()}), err.toString());
-            left = owned(first.pid());
-            first.kill9();
+            Files.writeString(dir.resolve("g.cfg"), "name = 'g'\nvif = [ 'bridge=stub0' ]\n");
+            try (DaemonProcess first = new DaemonProcess(Files.createDirectories(dir.resolve("first"))).start();
+                 ApiClient client = first.client())
+            {
+                assertFalse(Files.exists(left), "a starting daemon removes what a dead daemon left");
+                final StringWriter err = new StringWriter();
+                assertEquals(0, DladmCommand.run(client, new PrintWriter(new StringWriter()), new PrintWriter(err),
+                    "create-etherstub", "-t", "stub0"), err.toString());
+                assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                    new String[] {"create", dir.resolve("g.cfg").toString()}), err.toString());
+                assertEquals(List.of("/memfd:xbow-dom1-vif0 (deleted)"), memfds(first.pid()),
+                    "the guest's memory is a sealed memfd of the daemon");
+                assertEquals(List.of(), owned(first.pid()), "and nothing of it is in /dev/shm");
+                first.kill9();
+            }
         }
-        assertTrue(Files.exists(left), "kill -9 leaves the directory behind");
-        try (Stream<Path> files = Files.list(left))
+        finally
         {
-            assertNotEquals(0, files.count(), "with the guest's memory in it");
-        }
-        try (DaemonProcess second = new DaemonProcess(Files.createDirectories(dir.resolve("second"))).start())
-        {
-            assertFalse(Files.exists(left), "the next daemon removed it");
-            final Path own = owned(second.pid());
-            assertTrue(Files.isDirectory(own), "and made its own");
-            assertEquals(0, second.stop());
-            assertFalse(Files.exists(own), "which a clean stop removes");
+            deleteTree(left);
         }
     }
 
-    private static Path owned(final long pid) throws IOException
+    /** The distinct memfds a process holds. */
+    private static List<String> memfds(final long pid) throws IOException
+    {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd")))
+        {
+            return fds.map(fd ->
+            {
+                try
+                {
+                    return Files.readSymbolicLink(fd).toString();
+                }
+                catch (final IOException closed)
+                {
+                    return "";
+                }
+            }).filter(target -> target.startsWith("/memfd:")).distinct().sorted().toList();
+        }
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        if (Files.exists(root, LinkOption.NOFOLLOW_LINKS))
+        {
+            try (Stream<Path> paths = Files.walk(root))
+            {
+                for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+                {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    private static List<Path> owned(final long pid) throws IOException
     {
         try (Stream<Path> entries = Files.list(Path.of("/dev/shm")))
         {
-            final List<Path> mine = entries.filter(p -> p.getFileName().toString()
-                .startsWith("xbow-guests-" + pid + "-")).toList();
-            assertEquals(1, mine.size(), "one directory for daemon " + pid + ": " + mine);
-            return mine.get(0);
+            return entries.filter(p -> p.getFileName().toString().startsWith("xbow-guests-" + pid + "-")).toList();
         }
     }
 }

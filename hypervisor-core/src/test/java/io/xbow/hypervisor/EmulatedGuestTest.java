@@ -15,9 +15,7 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -31,9 +29,6 @@ class EmulatedGuestTest
 {
     private static final long MS = 1_000_000;
 
-    @TempDir
-    Path dir;
-
     private LinkRegistry links;
     private Hypervisor hv;
 
@@ -43,7 +38,7 @@ class EmulatedGuestTest
         links = new LinkRegistry(RegistryConfig.defaults(), new ThreadedDatapath("test-datapath"),
             SystemNanoClock.INSTANCE);
         links.createEtherstub("stub0", true);
-        hv = new Hypervisor(links, new XenStore(), new EventChannels(), dir, SystemNanoClock.INSTANCE,
+        hv = new Hypervisor(links, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE,
             // No backstop worth the name: a wakeup that is lost shows as a ping that waits for its next deadline.
             new GuestRunner("test-guests", SystemNanoClock.INSTANCE, TimeUnit.HOURS.toNanos(1)));
         for (final String[] guest : new String[][] {{"web", "10.0.0.2"}, {"db", "10.0.0.3/24"}})

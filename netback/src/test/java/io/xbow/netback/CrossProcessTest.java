@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * A frontend in a second JVM shares its memory file and an event channel socket with our backend: 2000 frames go
- * from it through netback and the switch to an in-process guest that echoes them back.
+ * A frontend in a second JVM maps the guest memory our side created (a sealed memfd, through /proc) and shares an
+ * event channel socket with our backend: 2000 frames go from it through netback and the switch to an in-process
+ * guest that echoes them back. It also tries to truncate the memory under our mapping, and must be refused.
  */
 class CrossProcessTest
 {
@@ -40,7 +41,8 @@ class CrossProcessTest
     @Test
     void shouldServeAFrontendInAnotherProcess() throws Exception
     {
-        final Path memoryFile = dir.resolve("guest1.mem");
+        final GuestMemory remoteMemory = GuestMemory.createSealed("xproc", Netfront.GRANT_PAGES, Netfront.GUEST_PAGES);
+        final Path memoryFile = remoteMemory.file();
         final Path socket = dir.resolve("evtchn.sock");
         final Process guest = new ProcessBuilder(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -59,7 +61,7 @@ class CrossProcessTest
             {
                 Thread.sleep(5);
             }
-            try (GuestMemory remoteMemory = GuestMemory.open(memoryFile, Netfront.GRANT_PAGES);
+            try (remoteMemory;
                  GuestMemory echoMemory = GuestMemory.create(dir.resolve("guest2.mem"), Netfront.GRANT_PAGES,
                      Netfront.GUEST_PAGES))
             {
@@ -99,7 +101,7 @@ class CrossProcessTest
                     assertTrue(guest.waitFor(90, TimeUnit.SECONDS), "remote guest did not finish");
                     final String output = new String(guest.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                     assertEquals(0, guest.exitValue(), output);
-                    assertTrue(output.startsWith("echoed 2000 of 2000"), output);
+                    assertTrue(output.startsWith("truncate refused\nechoed 2000 of 2000"), output);
                     assertEquals(0, datapath.errors());
                 }
                 finally
@@ -115,7 +117,7 @@ class CrossProcessTest
         finally
         {
             guest.destroyForcibly();
-            Files.deleteIfExists(memoryFile);
+            remoteMemory.close();
         }
     }
 }

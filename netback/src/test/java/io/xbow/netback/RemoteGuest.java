@@ -29,8 +29,19 @@ public final class RemoteGuest
         final int frames = Integer.parseInt(args[2]);
         final long source = Long.parseLong(args[3]);
         final long destination = Long.parseLong(args[4]);
-        try (GuestMemory memory = GuestMemory.create(memoryFile, Netfront.GRANT_PAGES, Netfront.GUEST_PAGES))
+        try (GuestMemory memory = GuestMemory.open(memoryFile, Netfront.GRANT_PAGES))
         {
+            // A hostile frontend would shrink the memory under the backend's mapping: the seals refuse it.
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(memoryFile,
+                java.nio.file.StandardOpenOption.WRITE))
+            {
+                channel.truncate(4096);
+                System.out.println("truncate allowed");
+            }
+            catch (final java.io.IOException refused)
+            {
+                System.out.println("truncate refused");
+            }
             final Object doorbell = new Object();
             final SocketEventChannel event = SocketEventChannel.connect(socket, 30_000);
             event.onNotify(() ->

@@ -16,10 +16,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Where a daemon keeps its guests' memory files (in {@code /dev/shm}): {@code xbow-guests-PID-START-RANDOM}, named
- * for the owning process and its start time, so that a daemon starting up can tell the directories of daemons
- * that were killed (kill -9 leaves them, with their memory files) from those of daemons still running, and remove
- * them. The start time tells a reused process id apart.
+ * Where daemons before sealed guest memory kept their guests' memory files (in {@code /dev/shm}):
+ * {@code xbow-guests-PID-START-RANDOM}, named for the owning process and its start time, so that a daemon starting
+ * up can tell the directories of daemons that were killed (kill -9 leaves them, with their memory files) from those
+ * of daemons still running, and remove them. The start time tells a reused process id apart. Guest memory is now
+ * an anonymous sealed memfd that dies with the daemon; this remains to clean up after older versions (and
+ * {@link #create} to make such a directory in tests).
  */
 public final class GuestMemoryDirectory
 {

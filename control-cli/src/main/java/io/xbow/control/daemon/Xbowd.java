@@ -64,7 +64,6 @@ public final class Xbowd implements AutoCloseable
     private LinkRegistry registry;
     private Hypervisor hypervisor;
     private CaptureService captures;
-    private Path guestMemory;
     private ApiServer server;
 
     /**
@@ -131,19 +130,11 @@ public final class Xbowd implements AutoCloseable
             registry.close();
             throw new DaemonException(ex.getMessage());
         }
-        try
-        {
-            final Path parent = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : stateDirectory;
-            GuestMemoryDirectory.removeStale(parent); // left by daemons killed with -9
-            guestMemory = GuestMemoryDirectory.create(parent);
-        }
-        catch (final IOException ex)
-        {
-            registry.close();
-            throw new DaemonException("cannot create a directory for guest memory: " + ex.getMessage());
-        }
-        hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), guestMemory,
-            SystemNanoClock.INSTANCE, new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
+        // Guest memory is sealed anonymous memory now, gone with the process; what daemons of earlier versions that
+        // were killed with -9 left in /dev/shm is removed here.
+        final Path shm = Path.of("/dev/shm");
+        GuestMemoryDirectory.removeStale(Files.isDirectory(shm) ? shm : stateDirectory);
+        hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE, new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor)),
@@ -399,18 +390,6 @@ public final class Xbowd implements AutoCloseable
         {
             registry.close();
             registry = null;
-        }
-        if (guestMemory != null)
-        {
-            try
-            {
-                Files.deleteIfExists(guestMemory);
-            }
-            catch (final IOException ignored)
-            {
-                // a leftover empty directory in /dev/shm
-            }
-            guestMemory = null;
         }
         if (stateLock != null)
         {

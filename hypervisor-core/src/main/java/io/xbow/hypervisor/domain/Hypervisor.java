@@ -22,8 +22,6 @@ import io.xbow.vnic.prop.Bandwidth;
 import org.agrona.concurrent.NanoClock;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +52,6 @@ public final class Hypervisor implements AutoCloseable
     private final LinkRegistry links;
     private final XenStore store;
     private final EventChannels channels;
-    private final Path memoryDir;
     private final NanoClock clock;
     private final GuestRunner runner;
     private FaultInjector faults = step -> { };
@@ -65,26 +62,24 @@ public final class Hypervisor implements AutoCloseable
      * @param links     the link registry the vifs' VNICs go into.
      * @param store     the xenstore.
      * @param channels  the host's event channels.
-     * @param memoryDir where guest memory files go ({@code /dev/shm/...} keeps them in memory).
      * @param clock     for uptimes.
      */
     public Hypervisor(final LinkRegistry links, final XenStore store, final EventChannels channels,
-        final Path memoryDir, final NanoClock clock)
+        final NanoClock clock)
     {
-        this(links, store, channels, memoryDir, clock, null);
+        this(links, store, channels, clock, null);
     }
 
     /**
      * @param runner runs the emulated guests; null to leave the guests' netfronts to the caller (tests).
      */
     public Hypervisor(final LinkRegistry links, final XenStore store, final EventChannels channels,
-        final Path memoryDir, final NanoClock clock, final GuestRunner runner)
+        final NanoClock clock, final GuestRunner runner)
     {
         this.runner = runner;
         this.links = links;
         this.store = store;
         this.channels = channels;
-        this.memoryDir = memoryDir;
         this.clock = clock;
         domains.put(HOST_DOMID, new Domain(HOST_DOMID, HOST_NAME, new UUID(0, 0), null, clock.nanoTime(),
             DomainState.RUNNING));
@@ -381,8 +376,9 @@ public final class Hypervisor implements AutoCloseable
         try
         {
             faults.step("memory");
-            memory = GuestMemory.create(memoryDir.resolve("dom" + domain.id() + "-vif" + devid),
-                Netfront.GRANT_PAGES, Netfront.GUEST_PAGES);
+            // Sealed: a frontend that maps it can never change its size under the backend (SIGBUS).
+            memory = GuestMemory.createSealed("dom" + domain.id() + "-vif" + devid, Netfront.GRANT_PAGES,
+                Netfront.GUEST_PAGES);
             final String mac = MacAddress.format(vnic.mac());
             faults.step("backend");
             backend = new VifBackend(store, channels, HOST_DOMID, domain.id(), devid, mac, vnic.mtu(),
@@ -485,14 +481,14 @@ public final class Hypervisor implements AutoCloseable
         }
         try
         {
-            // The mapping stays valid until it is collected, so a datapath still finishing a poll reads no freed page.
+            // The mapping stays valid until it is collected, so a datapath still finishing a poll reads no freed page;
+            // the memory itself goes with its last mapping.
             memory.close();
-            Files.deleteIfExists(memory.file());
         }
         catch (final IOException ex)
         {
             System.getLogger(Hypervisor.class.getName())
-                .log(System.Logger.Level.WARNING, "cannot remove " + memory.file() + ": " + ex);
+                .log(System.Logger.Level.WARNING, "cannot close " + memory.file() + ": " + ex);
         }
     }
 
