@@ -15,7 +15,7 @@ import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.fdb.MacTable;
 import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.stats.Counters;
-import io.xbow.vswitch.thread.Wakeup;
+import io.xbow.vswitch.port.PortContext;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.NanoClock;
@@ -401,9 +401,9 @@ final class Forwarder
     // Commands (run on the datapath thread, between cycles)
     // ---------------------------------------------------------------------------------------------------------
 
-    void install(final SwitchPort port, final FloodLists lists, final Wakeup wakeup)
+    void install(final SwitchPort port, final FloodLists lists, final PortContext context)
     {
-        port.device.wakeupBy(wakeup);
+        port.device.attached(context);
         port.attachOrder = attachCount++;
         portsByIndex[port.index] = port;
         final SwitchPort[] ports = Arrays.copyOf(active, active.length + 1);
@@ -446,14 +446,6 @@ final class Forwarder
     {
         port.priority = priority;
         sortActive();
-    }
-
-    void wakeupBy(final Wakeup wakeup)
-    {
-        for (final SwitchPort port : active)
-        {
-            port.device.wakeupBy(wakeup);
-        }
     }
 
     boolean isAttached(final SwitchPort port)

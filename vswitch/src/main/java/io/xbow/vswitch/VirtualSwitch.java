@@ -54,12 +54,12 @@ public final class VirtualSwitch implements Agent
     private final CapturePoint captureAll = new CapturePoint();
     private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(4096);
     private final Forwarder forwarder;
+    private final SwitchContext context;
 
     // Control side, guarded by this: the ports as they will be once every queued command has run.
     private final Map<String, SwitchPort> portsByName = new HashMap<>();
     private final BitSet usedIndices = new BitSet();
     private final ConcurrentLinkedQueue<Integer> releasedIndices = new ConcurrentLinkedQueue<>();
-    private volatile Wakeup wakeup = Wakeup.NONE;
 
     /**
      * @param name   the switch's name, for logs and thread names (the link that owns it).
@@ -73,6 +73,7 @@ public final class VirtualSwitch implements Agent
         this.pool = pool;
         this.config = config;
         this.forwarder = new Forwarder(this, pool, config, clock, counters, captureAll);
+        this.context = new SwitchContext(pool, forwarder.cycleClock());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -107,8 +108,7 @@ public final class VirtualSwitch implements Agent
         final SwitchPort switchPort = new SwitchPort(index, portName, port, policy, config.batchSize());
         portsByName.put(portName, switchPort);
         final FloodLists lists = floodLists();
-        final Wakeup by = wakeup;
-        submit(() -> forwarder.install(switchPort, lists, by));
+        submit(() -> forwarder.install(switchPort, lists, context));
         return switchPort;
     }
 
@@ -320,7 +320,7 @@ public final class VirtualSwitch implements Agent
         {
             throw new IllegalStateException("switch " + name + " is not taking commands: its queue is full");
         }
-        wakeup.wakeup();
+        context.wakeup();
         return future;
     }
 
@@ -351,14 +351,14 @@ public final class VirtualSwitch implements Agent
     }
 
     /**
-     * Called by the thread that runs this switch; ports attached from then on are given it too.
+     * Called by the thread that runs this switch: its ports, and commands queued for it, wake that thread from now on.
      *
      * @param wakeup wakes the datapath thread running this switch.
      */
     public void wakeupBy(final Wakeup wakeup)
     {
-        this.wakeup = wakeup;
-        submit(() -> forwarder.wakeupBy(wakeup));
+        context.wakeupBy(wakeup);
+        wakeup.wakeup();
     }
 
     @Override

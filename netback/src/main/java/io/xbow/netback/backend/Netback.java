@@ -12,7 +12,7 @@ import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
 import io.xbow.vswitch.port.PortDevice;
-import io.xbow.vswitch.thread.Wakeup;
+import io.xbow.vswitch.port.PortContext;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -77,7 +77,7 @@ public final class Netback implements PortDevice
     private long pendingHead;
     private long pendingTail;
     private volatile boolean connected = true;
-    private Wakeup wakeup = Wakeup.NONE;
+    private PortContext context = PortContext.DETACHED;
 
     /**
      * @param pool            the switch's frame pool.
@@ -172,10 +172,10 @@ public final class Netback implements PortDevice
     }
 
     @Override
-    public void wakeupBy(final Wakeup wakeup)
+    public void attached(final PortContext context)
     {
-        this.wakeup = wakeup;
-        event.onNotify(wakeup::wakeup);
+        this.context = context;
+        event.onNotify(context::wakeup);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -189,6 +189,7 @@ public final class Netback implements PortDevice
         {
             return 0;
         }
+        drainIfStalled();
         flushRx();
         final int start = batch.count();
         boolean responded = false;
@@ -453,7 +454,7 @@ public final class Netback implements PortDevice
         {
             return 0;
         }
-        drainIfStalled(batch);
+        drainIfStalled();
         int accepted = 0;
         // Frames held for a guest that posts no buffers come out of the switch's pool, within what it lets stages hold.
         for (int i = 0, n = batch.count(); i < n && pendingTail - pendingHead < pending.length &&
@@ -472,20 +473,24 @@ public final class Netback implements PortDevice
 
     /**
      * Linux netback's rx_drain_timeout: a guest that has taken nothing for {@link #RX_DRAIN_TIMEOUT_NS} while frames
-     * wait for it loses them, so that a stalled guest does not hold the switch's frames forever. Time comes from the
-     * frames: when they entered the switch (the cycle's clock), the newest against the oldest waiting.
+     * wait for it loses them, so that a stalled guest does not hold the switch's frames forever. Checked every
+     * cycle against the switch's clock and the time the oldest waiting frame entered the switch; the datapath wakes
+     * for it ({@link #nextDeadlineNs}) even when nothing else happens.
      */
-    private void drainIfStalled(final FrameBatch batch)
+    private void drainIfStalled()
     {
-        if (pendingHead == pendingTail || batch.count() == 0)
-        {
-            return;
-        }
-        final long now = pool.timestampNs(batch.handle(batch.count() - 1));
-        if (now - pool.timestampNs(pending[(int)pendingHead & pendingMask]) > RX_DRAIN_TIMEOUT_NS)
+        if (pendingHead != pendingTail &&
+            context.clock().nanoTime() - pool.timestampNs(pending[(int)pendingHead & pendingMask]) > RX_DRAIN_TIMEOUT_NS)
         {
             counters.rxDropped(freePending());
         }
+    }
+
+    @Override
+    public long nextDeadlineNs(final long nowNs)
+    {
+        return pendingHead == pendingTail ? Long.MAX_VALUE :
+            pool.timestampNs(pending[(int)pendingHead & pendingMask]) + RX_DRAIN_TIMEOUT_NS + 1;
     }
 
     /**

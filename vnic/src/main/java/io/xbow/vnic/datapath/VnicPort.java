@@ -9,7 +9,7 @@ import io.xbow.vswitch.capture.CaptureTap;
 import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.port.IngressStage;
 import io.xbow.vswitch.port.PortDevice;
-import io.xbow.vswitch.thread.Wakeup;
+import io.xbow.vswitch.port.PortContext;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.NanoClock;
 
@@ -65,7 +65,7 @@ public final class VnicPort implements PortDevice, IngressStage
     private int releasedCount;
     private int releasedNext;
     private boolean queuesWereBusy;
-    private Wakeup wakeup = Wakeup.NONE;
+    private volatile PortContext context = PortContext.DETACHED;
 
     /**
      * @param pool               the switch's frame pool.
@@ -100,7 +100,7 @@ public final class VnicPort implements PortDevice, IngressStage
     public void policy(final VnicPolicy policy)
     {
         this.policy = policy;
-        wakeup.wakeup();
+        context.wakeup();
     }
 
     public VnicPolicy policy()
@@ -119,7 +119,7 @@ public final class VnicPort implements PortDevice, IngressStage
     {
         final PortDevice plugged = device == null ? UNPLUGGED : device;
         final PortDevice previous = this.device;
-        plugged.wakeupBy(wakeup);
+        plugged.attached(context);
         this.device = plugged;
         if (previous != plugged)
         {
@@ -129,7 +129,7 @@ public final class VnicPort implements PortDevice, IngressStage
         {
             releaseQueues = true;
         }
-        wakeup.wakeup();
+        context.wakeup();
     }
 
     /**
@@ -163,10 +163,10 @@ public final class VnicPort implements PortDevice, IngressStage
     }
 
     @Override
-    public void wakeupBy(final Wakeup wakeup)
+    public void attached(final PortContext context)
     {
-        this.wakeup = wakeup;
-        device.wakeupBy(wakeup);
+        this.context = context;
+        device.attached(context);
     }
 
     @Override

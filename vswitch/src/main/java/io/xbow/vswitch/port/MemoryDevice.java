@@ -2,7 +2,6 @@ package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameQueue;
-import io.xbow.vswitch.thread.Wakeup;
 
 /**
  * A port backed by two in-memory queues: frames {@link #inject injected} by another thread enter the switch, and
@@ -14,7 +13,7 @@ public final class MemoryDevice implements PortDevice
 {
     private final FrameQueue toSwitch;
     private final FrameQueue fromSwitch;
-    private volatile Wakeup wakeup = Wakeup.NONE;
+    private volatile PortContext context = PortContext.DETACHED;
 
     /**
      * @param capacity frames each direction holds.
@@ -37,7 +36,7 @@ public final class MemoryDevice implements PortDevice
         {
             return false;
         }
-        wakeup.wakeup();
+        context.wakeup();
         return true;
     }
 
@@ -71,9 +70,9 @@ public final class MemoryDevice implements PortDevice
     }
 
     @Override
-    public void wakeupBy(final Wakeup wakeup)
+    public void attached(final PortContext context)
     {
-        this.wakeup = wakeup;
+        this.context = context;
     }
 
     @Override

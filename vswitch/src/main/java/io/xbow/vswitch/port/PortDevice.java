@@ -1,7 +1,6 @@
 package io.xbow.vswitch.port;
 
 import io.xbow.packet.frame.FrameBatch;
-import io.xbow.vswitch.thread.Wakeup;
 
 /**
  * What stands behind a switch port: a VNIC's netback, a TAP device, a packet socket, a tunnel, a router, or an
@@ -31,12 +30,13 @@ public interface PortDevice
     int transmit(FrameBatch batch);
 
     /**
-     * Called when the port is attached, with what wakes the switch's datapath thread. A port whose frames arrive
-     * from another thread calls it after publishing them; a port polled only by the datapath ignores it.
+     * Called on the datapath thread when the port is attached (before its first {@link #receive}), with the
+     * switch's pool, cycle clock and wakeup. A device whose frames arrive from another thread wakes the datapath
+     * through it after publishing them; one that keeps time reads its clock.
      *
-     * @param wakeup wakes the datapath thread that polls this port.
+     * @param context the switch's context; the same object for every port of the switch.
      */
-    default void wakeupBy(final Wakeup wakeup)
+    default void attached(final PortContext context)
     {
     }
 
