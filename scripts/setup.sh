@@ -51,5 +51,23 @@ if [ ${#capture_install[@]} -gt 0 ]; then
     fi
 fi
 
+# Host links and netns guests: their tests run real peers in network namespaces (ip, ping, iperf3, socat). Without
+# them those tests skip on a developer's machine and fail on CI (CI=true). Only as root: they need it anyway.
+net_install=()
+command -v ip >/dev/null 2>&1 || net_install+=(iproute2)
+command -v ping >/dev/null 2>&1 || net_install+=(iputils-ping)
+command -v iperf3 >/dev/null 2>&1 || net_install+=(iperf3)
+command -v socat >/dev/null 2>&1 || net_install+=(socat)
+if [ ${#net_install[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${net_install[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # iperf3 asks whether to run as a daemon; answer no, without a prompt.
+    echo 'iperf3 iperf3/start_daemon boolean false' | debconf-set-selections 2>/dev/null || true
+    apt-get install -y -q "${net_install[@]}" >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        apt-get install -y -q "${net_install[@]}" >/dev/null
+    }
+fi
+
 # Agrona 2 reaches jdk.internal.misc.Unsafe for its off-heap buffers: every JVM running xbow needs this flag.
 export XBOW_JVM_ARGS="--add-exports java.base/jdk.internal.misc=ALL-UNNAMED"

@@ -3,6 +3,7 @@ package io.xbow.netback.grant;
 import io.xbow.netback.shm.GuestMemory;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 import static io.xbow.netback.grant.GrantTableDescriptor.*;
@@ -147,25 +148,25 @@ public final class GrantTable
 
     /**
      * Backend: done with a page {@link #acquire acquired} with the same access: clear its in-use flags.
+     * <p>
+     * A plain store of the flags with release semantics, not a compare-and-set: while the page is in use the ring
+     * rules leave the entry to the backend (a frontend may not end or change a grant it sees in use), so a frontend
+     * that rewrites it anyway can only lose its own change, and only its own traffic suffers. This halves the
+     * atomic operations per frame (measured: netback forwarding 0.88 of the unmarked rate with four CAS per frame).
      *
      * @param ref      the reference, as acquired.
      * @param writable as acquired.
      */
     public void release(final int ref, final boolean writable)
     {
-        final int entry = ref * ENTRY_SIZE;
-        final long inUse = writable ? GTF_READING | GTF_WRITING : GTF_READING;
-        for (int attempt = 0; attempt < MAX_TRIES; attempt++)
+        final int flagsAt = ref * ENTRY_SIZE + FLAGS_OFFSET;
+        final int inUse = writable ? GTF_READING | GTF_WRITING : GTF_READING;
+        final int flags = buffer.getShort(flagsAt, LE) & 0xFFFF;
+        if ((flags & inUse) != 0)
         {
-            final long read = buffer.getLongVolatile(entry);
-            final long raw = NATIVE_IS_LE ? read : Long.reverseBytes(read);
-            final long cleared = raw & ~inUse;
-            if (cleared == raw || buffer.compareAndSetLong(entry, read, NATIVE_IS_LE ? cleared : Long.reverseBytes(cleared)))
-            {
-                return;
-            }
+            VarHandle.releaseFence(); // every access to the page comes before the flags say it is free (a plain mov on x86)
+            buffer.putShort(flagsAt, (short)(flags & ~inUse), LE);
         }
-        // A frontend rewriting the entry without pause only keeps its own page marked in use.
     }
 
     /**

@@ -1,0 +1,212 @@
+package io.xbow.hostif.tap;
+
+import io.xbow.hostif.sys.LibC;
+import io.xbow.hostif.sys.Native;
+import io.xbow.hostif.sys.NativeException;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A TAP device: an Ethernet interface of the host (or of a network namespace it is moved to) whose frames this
+ * process reads and writes. Opened from {@code /dev/net/tun} with {@code IFF_TAP | IFF_NO_PI | IFF_VNET_HDR}, so
+ * that every frame comes and goes behind a 10-byte virtio-net header carrying its offload state; non-blocking.
+ * The interface exists while the descriptor is open (it is not persistent): closing it, or the process dying,
+ * removes it.
+ */
+public final class TapDevice implements AutoCloseable
+{
+    /** struct virtio_net_hdr, as TUNSETVNETHDRSZ leaves it by default. */
+    public static final int VNET_HDR_LENGTH = 10;
+    /** virtio_net_hdr flags: the checksum at csum_start + csum_offset must still be computed. */
+    public static final int VNET_HDR_F_NEEDS_CSUM = 1;
+    /** virtio_net_hdr flags: the checksums were checked. */
+    public static final int VNET_HDR_F_DATA_VALID = 2;
+    public static final int VNET_HDR_GSO_NONE = 0;
+
+    /** TUNSETOFFLOAD flags. */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+
+    private static final long TUNSETIFF = 0x400454caL;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    private static final int IFF_TAP = 0x0002;
+    private static final int IFF_NO_PI = 0x1000;
+    private static final int IFF_VNET_HDR = 0x4000;
+    private static final int IFNAMSIZ = 16;
+    private static final int IFREQ_SIZE = 40;
+
+    private final LibC libc;
+    private final int fd;
+    private final String name;
+    private volatile boolean closed;
+
+    private TapDevice(final LibC libc, final int fd, final String name)
+    {
+        this.libc = libc;
+        this.fd = fd;
+        this.name = name;
+    }
+
+    /**
+     * Create a TAP interface in this process's network namespace, down, with no offloads (every frame it hands us
+     * has complete checksums and fits its MTU).
+     *
+     * @param name the interface name (at most 15 bytes), or a pattern with {@code %d} for the kernel to number.
+     * @return the device.
+     * @throws NativeException if the kernel refuses (no {@code /dev/net/tun}, not permitted, a name in use).
+     */
+    public static TapDevice create(final String name) throws NativeException
+    {
+        final byte[] encoded = name.getBytes(StandardCharsets.US_ASCII);
+        if (encoded.length == 0 || encoded.length >= IFNAMSIZ)
+        {
+            throw new IllegalArgumentException("invalid interface name '" + name + "': 1 to 15 characters");
+        }
+        final LibC libc = Native.libc();
+        final int fd = libc.open("/dev/net/tun", Native.O_RDWR | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw Native.failure("open /dev/net/tun");
+        }
+        try
+        {
+            final byte[] ifreq = new byte[IFREQ_SIZE];
+            System.arraycopy(encoded, 0, ifreq, 0, encoded.length);
+            final int flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+            ifreq[IFNAMSIZ] = (byte)flags;
+            ifreq[IFNAMSIZ + 1] = (byte)(flags >>> 8);
+            if (libc.ioctl(fd, TUNSETIFF, ifreq) != 0)
+            {
+                throw Native.failure("create TAP interface " + name);
+            }
+            int end = 0;
+            while (end < IFNAMSIZ && ifreq[end] != 0)
+            {
+                end++;
+            }
+            final String actual = new String(ifreq, 0, end, StandardCharsets.US_ASCII);
+            final byte[] size = {VNET_HDR_LENGTH, 0, 0, 0};
+            if (libc.ioctl(fd, TUNSETVNETHDRSZ, size) != 0)
+            {
+                throw Native.failure("set the virtio-net header size of " + actual);
+            }
+            final TapDevice tap = new TapDevice(libc, fd, actual);
+            tap.offload(0);
+            return tap;
+        }
+        catch (final NativeException | RuntimeException ex)
+        {
+            libc.close(fd);
+            throw ex;
+        }
+    }
+
+    /**
+     * Tell the kernel which offloads this side takes: what it may hand us with partial checksums or as
+     * super-frames (TUN_F_*). 0: none.
+     *
+     * @param flags TUN_F_* flags.
+     * @throws NativeException if the kernel refuses.
+     */
+    public void offload(final int flags) throws NativeException
+    {
+        if (libc.ioctl(fd, TUNSETOFFLOAD, flags) != 0)
+        {
+            throw Native.failure("set offloads of " + name);
+        }
+    }
+
+    /**
+     * Read one frame, with its virtio-net header in front, into memory this process owns. Datapath thread.
+     *
+     * @param address  where the header goes; the frame follows it.
+     * @param capacity bytes available there.
+     * @return bytes read (header and frame), or -1 when nothing is waiting.
+     * @throws NativeException if the device failed (the interface was deleted).
+     */
+    public int read(final long address, final int capacity) throws NativeException
+    {
+        while (true)
+        {
+            final long n = libc.read(fd, address, capacity);
+            if (n >= 0)
+            {
+                return (int)n;
+            }
+            final int errno = Native.errno();
+            if (errno == Native.EAGAIN)
+            {
+                return -1;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw Native.failure("read from " + name);
+            }
+        }
+    }
+
+    /**
+     * Write one frame, with its virtio-net header in front. Datapath thread.
+     *
+     * @param address where the header starts; the frame follows it.
+     * @param length  header and frame.
+     * @return true if written; false when the device's queue is full (nothing written).
+     * @throws NativeException if the device failed.
+     */
+    public boolean write(final long address, final int length) throws NativeException
+    {
+        while (true)
+        {
+            final long n = libc.write(fd, address, length);
+            if (n >= 0)
+            {
+                return true;
+            }
+            final int errno = Native.errno();
+            if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
+            {
+                return false;
+            }
+            if (errno == Native.EIO && !closed)
+            {
+                // The interface is down: Linux drops what is written to a TAP that is not up, as a cable unplugged.
+                return true;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw Native.failure("write to " + name);
+            }
+        }
+    }
+
+    /**
+     * @return the interface's name (in whatever namespace it is now).
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * @return the descriptor, for readiness.
+     */
+    public int fd()
+    {
+        return fd;
+    }
+
+    /**
+     * Close the descriptor: the interface goes away.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            libc.close(fd);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.xbow.hostif;
+
+import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.netns.NetworkNamespace;
+import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.tap.TapPort;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.SwitchPort;
+import io.xbow.vswitch.VirtualSwitch;
+import io.xbow.vswitch.thread.DatapathThread;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Two Linux network stacks, each in its own namespace behind a TAP device, talk through an xbow switch: ping and
+ * TCP (iperf3) between them; a TAP that disappears takes its port out of service without stopping the switch.
+ */
+class TapPortTest
+{
+    private static final String PREFIX = "xbowt";
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private NetworkNamespace a;
+    private NetworkNamespace b;
+    private TapPort portA;
+    private TapPort lastPort;
+    private VirtualSwitch sw;
+    private DatapathThread datapath;
+
+    @BeforeEach
+    void setUp() throws Exception
+    {
+        NetTests.assumeRootNetwork("ip", "ping", "iperf3");
+        NetworkNamespace.removeLeftovers(PREFIX);
+        final Readiness readiness = new Readiness("xbow-test-readiness");
+        cleanup.add(readiness);
+        final FramePool pool = new FramePool(2048);
+        sw = new VirtualSwitch("stub0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
+        a = guest("a", "192.0.2.1/24", readiness);
+        portA = lastPort;
+        b = guest("b", "192.0.2.2/24", readiness);
+        datapath = DatapathThread.start("xbow-test-dp", sw);
+        cleanup.add(0, datapath);
+    }
+
+    /** A namespace whose eth0 is a TAP on the switch. */
+    private NetworkNamespace guest(final String which, final String address, final Readiness readiness)
+        throws Exception
+    {
+        final NetworkNamespace namespace = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, which));
+        cleanup.add(namespace);
+        final TapDevice tap = TapDevice.create("xbt" + ProcessHandle.current().pid() % 10_000_000 + which);
+        cleanup.add(0, tap);
+        namespace.adopt(tap.name());
+        namespace.ip("link", "set", "dev", tap.name(), "name", "eth0");
+        namespace.ip("addr", "add", address, "dev", "eth0");
+        namespace.ip("link", "set", "dev", "eth0", "up");
+        lastPort = new TapPort(tap, readiness, 64);
+        sw.attach("tap-" + which, lastPort, VlanPolicy.DEFAULT);
+        return namespace;
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        for (final AutoCloseable resource : cleanup)
+        {
+            try
+            {
+                resource.close();
+            }
+            catch (final Exception ignored)
+            {
+                // best effort: the rest must go too
+            }
+        }
+        if (sw != null)
+        {
+            sw.onClose();
+        }
+    }
+
+    @Test
+    void twoNamespacesShouldPingAndTalkTcpThroughTheSwitch() throws Exception
+    {
+        final String ping = a.exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "192.0.2.2");
+        assertTrue(ping.contains("3 received"), ping);
+
+        final Process server = b.processBuilder(List.of("iperf3", "-s", "-1", "-B", "192.0.2.2"))
+            .redirectErrorStream(true).start();
+        try
+        {
+            String client = null;
+            for (int attempt = 0; attempt < 20 && client == null; attempt++)
+            {
+                try
+                {
+                    client = a.exec("iperf3", "-c", "192.0.2.2", "-t", "1", "-J");
+                }
+                catch (final io.xbow.hostif.host.HostCommandException notYet)
+                {
+                    Thread.sleep(100); // the server is not listening yet
+                }
+            }
+            assertNotNull(client, "iperf3 never connected");
+            assertTrue(client.contains("\"sum_received\""), client);
+            assertTrue(portA.counter(TapPort.RX_FRAMES) > 1000, "TCP segments went through the TAP");
+        }
+        finally
+        {
+            server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        assertEquals(0, portA.counter(TapPort.RX_DROPPED));
+        assertEquals(0, datapath.errors());
+    }
+
+    @Test
+    void aTapThatDisappearsShouldTakeOnlyItsPortOutOfService() throws Exception
+    {
+        final String before = a.exec("ping", "-c", "1", "-W", "2", "192.0.2.2");
+        assertTrue(before.contains("1 received"), before);
+        b.close(); // its eth0, our TAP, goes with it
+        final SwitchPort switchPortB = sw.port("tap-b");
+        // ARP for the vanished peer floods to its port: a read or write on the dead TAP fails, the port goes.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!switchPortB.failed() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                a.exec("ping", "-c", "1", "-W", "1", "192.0.2.2");
+            }
+            catch (final io.xbow.hostif.host.HostCommandException expected)
+            {
+                // no answer: the peer is gone
+            }
+        }
+        assertTrue(switchPortB.failed(), "the port of the vanished TAP is out of service");
+        assertFalse(sw.port("tap-a").failed(), "the other stays");
+        assertEquals(0, datapath.errors(), "the switch carried on");
+        assertTrue(a.exec("ip", "link", "show", "eth0").contains("UP"));
+    }
+}
