@@ -98,14 +98,14 @@ class EmulatedGuestTest
     @Test
     void shouldEchoUdpOnPort7Only() throws Exception
     {
-        final List<String> echoed = hv.domain("web").guest()
+        final List<String> echoed = ((io.xbow.hypervisor.guest.EmulatedGuest)hv.domain("web").guest())
             .udpPing(Ipv4Address.parse("10.0.0.3"), 7, 3, 20 * MS, 300 * MS, 100).result().get(10, TimeUnit.SECONDS);
         assertEquals("UDP PING 10.0.0.3:7 (10.0.0.3) 100(128) bytes of data.", echoed.get(0));
         assertTrue(echoed.get(1).matches("100 bytes from 10\\.0\\.0\\.3: udp_seq=1 ttl=64 time=[\\d.]+ ms"),
             echoed.get(1));
         assertTrue(String.join("\n", echoed).contains("3 packets transmitted, 3 received"), String.join("\n", echoed));
 
-        final List<String> closed = hv.domain("web").guest()
+        final List<String> closed = ((io.xbow.hypervisor.guest.EmulatedGuest)hv.domain("web").guest())
             .udpPing(Ipv4Address.parse("10.0.0.3"), 9, 2, 20 * MS, 200 * MS, 10).result().get(10, TimeUnit.SECONDS);
         assertTrue(String.join("\n", closed).contains("2 packets transmitted, 0 received"), String.join("\n", closed));
     }
@@ -131,7 +131,7 @@ class EmulatedGuestTest
     void shouldNotEchoADatagramFromAnotherEchoService() throws Exception
     {
         // From port 7 to port 7: an echo of it would go to the sender's echo service, and on between them forever.
-        final List<String> probe = hv.domain("web").guest()
+        final List<String> probe = ((io.xbow.hypervisor.guest.EmulatedGuest)hv.domain("web").guest())
             .udpPing(Ipv4Address.parse("10.0.0.3"), 7, 7, 1, 20 * MS, 300 * MS, 16).result().get(10, TimeUnit.SECONDS);
         assertTrue(String.join("\n", probe).contains("1 packets transmitted, 0 received"), String.join("\n", probe));
     }

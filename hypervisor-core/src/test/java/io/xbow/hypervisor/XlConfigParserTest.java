@@ -85,7 +85,7 @@ class XlConfigParserTest
         "name = 'web1'\\non_crash = 'explode'              | web1.cfg:2: invalid on_crash action 'explode': one of coredump-destroy, coredump-restart, destroy, preserve, rename-restart, restart, soft-reset",
         "name = 'web1' memory = 2                         | web1.cfg:1: unexpected 'm' after the value of name",
         "= 5                                              | web1.cfg:1: expected a setting name, found '='",
-        "name = 'web1'\\ntype = 'xen'                      | web1.cfg:2: invalid type 'xen': emulated, pv, pvh or hvm",
+        "name = 'web1'\\ntype = 'xen'                      | web1.cfg:2: invalid type 'xen': emulated, netns, pv, pvh or hvm",
     })
     void shouldNameTheFileLineAndReason(final String text, final String message)
     {

@@ -37,7 +37,8 @@ public final class XlCommand
         "  domid NAME | domname ID               convert between domain name and id",
         "  uptime [-s] [DOMAIN ...]              print domains' uptime",
         "  ping DOMAIN ADDRESS [-c N] [-i SEC] [-W SEC] [-s BYTES] [-u PORT]",
-        "                                        ping from inside an emulated guest (-u: a UDP echo service)");
+        "                                        ping from inside an emulated guest (-u: a UDP echo service)",
+        "  exec DOMAIN [--] COMMAND [ARG ...]    run a command inside a netns guest (an xbow extension; root)");
 
     private static final Pattern PING_SUMMARY = Pattern.compile("\\d+ packets transmitted, (\\d+) received");
 
@@ -46,7 +47,9 @@ public final class XlCommand
     }
 
     /**
-     * Reads the config files that {@code xl create} names.
+     * What only the client may do for a command line: read the config files that {@code xl create} names, run the
+     * command {@code xl exec} names. The daemon running a native client's command line reads files only for its
+     * own user and runs nothing: it hands such command lines back to the client ({@link RunInClient}).
      */
     @FunctionalInterface
     public interface ConfigFiles
@@ -57,10 +60,47 @@ public final class XlCommand
          * @throws IOException whose message is printed after the name.
          */
         String read(String name) throws IOException;
+
+        /**
+         * Run a command inside a network namespace, with this process's standard input, output and error.
+         *
+         * @return its exit status.
+         */
+        default int exec(final String namespace, final List<String> argv)
+        {
+            throw new RunInClient("xl exec runs its command in the client");
+        }
     }
 
-    /** The client's own files, read with the client's permissions. */
-    public static final ConfigFiles LOCAL_FILES = name -> Files.readString(Path.of(name), StandardCharsets.UTF_8);
+    /** The client's own files, read with the client's permissions; commands run as the client. */
+    public static final ConfigFiles LOCAL_FILES = new ConfigFiles()
+    {
+        @Override
+        public String read(final String name) throws IOException
+        {
+            return Files.readString(Path.of(name), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public int exec(final String namespace, final List<String> argv)
+        {
+            final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+            command.addAll(argv);
+            try
+            {
+                return new ProcessBuilder(command).inheritIO().start().waitFor();
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("cannot run ip(8): " + ex.getMessage());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return 130;
+            }
+        }
+    };
 
     /**
      * @return the exit status: 0, 1 when the daemon refused, 2 for wrong usage.
@@ -173,6 +213,8 @@ public final class XlCommand
                     }
                 }
                 return 0;
+            case "exec":
+                return exec(backend, files, args);
             case "domid":
             case "domname":
                 options(command, args);
@@ -285,6 +327,35 @@ public final class XlCommand
             }
         }
         return received > 0 ? 0 : 1; // as ping(8): 1 when no reply came
+    }
+
+    /**
+     * {@code xl exec DOMAIN [--] COMMAND...}: runs the command in the guest's network namespace, as the client's
+     * own user (entering a namespace needs root: the daemon never runs a command for a client).
+     */
+    private static int exec(final Backend backend, final ConfigFiles files, final List<String> args)
+    {
+        if (args.isEmpty())
+        {
+            throw new CommandFailure("usage: xl exec DOMAIN [--] COMMAND [ARG ...]", 2);
+        }
+        final String domain = args.get(0);
+        final List<String> command = new ArrayList<>(args.subList(1, args.size()));
+        if (!command.isEmpty() && command.get(0).equals("--"))
+        {
+            command.remove(0);
+        }
+        if (command.isEmpty())
+        {
+            throw new CommandFailure("usage: xl exec DOMAIN [--] COMMAND [ARG ...]: name a command to run, as in " +
+                "xl exec " + domain + " -- ip addr", 2);
+        }
+        final String namespace = backend.call("namespace", Map.of("domain", domain)).rows().get(0).get(0);
+        if (!"root".equals(System.getProperty("user.name")))
+        {
+            throw new CommandFailure("xl exec needs root: it enters the guest's network namespace", 1);
+        }
+        return files.exec(namespace, command);
     }
 
     /**

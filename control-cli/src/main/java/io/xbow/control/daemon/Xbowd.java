@@ -14,6 +14,7 @@ import io.xbow.control.service.XlApi;
 import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
 import io.xbow.hypervisor.domain.Hypervisor;
+import io.xbow.hypervisor.guest.NetnsGuest;
 import io.xbow.hypervisor.guest.GuestRunner;
 import io.xbow.netback.xenbus.EventChannels;
 import io.xbow.netback.xenbus.XenStore;
@@ -59,6 +60,7 @@ public final class Xbowd implements AutoCloseable
     private final String version;
     /** In the state directory: held locked (flock) while a daemon uses the directory. */
     static final String LOCK_FILE = ".lock";
+    private static final System.Logger LOG = System.getLogger(Xbowd.class.getName());
 
     private FileChannel stateLock;
     private LinkRegistry registry;
@@ -134,7 +136,16 @@ public final class Xbowd implements AutoCloseable
         // were killed with -9 left in /dev/shm is removed here.
         final Path shm = Path.of("/dev/shm");
         GuestMemoryDirectory.removeStale(Files.isDirectory(shm) ? shm : stateDirectory);
-        hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE, new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
+        if ("root".equals(System.getProperty("user.name")))
+        {
+            // The namespaces of netns guests of a daemon killed with -9 (their TAPs went with its descriptors).
+            for (final String gone : NetnsGuest.removeLeftovers())
+            {
+                LOG.log(System.Logger.Level.INFO, "removed network namespace " + gone + " of a daemon that is gone");
+            }
+        }
+        hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE,
+            new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor)),

@@ -31,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
 public final class XlApi implements CommandApi
 {
     /** The subcommands the API serves. */
-    public static final Set<String> COMMANDS = Set.of("create", "list", "destroy", "shutdown", "reboot", "pause",
+    public static final Set<String> COMMANDS = Set.of("namespace", "create", "list", "destroy", "shutdown", "reboot", "pause",
         "unpause", "network-attach", "network-detach", "network-list", "domid", "domname", "uptime", "ping");
 
     /** Longest ping the API runs (count times interval, plus the timeout): inside the client's 60 s wait. */
@@ -139,6 +139,8 @@ public final class XlApi implements CommandApi
                 return new Table(List.of("NAME"), List.of(List.of(hypervisor.domain(a.required("domain")).name())));
             case "uptime": return uptime(a.string("domain"));
             case "ping": return callAsync(command, args).join();
+            case "namespace":
+                return new Table(List.of("NAMESPACE"), List.of(List.of(hypervisor.namespaceOf(a.required("domain")))));
             default:
                 throw new UnknownCommandException(command);
         }

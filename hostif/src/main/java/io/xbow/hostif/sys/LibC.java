@@ -31,6 +31,9 @@ public interface LibC
     long write(int fd, long buffer, long count);
 
     @SaveError
+    long writev(int fd, long iov, int iovcnt);
+
+    @SaveError
     int fcntl(int fd, int command, int argument);
 
     @SaveError

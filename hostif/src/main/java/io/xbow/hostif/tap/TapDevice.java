@@ -4,6 +4,9 @@ import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
 
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -39,6 +42,8 @@ public final class TapDevice implements AutoCloseable
 
     private final LibC libc;
     private final int fd;
+    /** Two struct iovec for {@link #write(long, long, int)}, native byte order. */
+    private final UnsafeBuffer iov = new UnsafeBuffer(BufferUtil.allocateDirectAligned(32, 8));
     private final String name;
     private volatile boolean closed;
 
@@ -172,6 +177,45 @@ public final class TapDevice implements AutoCloseable
             if (errno == Native.EIO && !closed)
             {
                 // The interface is down: Linux drops what is written to a TAP that is not up, as a cable unplugged.
+                return true;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw Native.failure("write to " + name);
+            }
+        }
+    }
+
+    /**
+     * Write one frame whose virtio-net header lies elsewhere than just before it (a frame in a guest's page).
+     * Datapath or guest thread; one thread per device.
+     *
+     * @param header       address of the header.
+     * @param frame        address of the frame.
+     * @param frameLength  its length.
+     * @return true if written; false when the device's queue is full.
+     * @throws NativeException if the device failed.
+     */
+    public boolean write(final long header, final long frame, final int frameLength) throws NativeException
+    {
+        iov.putLong(0, header);
+        iov.putLong(8, VNET_HDR_LENGTH);
+        iov.putLong(16, frame);
+        iov.putLong(24, frameLength);
+        while (true)
+        {
+            final long n = libc.writev(fd, iov.addressOffset(), 2);
+            if (n >= 0)
+            {
+                return true;
+            }
+            final int errno = Native.errno();
+            if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
+            {
+                return false;
+            }
+            if (errno == Native.EIO && !closed)
+            {
                 return true;
             }
             if (errno != Native.EINTR)

@@ -21,10 +21,11 @@ import java.util.Locale;
  * @param type     {@code vif} or {@code ioemu}, or null.
  * @param backend  the backend domain, or null for dom0.
  * @param vlanid   the VLAN id (xVM's {@code vlanid}), or 0.
+ * @param gateway  the guest's default gateway ({@code gateway=}, an xbow extension for netns guests), or null.
  * @param warnings unknown keys, reported as xl reports them.
  */
 public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, String vifname, String script,
-    String model, String type, String backend, int vlanid, List<String> warnings)
+    String model, String type, String backend, int vlanid, String gateway, List<String> warnings)
 {
     /**
      * @param text one vif entry, for example {@code mac=00:16:3e:01:02:03,bridge=stub0,rate=10Mb/s}.
@@ -43,6 +44,7 @@ public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, S
         String type = null;
         String backend = null;
         int vlanid = 0;
+        String gateway = null;
         final List<String> warnings = new ArrayList<>();
         for (final String part : text.split(","))
         {
@@ -93,11 +95,15 @@ public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, S
                 case "vlan":
                     vlanid = VlanId.parse(value);
                     break;
+                case "gateway":
+                    Ipv4Address.parse(value);
+                    gateway = value;
+                    break;
                 default:
                     warnings.add("unknown vif key '" + key + "' ignored");
             }
         }
         return new VifSpec(mac, bridge, List.copyOf(ips), rate, vifname, script, model, type, backend, vlanid,
-            List.copyOf(warnings));
+            gateway, List.copyOf(warnings));
     }
 }

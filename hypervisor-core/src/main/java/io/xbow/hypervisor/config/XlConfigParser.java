@@ -125,10 +125,10 @@ public final class XlConfigParser
         {
             type = string(settings.get("builder"), "builder").equals("hvm") ? "hvm" : "pv";
         }
-        if (!List.of("emulated", "pv", "pvh", "hvm").contains(type))
+        if (!List.of("emulated", "netns", "pv", "pvh", "hvm").contains(type))
         {
             final Setting where = settings.containsKey("type") ? settings.get("type") : settings.get("builder");
-            throw new ConfigException(where.where() + "invalid type '" + type + "': emulated, pv, pvh or hvm");
+            throw new ConfigException(where.where() + "invalid type '" + type + "': emulated, netns, pv, pvh or hvm");
         }
         final String onPoweroff = action(settings, "on_poweroff", "destroy");
         final String onReboot = action(settings, "on_reboot", "restart");

@@ -1,7 +1,7 @@
 package io.xbow.hypervisor.domain;
 
 import io.xbow.hypervisor.config.XlConfig;
-import io.xbow.hypervisor.guest.EmulatedGuest;
+import io.xbow.hypervisor.guest.Guest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ public final class Domain
     private final long createdNanos;
     private final TreeMap<Integer, Vif> vifs = new TreeMap<>();
     private volatile DomainState state;
-    private EmulatedGuest guest;
+    private Guest guest;
 
     Domain(final int id, final String name, final UUID uuid, final XlConfig config, final long createdNanos,
         final DomainState state)
@@ -57,14 +57,14 @@ public final class Domain
     }
 
     /**
-     * @return the emulated guest; null for the host.
+     * @return what runs behind its frontends; null for the host.
      */
-    public EmulatedGuest guest()
+    public Guest guest()
     {
         return guest;
     }
 
-    void guest(final EmulatedGuest guest)
+    void guest(final Guest guest)
     {
         this.guest = guest;
     }

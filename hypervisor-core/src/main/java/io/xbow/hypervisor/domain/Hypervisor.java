@@ -2,7 +2,11 @@ package io.xbow.hypervisor.domain;
 
 import io.xbow.hypervisor.config.VifSpec;
 import io.xbow.hypervisor.config.XlConfig;
+import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.sys.NativeException;
 import io.xbow.hypervisor.guest.EmulatedGuest;
+import io.xbow.hypervisor.guest.GuestNic;
+import io.xbow.hypervisor.guest.NetnsGuest;
 import io.xbow.hypervisor.guest.GuestRunner;
 import io.xbow.hypervisor.guest.Ping;
 import io.xbow.netback.frontend.Netfront;
@@ -56,6 +60,7 @@ public final class Hypervisor implements AutoCloseable
     private final GuestRunner runner;
     private FaultInjector faults = step -> { };
     private final TreeMap<Integer, Domain> domains = new TreeMap<>();
+    private Readiness readiness;
     private int nextDomid = 1;
 
     /**
@@ -126,10 +131,15 @@ public final class Hypervisor implements AutoCloseable
      */
     public synchronized Domain create(final XlConfig config)
     {
-        if (!"emulated".equals(config.type()))
+        if (!"emulated".equals(config.type()) && !"netns".equals(config.type()))
         {
-            throw new DomainException("domain type '" + config.type() +
-                "' cannot be built here: xbow builds emulated guests (type = \"emulated\")");
+            throw new DomainException("domain type '" + config.type() + "' cannot be built here: xbow builds " +
+                "emulated guests (type = \"emulated\") and network namespaces (type = \"netns\")");
+        }
+        if ("netns".equals(config.type()) && !isRoot())
+        {
+            throw new DomainException("netns guests need root: xbowd runs as " + System.getProperty("user.name") +
+                " (emulated guests and etherstubs work without it)");
         }
         if (find(config.name()) != null)
         {
@@ -145,7 +155,15 @@ public final class Hypervisor implements AutoCloseable
         }
         final int domid = nextDomid++;
         final Domain domain = new Domain(domid, config.name(), uuid, config, clock.nanoTime(), DomainState.RUNNING);
-        domain.guest(new EmulatedGuest(config.name()));
+        try
+        {
+            domain.guest("netns".equals(config.type()) ? new NetnsGuest(config.name(), domid, readiness()) :
+                new EmulatedGuest(config.name()));
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new DomainException(ex.getMessage(), ex);
+        }
         if (runner != null)
         {
             runner.add(domain.guest()); // before the vifs, so that it takes their interfaces (and lets them go)
@@ -405,8 +423,16 @@ public final class Hypervisor implements AutoCloseable
                 throw new DomainException(where + "the backend did not connect: " + backend.lastError());
             }
             final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront);
-            vif.guestInterface(domain.guest().addInterface(vifName, netfront, vnic.mac(),
-                spec.ips().isEmpty() ? null : spec.ips().get(0)));
+            try
+            {
+                vif.guestInterface(domain.guest().addInterface(new GuestNic(vifName, devid, netfront, vnic.mac(),
+                    vnic.mtu(), spec.ips().isEmpty() ? null : spec.ips().get(0), spec.gateway())));
+            }
+            catch (final IllegalStateException ex)
+            {
+                vif.closeFrontend();
+                throw new DomainException(where + ex.getMessage(), ex);
+            }
             return vif;
         }
         catch (final IOException | RuntimeException ex)
@@ -471,6 +497,7 @@ public final class Hypervisor implements AutoCloseable
         {
             runner.remove(domain.guest());
         }
+        domain.guest().close(); // a netns guest's namespace goes
     }
 
     private static void release(final GuestMemory memory)
@@ -562,10 +589,16 @@ public final class Hypervisor implements AutoCloseable
         {
             throw new DomainException("guests do not run in this hypervisor");
         }
+        if (!(domain.guest() instanceof EmulatedGuest))
+        {
+            throw new DomainException("xl ping runs inside emulated guests; " + domain.name() + " is a netns guest: " +
+                "xl exec " + domain.name() + " -- ping ...");
+        }
+        final EmulatedGuest guest = (EmulatedGuest)domain.guest();
         try
         {
-            return udpPort == 0 ? domain.guest().ping(destination, count, intervalNanos, timeoutNanos, payloadLength) :
-                domain.guest().udpPing(destination, udpPort, count, intervalNanos, timeoutNanos, payloadLength);
+            return udpPort == 0 ? guest.ping(destination, count, intervalNanos, timeoutNanos, payloadLength) :
+                guest.udpPing(destination, udpPort, count, intervalNanos, timeoutNanos, payloadLength);
         }
         catch (final IllegalStateException ex)
         {
@@ -590,5 +623,47 @@ public final class Hypervisor implements AutoCloseable
         {
             runner.close();
         }
+        if (readiness != null)
+        {
+            readiness.close();
+            readiness = null;
+        }
+    }
+
+    /**
+     * @param ref a domain's name or id.
+     * @return the network namespace a netns guest runs in ({@code xl exec} runs commands there).
+     */
+    public synchronized String namespaceOf(final String ref)
+    {
+        final Domain domain = guest(ref);
+        if (!(domain.guest() instanceof NetnsGuest))
+        {
+            throw new DomainException("domain " + domain.name() + " is not a netns guest: xl exec runs commands " +
+                "inside netns guests (type = \"netns\")");
+        }
+        return ((NetnsGuest)domain.guest()).namespace();
+    }
+
+    /** The thread that says when netns guests' TAPs have frames; made with the first such guest. */
+    private Readiness readiness()
+    {
+        if (readiness == null)
+        {
+            try
+            {
+                readiness = new Readiness("xbow-guest-io");
+            }
+            catch (final NativeException ex)
+            {
+                throw new DomainException("cannot watch guest interfaces: " + ex.getMessage(), ex);
+            }
+        }
+        return readiness;
+    }
+
+    private static boolean isRoot()
+    {
+        return "root".equals(System.getProperty("user.name"));
     }
 }

@@ -5,30 +5,25 @@ import io.xbow.packet.address.Ipv4Address;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The emulated guest builder's guest: one minimal IPv4 host per domain, with an interface per vif. It runs on the
- * {@link GuestRunner}'s thread while its domain runs; a paused guest does not run, so its vifs neither send nor
- * take frames off their rings.
+ * The emulated guest builder's guest: one minimal IPv4 host per domain (ARP, ICMP echo, UDP echo on port 7), with
+ * an interface per vif.
  */
-public final class EmulatedGuest
+public final class EmulatedGuest extends Guest
 {
-    private final String name;
     private final List<GuestInterface> interfaces = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private volatile boolean running = true;
-    private volatile Runnable wakeup = () -> { };
 
     public EmulatedGuest(final String name)
     {
-        this.name = name;
+        super(name);
     }
 
-    public String name()
+    @Override
+    public Object addInterface(final GuestNic vif)
     {
-        return name;
+        return addInterface(vif.vifName(), vif.netfront(), vif.mac(), vif.ip());
     }
 
     /**
@@ -56,11 +51,7 @@ public final class EmulatedGuest
         return nic;
     }
 
-    /**
-     * Take an interface down before its vif goes.
-     *
-     * @return completes when the guest thread will not touch the interface's netfront again.
-     */
+    @Override
     public CompletableFuture<Void> removeInterface(final Object handle)
     {
         final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -73,50 +64,13 @@ public final class EmulatedGuest
         return done;
     }
 
-    public boolean isRunning()
+    @Override
+    protected boolean armInterfaces()
     {
-        return running;
-    }
-
-    public void running(final boolean running)
-    {
-        this.running = running;
-        wake();
-    }
-
-    /**
-     * @param wakeup wakes the thread that runs this guest: a frame arrived, or a command is waiting.
-     */
-    void wakeupBy(final Runnable wakeup)
-    {
-        this.wakeup = wakeup;
-    }
-
-    private void wake()
-    {
-        wakeup.run();
-    }
-
-    private void command(final Runnable command)
-    {
-        commands.add(command);
-        wake();
-    }
-
-    /**
-     * Before the guest thread sleeps: every interface of a running guest asks to be woken by its next frame.
-     *
-     * @return true if there is work already (a frame came in, a command is queued): do not sleep.
-     */
-    boolean armWakeups()
-    {
-        boolean ready = !commands.isEmpty();
-        if (running)
+        boolean ready = false;
+        for (final GuestInterface nic : interfaces)
         {
-            for (final GuestInterface nic : interfaces)
-            {
-                ready |= nic.armWakeup();
-            }
+            ready |= nic.armWakeup();
         }
         return ready;
     }
@@ -124,15 +78,13 @@ public final class EmulatedGuest
     /**
      * @return when a running ping's probes or timeouts next need the thread, or {@link Long#MAX_VALUE}.
      */
-    long nextDeadlineNanos(final long now)
+    @Override
+    protected long interfacesDeadline(final long now)
     {
         long deadline = Long.MAX_VALUE;
-        if (running)
+        for (final GuestInterface nic : interfaces)
         {
-            for (final GuestInterface nic : interfaces)
-            {
-                deadline = Math.min(deadline, nic.nextDeadlineNanos(now));
-            }
+            deadline = Math.min(deadline, nic.nextDeadlineNanos(now));
         }
         return deadline;
     }
@@ -174,9 +126,9 @@ public final class EmulatedGuest
 
     private Ping probe(final Ping ping, final int destination)
     {
-        if (!running)
+        if (!isRunning())
         {
-            throw new IllegalStateException("domain " + name + " is paused");
+            throw new IllegalStateException("domain " + name() + " is paused");
         }
         command(() ->
         {
@@ -188,32 +140,18 @@ public final class EmulatedGuest
                     return;
                 }
             }
-            ping.abort("domain " + name + " has no interface with an IPv4 address (give the vif ip=ADDRESS)");
+            ping.abort("domain " + name() + " has no interface with an IPv4 address (give the vif ip=ADDRESS)");
         });
         return ping;
     }
 
-    /**
-     * One turn of the guest: commands (also while paused: they are the hypervisor's, not the guest's), then, while
-     * it runs, every interface.
-     *
-     * @return work done.
-     */
-    int step(final long now)
+    @Override
+    protected int stepInterfaces(final long now)
     {
         int work = 0;
-        Runnable command;
-        while ((command = commands.poll()) != null)
+        for (final GuestInterface nic : interfaces)
         {
-            command.run();
-            work++;
-        }
-        if (running)
-        {
-            for (final GuestInterface nic : interfaces)
-            {
-                work += nic.step(now);
-            }
+            work += nic.step(now);
         }
         return work;
     }

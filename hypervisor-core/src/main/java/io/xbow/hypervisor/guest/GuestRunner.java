@@ -7,7 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The thread that runs every emulated guest, in turn. Idle, it sleeps until something needs it: a frame for a guest
+ * The thread that runs every guest (emulated hosts, netns shims), in turn. Idle, it sleeps until something needs it: a frame for a guest
  * (its netfront asked the backend to ring at the next one, as a Xen frontend does before it blocks), a command
  * (an interface, a ping, unpause), or a running ping's next probe or timeout. With nothing to do it wakes once a
  * second at most, so an idle daemon with idle guests costs next to nothing.
@@ -17,7 +17,7 @@ public final class GuestRunner implements AutoCloseable
     /** With nothing to time: a backstop only, every wakeup comes from an event or a ping's deadline. */
     static final long IDLE_PARK_NANOS = 1_000_000_000;
 
-    private final List<EmulatedGuest> guests = new CopyOnWriteArrayList<>();
+    private final List<Guest> guests = new CopyOnWriteArrayList<>();
     private final NanoClock clock;
     private final long idleParkNanos;
     private final Thread thread;
@@ -40,7 +40,7 @@ public final class GuestRunner implements AutoCloseable
         thread.start();
     }
 
-    public void add(final EmulatedGuest guest)
+    public void add(final Guest guest)
     {
         guest.wakeupBy(this::wakeup);
         guests.add(guest);
@@ -53,7 +53,7 @@ public final class GuestRunner implements AutoCloseable
         LockSupport.unpark(thread);
     }
 
-    public void remove(final EmulatedGuest guest)
+    public void remove(final Guest guest)
     {
         guests.remove(guest);
     }
@@ -64,7 +64,7 @@ public final class GuestRunner implements AutoCloseable
         {
             int work = 0;
             final long now = clock.nanoTime();
-            for (final EmulatedGuest guest : guests)
+            for (final Guest guest : guests)
             {
                 try
                 {
@@ -85,7 +85,7 @@ public final class GuestRunner implements AutoCloseable
             // (measured: a ping's median round trip 150-210 us so, 270-390 us with 250 turns of spinning first).
             boolean ready = false;
             long deadline = now + idleParkNanos;
-            for (final EmulatedGuest guest : guests)
+            for (final Guest guest : guests)
             {
                 ready |= guest.armWakeups();
                 deadline = Math.min(deadline, guest.nextDeadlineNanos(now));

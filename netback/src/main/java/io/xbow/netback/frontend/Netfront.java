@@ -54,7 +54,9 @@ public final class Netfront
     private final int[] freeTxPages = new int[TX_RING_SIZE];
     private final boolean[] txInFlight = new boolean[TX_RING_SIZE];
     private int freeTxCount;
-    private final MutableDirectBuffer assembly = new UnsafeBuffer(new byte[XEN_NETIF_MAX_TX_SIZE + PAGE]);
+    /** Direct, so that a guest can hand an assembled frame to a native call (a TAP's writev) as it is. */
+    private final MutableDirectBuffer assembly =
+        new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(XEN_NETIF_MAX_TX_SIZE + PAGE));
     private int assembled;
     private boolean assemblyFailed;
     private long txErrors;

@@ -1,0 +1,177 @@
+package io.xbow.hypervisor.guest;
+
+import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.sys.NativeException;
+import io.xbow.hostif.tap.TapDevice;
+import io.xbow.netback.frontend.Netfront;
+import io.xbow.packet.checksum.InternetChecksum;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * A netns guest's frontend driver for one vif: moves frames between the guest's TAP interface ({@code eth<devid>}
+ * in its namespace) and the vif's netif rings, as Xen's netfront moves them between a guest kernel and its rings.
+ * Runs on the guest thread. A frame from the TAP is read into a buffer of the shim's and copied into a TX page;
+ * a frame from the rings is written to the TAP from where it lies (writev with the virtio-net header). An idle TAP
+ * costs nothing: the shim stops reading when a read finds nothing and {@link Readiness} wakes the guest thread
+ * when there is something again.
+ */
+final class TapShim
+{
+    /** Frames moved per direction per turn, so that one busy vif does not starve the guest thread's others. */
+    private static final int BUDGET = 64;
+    /** While a frame waits for room on a full TX ring: look again this soon (TX answers do not ring the guest). */
+    private static final long TX_FULL_RETRY_NANOS = 50_000;
+
+    private final String name;
+    private final TapDevice tap;
+    private final Netfront netfront;
+    private final Readiness.Registration registration;
+    private final UnsafeBuffer scratch;
+    private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
+    private final Netfront.FrameHandler toTap = this::toTap;
+    private volatile boolean tapReadable = true;
+    private int waitingLength;
+    private long dropped;
+    private boolean failed;
+
+    TapShim(final String name, final TapDevice tap, final Netfront netfront, final Readiness readiness,
+        final Runnable wakeGuest)
+    {
+        this.name = name;
+        this.tap = tap;
+        this.netfront = netfront;
+        this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TapDevice.VNET_HDR_LENGTH + 65_536, 64));
+        netfront.onNotify(wakeGuest);
+        this.registration = readiness.register(tap.fd(), () ->
+        {
+            tapReadable = true;
+            wakeGuest.run();
+        });
+    }
+
+    /**
+     * @return work done: frames moved either way.
+     */
+    int step()
+    {
+        if (failed)
+        {
+            return 0;
+        }
+        int work = 0;
+        try
+        {
+            work += toRings();
+            work += netfront.poll(toTap);
+            netfront.reclaim();
+        }
+        catch (final NativeException | java.io.UncheckedIOException ex)
+        {
+            failed = true; // the interface went away under us: the vif stays, carrying nothing
+            System.getLogger(TapShim.class.getName()).log(System.Logger.Level.WARNING,
+                name + ": the guest's interface failed: " + ex.getMessage());
+        }
+        return work;
+    }
+
+    private int toRings() throws NativeException
+    {
+        int moved = 0;
+        while (moved < BUDGET && (waitingLength > 0 || tapReadable))
+        {
+            if (waitingLength == 0)
+            {
+                final int n = tap.read(scratch.addressOffset(), scratch.capacity());
+                if (n < 0)
+                {
+                    tapReadable = false;
+                    registration.rearm();
+                    break;
+                }
+                final int length = n - TapDevice.VNET_HDR_LENGTH;
+                if (length < 14 || !finishOffloads(length))
+                {
+                    dropped++;
+                    continue;
+                }
+                waitingLength = length;
+            }
+            if (!netfront.send(scratch, TapDevice.VNET_HDR_LENGTH, waitingLength, 0))
+            {
+                break; // the ring is full: keep the frame until the backend answers
+            }
+            waitingLength = 0;
+            moved++;
+        }
+        return moved;
+    }
+
+    /** A partial checksum is finished here (the backend's other guests may not take one); super-frames not yet. */
+    private boolean finishOffloads(final int length)
+    {
+        final int flags = scratch.getByte(0) & 0xFF;
+        if (scratch.getByte(1) != TapDevice.VNET_HDR_GSO_NONE)
+        {
+            return false;
+        }
+        if ((flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0)
+        {
+            final int start = scratch.getShort(6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+            final int at = start + (scratch.getShort(8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
+            if (start >= length || at + 2 > length)
+            {
+                return false;
+            }
+            final int frame = TapDevice.VNET_HDR_LENGTH;
+            final int checksum = InternetChecksum.finish(InternetChecksum.sum(scratch, frame + start, length - start));
+            scratch.putShort(frame + at, (short)checksum, ByteOrder.BIG_ENDIAN);
+        }
+        return true;
+    }
+
+    private void toTap(final DirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            if (!tap.write(plainHeader.addressOffset(), buffer.addressOffset() + offset, length))
+            {
+                dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
+            }
+        }
+        catch (final NativeException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * @return true if frames are waiting (do not sleep); otherwise the backend rings at the next one.
+     */
+    boolean arm()
+    {
+        return !failed && (tapReadable || netfront.armRxNotification());
+    }
+
+    long deadline(final long now)
+    {
+        return waitingLength > 0 && !failed ? now + TX_FULL_RETRY_NANOS : Long.MAX_VALUE;
+    }
+
+    long dropped()
+    {
+        return dropped;
+    }
+
+    /**
+     * Guest thread: stop; the TAP (and with it the guest's interface) goes.
+     */
+    void close()
+    {
+        registration.cancel();
+        tap.close();
+    }
+}
