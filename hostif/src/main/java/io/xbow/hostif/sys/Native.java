@@ -15,6 +15,8 @@ public final class Native
     public static final int EPERM = 1;
     public static final int EBADFD = 77;
     public static final int ENETDOWN = 100;
+    /** ENXIO: what a packet socket's send answers on an interface that is down. */
+    public static final int ENXIO_DOWN = 6;
     public static final int ENOBUFS = 105;
 
     public static final int O_RDWR = 2;
