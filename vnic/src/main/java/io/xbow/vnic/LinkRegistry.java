@@ -1,5 +1,6 @@
 package io.xbow.vnic;
 
+import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanId;
 import io.xbow.vlan.VlanPolicy;
@@ -18,10 +19,13 @@ import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vnic.mac.MacType;
 import io.xbow.vnic.prop.PropertyInfo;
+import io.xbow.vnic.uplink.HostLink;
+import io.xbow.vnic.uplink.HostLinks;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
 import io.xbow.vswitch.capture.CaptureLink;
 import io.xbow.vswitch.capture.CaptureRegistry;
+import io.xbow.vswitch.port.PluggableDevice;
 import io.xbow.vswitch.port.PortDevice;
 import io.xbow.vswitch.thread.Datapath;
 import org.agrona.concurrent.NanoClock;
@@ -52,6 +56,7 @@ public final class LinkRegistry implements AutoCloseable
     private final Datapath datapath;
     private final NanoClock clock;
     private final MacAllocator macs;
+    private final HostLinks hostLinks;
     private final LinkProperties properties = new LinkProperties(this::portLinksOver);
     private final Map<String, Link> links = new LinkedHashMap<>();
     /** Links another part of xbow manages (a domain's vif VNICs): dladm may look, not change or delete them. */
@@ -77,6 +82,20 @@ public final class LinkRegistry implements AutoCloseable
     public LinkRegistry(
         final RegistryConfig config, final Datapath datapath, final NanoClock clock, final SplittableRandom random)
     {
+        this(config, datapath, clock, random, HostLinks.NONE);
+    }
+
+    /**
+     * @param config    how to build switches.
+     * @param datapath  where the switches run.
+     * @param clock     the switches' clock.
+     * @param random    source of random MAC addresses.
+     * @param hostLinks the host's interfaces, which become physical links when named.
+     */
+    public LinkRegistry(final RegistryConfig config, final Datapath datapath, final NanoClock clock,
+        final SplittableRandom random, final HostLinks hostLinks)
+    {
+        this.hostLinks = hostLinks;
         this.config = config;
         this.datapath = datapath;
         this.clock = clock;
@@ -221,12 +240,22 @@ public final class LinkRegistry implements AutoCloseable
         checkVid(under, vid);
         final PortSettings settings = PortSettings.defaults(under).with(name, properties);
         final MacAllocator.Chosen chosen = macs.choose(under, macSpec, null);
+        useUplink(under);
 
         final VirtualSwitch sw = under.switchOf();
         final VnicPort port = new VnicPort(sw.pool(), sw.cycleClock(), settings.policy(chosen.mac(), under),
             config.switchConfig().batchSize(), config.shapingQueueFrames());
         final int switchVid = vid == 0 ? VlanId.DEFAULT : vid;
-        final SwitchPort switchPort = sw.attach(name, port, VlanPolicy.access(switchVid));
+        final SwitchPort switchPort;
+        try
+        {
+            switchPort = sw.attach(name, port, VlanPolicy.access(switchVid));
+        }
+        catch (final RuntimeException ex)
+        {
+            releaseUplink(under);
+            throw ex;
+        }
         sw.addStaticMac(switchVid, chosen.mac(), switchPort);
         sw.priority(switchPort, settings.priority().servingOrder());
         final Vnic vnic = new Vnic(name, temporary, under, port, switchPort, chosen.mac(), chosen.type(), vid);
@@ -357,6 +386,7 @@ public final class LinkRegistry implements AutoCloseable
         }
         final String vlanName = name != null ? name : vlanLinkName(over, vid);
         checkNewName(vlanName);
+        useUplink(phys);
         final VirtualSwitch sw = phys.switchOf();
         final VnicPort port = new VnicPort(sw.pool(), sw.cycleClock(), VnicPolicy.open(phys.primaryMac(), phys.mtu()),
             config.switchConfig().batchSize(), config.shapingQueueFrames());
@@ -380,6 +410,7 @@ public final class LinkRegistry implements AutoCloseable
         captures.unregister(link.name());
         link.overLink().switchOf().detach(link.switchPort());
         links.remove(link.name());
+        releaseUplink(link.overLink());
     }
 
     /**
@@ -414,6 +445,11 @@ public final class LinkRegistry implements AutoCloseable
     {
         checkNotOwned(oldName, "rename");
         final Link link = link(oldName);
+        if (link instanceof PhysicalLink && ((PhysicalLink)link).isHostInterface())
+        {
+            throw new LinkException("cannot rename " + oldName + ": a physical link is named for its host interface " +
+                "(rename the interface on the host: ip link set dev " + oldName + " name NEWNAME)");
+        }
         checkNewName(newName);
         if (link instanceof SwitchLink)
         {
@@ -452,12 +488,71 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized Link link(final String name)
     {
-        final Link link = links.get(name);
+        Link link = links.get(name);
+        if (link == null)
+        {
+            link = adoptHostInterface(name);
+        }
         if (link == null)
         {
             throw LinkException.notFound("link " + name + " not found");
         }
         return link;
+    }
+
+    /**
+     * @return the host's interfaces, physical links whether or not anything was created over them yet.
+     */
+    public HostLinks hostLinks()
+    {
+        return hostLinks;
+    }
+
+    /**
+     * A host interface named for the first time becomes a physical link: a switch whose uplink port waits for the
+     * interface, which is opened when the first VNIC or VLAN link goes over it ({@link #useUplink}).
+     */
+    private PhysicalLink adoptHostInterface(final String name)
+    {
+        final HostLink host = hostLinks.find(name);
+        if (host == null || !MacAddress.isValidUnicast(host.mac()))
+        {
+            return null;
+        }
+        final VirtualSwitch sw = newSwitch(name);
+        final PluggableDevice device = new PluggableDevice();
+        final SwitchPort uplink = sw.attach(name, device, VlanPolicy.trunk(VlanSet.ALL, VlanId.DEFAULT));
+        final int mtu = Math.max(LinkProperties.MIN_MTU, Math.min(LinkProperties.MAX_MTU, host.mtu()));
+        final PhysicalLink link = new PhysicalLink(name, false, sw, uplink, mtu, host.speedMbps(), host.mac(),
+            new long[0], device);
+        datapath.add(sw);
+        add(link);
+        return link;
+    }
+
+    /** Open a host interface's uplink when the first link goes over it. */
+    private void useUplink(final SwitchLink under)
+    {
+        if (under instanceof PhysicalLink && ((PhysicalLink)under).isHostInterface() &&
+            ((PhysicalLink)under).opened() == null)
+        {
+            final PhysicalLink phys = (PhysicalLink)under;
+            final HostLinks.Uplink uplink = hostLinks.open(phys.name());
+            phys.opened(uplink);
+            phys.switchOf().run(() -> phys.hostDevice().plug(uplink.device()));
+        }
+    }
+
+    /** Close a host interface's uplink when the last link over it goes. */
+    private void releaseUplink(final SwitchLink under)
+    {
+        if (under instanceof PhysicalLink && ((PhysicalLink)under).opened() != null && portLinksOver(under).isEmpty())
+        {
+            final PhysicalLink phys = (PhysicalLink)under;
+            final HostLinks.Uplink uplink = phys.opened();
+            phys.opened(null);
+            phys.switchOf().run(() -> phys.hostDevice().plug(null)).whenComplete((done, failed) -> uplink.close());
+        }
     }
 
     /**
@@ -610,5 +705,13 @@ public final class LinkRegistry implements AutoCloseable
     public synchronized void close()
     {
         datapath.close();
+        for (final Link link : links.values())
+        {
+            if (link instanceof PhysicalLink && ((PhysicalLink)link).opened() != null)
+            {
+                ((PhysicalLink)link).opened().close();
+                ((PhysicalLink)link).opened(null);
+            }
+        }
     }
 }

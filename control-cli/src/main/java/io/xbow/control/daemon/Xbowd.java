@@ -28,6 +28,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
@@ -64,6 +66,7 @@ public final class Xbowd implements AutoCloseable
 
     private FileChannel stateLock;
     private LinkRegistry registry;
+    private HostUplinks uplinks;
     private Hypervisor hypervisor;
     private CaptureService captures;
     private ApiServer server;
@@ -120,8 +123,9 @@ public final class Xbowd implements AutoCloseable
         final InetSocketAddress tcp = listen == null ? null : tcpAddress();
         final byte[] token = listen == null ? null : readToken();
 
+        uplinks = new HostUplinks();
         registry = new LinkRegistry(RegistryConfig.defaults(), new ThreadedDatapath("xbow-datapath"),
-            SystemNanoClock.INSTANCE);
+            SystemNanoClock.INSTANCE, new SplittableRandom(new SecureRandom().nextLong()), uplinks);
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
         try
         {
@@ -401,6 +405,11 @@ public final class Xbowd implements AutoCloseable
         {
             registry.close();
             registry = null;
+        }
+        if (uplinks != null)
+        {
+            uplinks.close();
+            uplinks = null;
         }
         if (stateLock != null)
         {

@@ -10,6 +10,7 @@ import io.xbow.vnic.LinkStats;
 import io.xbow.vnic.link.Etherstub;
 import io.xbow.vnic.link.Link;
 import io.xbow.vnic.link.PhysicalLink;
+import io.xbow.vnic.uplink.HostLink;
 import io.xbow.vnic.link.PortLink;
 import io.xbow.vnic.link.VlanLink;
 import io.xbow.vnic.link.Vnic;
@@ -552,12 +553,36 @@ public final class DladmService
     public synchronized Table showLink(final String name)
     {
         final List<List<String>> rows = new ArrayList<>();
+        final Map<String, HostLink> hosts = hostLinks();
+        if (name == null)
+        {
+            // Host interfaces are physical links whether or not anything was created over them yet.
+            for (final HostLink host : hosts.values())
+            {
+                if (!isActive(host.name()))
+                {
+                    rows.add(List.of(host.name(), "phys", Integer.toString(host.mtu()), host.state(), "--", ""));
+                }
+            }
+        }
         for (final Link link : select(name))
         {
-            rows.add(List.of(link.name(), link.linkClass().label(), Integer.toString(link.mtu()), link.state(), "--",
-                link.over().equals("--") ? "" : link.over()));
+            final HostLink host = link instanceof PhysicalLink ? hosts.get(link.name()) : null;
+            rows.add(List.of(link.name(), link.linkClass().label(), Integer.toString(link.mtu()),
+                host != null ? host.state() : link.state(), "--", link.over().equals("--") ? "" : link.over()));
         }
         return new Table(List.of("LINK", "CLASS", "MTU", "STATE", "BRIDGE", "OVER"), rows);
+    }
+
+    /** The host's Ethernet interfaces by name, in the host's order. */
+    private Map<String, HostLink> hostLinks()
+    {
+        final Map<String, HostLink> hosts = new LinkedHashMap<>();
+        for (final HostLink host : registry.hostLinks().list())
+        {
+            hosts.put(host.name(), host);
+        }
+        return hosts;
     }
 
     public synchronized Table showLinkStats(final String name)
@@ -576,19 +601,41 @@ public final class DladmService
     public synchronized Table showPhys(final String name)
     {
         final List<List<String>> rows = new ArrayList<>();
+        final Map<String, HostLink> hosts = hostLinks();
+        if (name == null)
+        {
+            for (final HostLink host : hosts.values())
+            {
+                rows.add(physRow(host));
+            }
+        }
+        else if (hosts.containsKey(name))
+        {
+            rows.add(physRow(hosts.get(name)));
+            return new Table(PHYS_FIELDS, rows);
+        }
         for (final Link link : select(name))
         {
-            if (link instanceof PhysicalLink)
+            if (link instanceof PhysicalLink && !hosts.containsKey(link.name()))
             {
+                // Made by hand (tests, tools): no host interface to describe.
                 rows.add(List.of(link.name(), "Ethernet", link.state(), Long.toString(link.speedMbps()), "full",
                     link.name()));
             }
-            else if (name != null)
+            else if (name != null && !(link instanceof PhysicalLink))
             {
                 throw new LinkException(name + " is not a physical link");
             }
         }
-        return new Table(List.of("LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE"), rows);
+        return new Table(PHYS_FIELDS, rows);
+    }
+
+    private static final List<String> PHYS_FIELDS = List.of("LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE");
+
+    private static List<String> physRow(final HostLink host)
+    {
+        return List.of(host.name(), "Ethernet", host.state(), Long.toString(host.speedMbps()), host.duplex(),
+            host.device());
     }
 
     public synchronized Table showVnic(final String name, final String over)

@@ -1,0 +1,161 @@
+package io.xbow.control;
+
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.XlCommand;
+import io.xbow.hostif.host.HostCommand;
+import io.xbow.hostif.host.HostCommandException;
+import io.xbow.hostif.netns.NetworkNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Bridged mode end to end, as Xen's vif-bridge: netns guests whose vifs name a host interface as their bridge
+ * (one end of a veth pair whose other end is in a "LAN" namespace) reach the LAN and each other; a guest on
+ * another VLAN reaches neither; show-phys lists the interface; the uplink's packet socket goes with the last vif.
+ */
+class BridgedModeTest
+{
+    private static final String PREFIX = "xbowb";
+
+    @TempDir
+    Path dir;
+
+    private final String veth = "xbl" + ProcessHandle.current().pid() % 10_000_000;
+    private NetworkNamespace lan;
+    private DaemonProcess daemon;
+    private ApiClient client;
+
+    @BeforeEach
+    void setUp() throws Exception
+    {
+        final boolean root = "root".equals(System.getProperty("user.name"));
+        final boolean tools = Files.exists(Path.of("/dev/net/tun")) && Files.isExecutable(Path.of("/usr/bin/ping"));
+        if ("true".equals(System.getenv("CI")))
+        {
+            assertTrue(root && tools, "CI runs as root with /dev/net/tun and ping");
+        }
+        Assumptions.assumeTrue(root && tools, "bridged mode needs root, /dev/net/tun and ping");
+        NetworkNamespace.removeLeftovers(PREFIX);
+        try
+        {
+            HostCommand.run("ip", "link", "del", veth);
+        }
+        catch (final HostCommandException none)
+        {
+            // no leftover of a killed predecessor
+        }
+        lan = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "lan"));
+        HostCommand.run("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
+        lan.adopt(veth + "p");
+        lan.ip("link", "set", "dev", veth + "p", "name", "eth0");
+        lan.ip("addr", "add", "198.51.100.1/24", "dev", "eth0");
+        lan.ip("link", "set", "dev", "eth0", "up");
+        HostCommand.run("ip", "link", "set", "dev", veth, "up");
+        daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).start();
+        client = daemon.client();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (client != null)
+        {
+            client.close();
+        }
+        if (daemon != null)
+        {
+            daemon.close();
+        }
+        if (lan != null)
+        {
+            lan.close();
+        }
+        try
+        {
+            HostCommand.run("ip", "link", "del", veth);
+        }
+        catch (final HostCommandException gone)
+        {
+            // went with the namespace
+        }
+    }
+
+    private String dladm(final String... argv)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        assertEquals(0, DladmCommand.run(client, new PrintWriter(out), new PrintWriter(err), argv), err.toString());
+        return out.toString();
+    }
+
+    private void create(final String name, final String vif) throws Exception
+    {
+        Files.writeString(dir.resolve(name + ".cfg"), "name = '" + name + "'\ntype = 'netns'\nvif = [ '" + vif + "' ]\n");
+        final StringWriter err = new StringWriter();
+        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+            new String[] {"create", dir.resolve(name + ".cfg").toString()}), err.toString());
+    }
+
+    private String in(final String domain, final String... argv) throws Exception
+    {
+        final String namespace = client.xl().call("namespace", java.util.Map.of("domain", domain)).rows().get(0).get(0);
+        return HostCommand.run(HostCommand.inNamespace(namespace, List.of(argv)));
+    }
+
+    private long packetSocketsOn(final String link) throws Exception
+    {
+        final String index = Files.readString(Path.of("/sys/class/net", link, "ifindex")).strip();
+        return Files.readAllLines(Path.of("/proc/net/packet")).stream().skip(1)
+            .map(line -> line.trim().split("\\s+")).filter(f -> f.length > 4 && f[4].equals(index)).count();
+    }
+
+    @Test
+    void guestsOnAHostInterfaceReachTheLanAndEachOtherWithinTheirVlan() throws Exception
+    {
+        final String phys = dladm("show-phys");
+        assertTrue(phys.lines().anyMatch(l -> l.startsWith(veth + " ") && l.contains("Ethernet") && l.contains("up") &&
+            l.matches(".*\\bveth\\d+\\s*$")), phys);
+        assertTrue(dladm("show-link").lines().anyMatch(l -> l.startsWith(veth + " ") && l.contains("phys")));
+        assertEquals(0, packetSocketsOn(veth), "nothing over it yet: the interface is not in use");
+
+        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        create("db", "bridge=" + veth + ",ip=198.51.100.3/24");
+        create("v20", "bridge=" + veth + ",ip=198.51.100.20/24,vlanid=20");
+        assertEquals(1, packetSocketsOn(veth), "one packet socket for the physical link, opened with the first vif");
+
+        assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.1").contains("2 received"));
+        assertTrue(lan.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
+        assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
+        for (final String other : new String[] {"198.51.100.1", "198.51.100.2"})
+        {
+            final HostCommandException isolated = assertThrows(HostCommandException.class,
+                () -> in("v20", "ping", "-c", "1", "-W", "1", other), "VLAN 20 reaches nothing on VLAN 1: " + other);
+            assertTrue(isolated.getMessage().contains("ping"), isolated.getMessage());
+        }
+
+        final StringWriter err = new StringWriter();
+        for (final String domain : new String[] {"web", "db", "v20"})
+        {
+            assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[] {"destroy", domain}), err.toString());
+        }
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (packetSocketsOn(veth) > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals(0, packetSocketsOn(veth), "the last vif gone, the interface is let go");
+    }
+}
