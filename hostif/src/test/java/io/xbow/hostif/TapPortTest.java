@@ -105,7 +105,13 @@ class TapPortTest
             {
                 try
                 {
-                    client = a.exec("iperf3", "-c", "192.0.2.2", "-t", "1", "-J");
+                    final String answer = a.exec("iperf3", "-c", "192.0.2.2", "-t", "1", "-J");
+                    // iperf3 -J reports "unable to connect" in its JSON (with exit status 0 in some versions).
+                    client = answer.contains("\"sum_received\"") ? answer : null;
+                    if (client == null)
+                    {
+                        Thread.sleep(100);
+                    }
                 }
                 catch (final io.xbow.hostif.host.HostCommandException notYet)
                 {

@@ -96,7 +96,13 @@ class NetnsGuestTest
             {
                 try
                 {
-                    client = in("web", "iperf3", "-c", "192.0.2.3", "-t", "1", "-J");
+                    final String answer = in("web", "iperf3", "-c", "192.0.2.3", "-t", "1", "-J");
+                    // iperf3 -J reports "unable to connect" in its JSON (with exit status 0 in some versions).
+                    client = answer.contains("\"sum_received\"") ? answer : null;
+                    if (client == null)
+                    {
+                        Thread.sleep(100);
+                    }
                 }
                 catch (final HostCommandException notYet)
                 {
