@@ -19,12 +19,23 @@ final class DaemonProcess implements AutoCloseable
     final Path state;
     final Path log;
     private Process process;
+    private String namespace;
 
     DaemonProcess(final Path directory)
     {
         this.socket = directory.resolve("xbowd.sock");
         this.state = directory.resolve("state");
         this.log = directory.resolve("xbowd.log");
+    }
+
+    /**
+     * @param name a network namespace the daemon is to run in (standing for the host), or null.
+     * @return this.
+     */
+    DaemonProcess inNamespace(final String name)
+    {
+        this.namespace = name;
+        return this;
     }
 
     /** Start and wait until the API answers. */
@@ -70,6 +81,10 @@ final class DaemonProcess implements AutoCloseable
     private Process launch() throws IOException
     {
         final List<String> command = new ArrayList<>();
+        if (namespace != null)
+        {
+            command.addAll(List.of("ip", "netns", "exec", namespace));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--add-exports");
         command.add("java.base/jdk.internal.misc=ALL-UNNAMED");

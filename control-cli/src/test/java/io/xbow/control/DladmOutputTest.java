@@ -135,6 +135,7 @@ class DladmOutputTest
             "vnic1        allowed-ips     rw   --             --             --\n" +
             // Wider than its column: ofmt lets it overflow and takes the room back from the next fields.
             "vnic1        allowed-dhcp-cids rw --             --             --\n" +
+            "vnic1        zone            rw   --             --             global\n" +
             "vnic1        state           ro   up             up             up,down\n" +
             "vnic1        speed           ro   0              --             --\n" +
             "vnic1        over            ro   stub0          --             --\n", x.out);

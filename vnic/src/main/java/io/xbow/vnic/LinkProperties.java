@@ -25,6 +25,8 @@ final class LinkProperties
 {
     static final int MIN_MTU = 68;
     static final int MAX_MTU = 9000;
+    /** The one zone xbow knows: the host, where the link becomes a TAP interface of its name. */
+    static final String ZONE_GLOBAL = "global";
 
     private final Function<SwitchLink, List<PortLink>> portLinksOver;
 
@@ -42,6 +44,31 @@ final class LinkProperties
      * @param link       the link.
      * @param properties values by dladm property name.
      */
+    /**
+     * Parse and check every value without applying any.
+     */
+    void check(final Link link, final Map<String, String> properties)
+    {
+        for (final String property : properties.keySet())
+        {
+            checkSettable(link, property);
+        }
+        if (link instanceof PortLink)
+        {
+            PortSettings.of((PortLink)link).with(link.name(), properties);
+        }
+        else if (properties.containsKey(LinkProperty.MTU.label()))
+        {
+            parseMtu(properties.get(LinkProperty.MTU.label()), MAX_MTU);
+        }
+        final String zone = properties.get(LinkProperty.ZONE.label());
+        if (zone != null && !zone.trim().equals(ZONE_GLOBAL))
+        {
+            throw new IllegalArgumentException("invalid zone '" + zone + "': xbow has one zone, global (the host: " +
+                "the link becomes a host interface of its name)");
+        }
+    }
+
     void set(final Link link, final Map<String, String> properties)
     {
         final String name = link.name();
@@ -164,6 +191,9 @@ final class LinkProperties
             case PROTECTION:
                 return new PropertyInfo(name, property.label(), perm,
                     Protection.format(((PortLink)link).protection()), "--", Protection.POSSIBLE);
+            case ZONE:
+                return new PropertyInfo(name, property.label(), perm,
+                    ((PortLink)link).hostInterface() != null ? ZONE_GLOBAL : "--", "--", ZONE_GLOBAL);
             case ALLOWED_DHCP_CIDS:
                 return new PropertyInfo(name, property.label(), perm, ((PortLink)link).allowedDhcpCids().toString(),
                     "--", "--");

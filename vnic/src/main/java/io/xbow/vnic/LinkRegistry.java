@@ -18,6 +18,7 @@ import io.xbow.vnic.link.VlanLink;
 import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vnic.mac.MacType;
+import io.xbow.vnic.prop.LinkProperty;
 import io.xbow.vnic.prop.PropertyInfo;
 import io.xbow.vnic.uplink.HostLink;
 import io.xbow.vnic.uplink.HostLinks;
@@ -239,6 +240,12 @@ public final class LinkRegistry implements AutoCloseable
         final SwitchLink under = switchLink(over, "create a VNIC");
         checkVid(under, vid);
         final PortSettings settings = PortSettings.defaults(under).with(name, properties);
+        final String zone = properties.get(LinkProperty.ZONE.label());
+        if (zone != null && !zone.trim().equals(LinkProperties.ZONE_GLOBAL))
+        {
+            throw new IllegalArgumentException("invalid zone '" + zone + "': xbow has one zone, global (the host: " +
+                "the link becomes a host interface of its name)");
+        }
         final MacAllocator.Chosen chosen = macs.choose(under, macSpec, null);
         useUplink(under);
 
@@ -265,6 +272,20 @@ public final class LinkRegistry implements AutoCloseable
             ((PhysicalLink)under).factoryClient(chosen.type().slot(), name);
         }
         add(vnic);
+        if (zone != null)
+        {
+            try
+            {
+                final HostLinks.Uplink host = hostLinks.hostInterface(name, chosen.mac(), vnic.mtu());
+                vnic.hostInterface(host);
+                plug(name, host.device());
+            }
+            catch (final RuntimeException ex)
+            {
+                deletePortLink(vnic); // all or nothing: no VNIC without the interface it was asked to be
+                throw ex;
+            }
+        }
         return vnic;
     }
 
@@ -408,7 +429,15 @@ public final class LinkRegistry implements AutoCloseable
     private void deletePortLink(final PortLink link)
     {
         captures.unregister(link.name());
-        link.overLink().switchOf().detach(link.switchPort());
+        final HostLinks.Uplink host = link.hostInterface();
+        link.hostInterface(null);
+        link.overLink().switchOf().detach(link.switchPort()).whenComplete((done, failed) ->
+        {
+            if (host != null)
+            {
+                host.close(); // the switch let go of the port: nothing reads the TAP any more
+            }
+        });
         links.remove(link.name());
         releaseUplink(link.overLink());
     }
@@ -463,6 +492,10 @@ public final class LinkRegistry implements AutoCloseable
         else
         {
             final PortLink portLink = (PortLink)link;
+            if (portLink.hostInterface() != null)
+            {
+                portLink.hostInterface().rename(newName); // first: the host may refuse the name
+            }
             portLink.overLink().switchOf().rename(portLink.switchPort(), newName);
             if (link instanceof Vnic && ((Vnic)link).macType().kind() == MacType.Kind.FACTORY)
             {
@@ -592,7 +625,54 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void setProperties(final String name, final Map<String, String> properties)
     {
-        this.properties.set(link(name), properties);
+        final Link link = link(name);
+        this.properties.check(link, properties);
+        final boolean toHost = properties.containsKey(LinkProperty.ZONE.label());
+        if (toHost)
+        {
+            checkNotOwned(name, "set the zone of");
+        }
+        final PortLink portLink = link instanceof PortLink ? (PortLink)link : null;
+        HostLinks.Uplink opened = null;
+        if (toHost && portLink.hostInterface() == null)
+        {
+            if (portLink.vnicPort().isPlugged())
+            {
+                throw new LinkException("cannot set the zone of " + name + ": a device is plugged into it");
+            }
+            opened = hostLinks.hostInterface(name, portLink.mac(), portLink.mtu());
+        }
+        final Map<String, String> rest = new java.util.LinkedHashMap<>(properties);
+        rest.remove(LinkProperty.ZONE.label());
+        try
+        {
+            this.properties.set(link, rest);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (opened != null)
+            {
+                opened.close();
+            }
+            throw ex;
+        }
+        if (opened != null)
+        {
+            portLink.hostInterface(opened);
+            plug(name, opened.device());
+        }
+    }
+
+    /** The link is no longer an interface of the host: its TAP goes (after the switch lets go of it). */
+    private void leaveHost(final PortLink link)
+    {
+        final HostLinks.Uplink host = link.hostInterface();
+        if (host != null)
+        {
+            link.hostInterface(null);
+            link.overLink().switchOf().run(() -> link.vnicPort().device(null)).whenComplete((done, failed) ->
+                host.close());
+        }
     }
 
     /**
@@ -603,7 +683,21 @@ public final class LinkRegistry implements AutoCloseable
      */
     public synchronized void resetProperties(final String name, final Collection<String> properties)
     {
-        this.properties.reset(link(name), properties);
+        final Link link = link(name);
+        final List<String> rest = new ArrayList<>(properties);
+        final boolean zone = rest.remove(LinkProperty.ZONE.label());
+        if (zone)
+        {
+            this.properties.show(link, List.of(LinkProperty.ZONE.label())); // refused where it does not apply
+        }
+        if (properties.isEmpty() || !rest.isEmpty())
+        {
+            this.properties.reset(link, rest);
+        }
+        if ((zone || properties.isEmpty()) && link instanceof PortLink)
+        {
+            leaveHost((PortLink)link);
+        }
     }
 
     /**

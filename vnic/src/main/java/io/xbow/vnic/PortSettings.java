@@ -65,6 +65,7 @@ record PortSettings(
                 case PROTECTION: s = s.protection(Protection.parse(value)); break;
                 case ALLOWED_IPS: s = s.allowedIps(AllowedIps.parse(value)); break;
                 case ALLOWED_DHCP_CIDS: s = s.allowedDhcpCids(AllowedDhcpCids.parse(value)); break;
+                case ZONE: break; // the registry gives the link its host interface
                 default: throw new IllegalStateException("property " + property.label() + " has no setting");
             }
         }
@@ -82,6 +83,7 @@ record PortSettings(
             case PROTECTION: return protection(defaults.protection);
             case ALLOWED_IPS: return allowedIps(defaults.allowedIps);
             case ALLOWED_DHCP_CIDS: return allowedDhcpCids(defaults.allowedDhcpCids);
+            case ZONE: return this;
             default: throw new IllegalStateException("property " + property.label() + " has no setting");
         }
     }

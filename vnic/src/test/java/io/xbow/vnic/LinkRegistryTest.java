@@ -238,6 +238,7 @@ class LinkRegistryTest
                 "mac-nospoof,restricted,ip-nospoof,dhcp-nospoof"),
             new PropertyInfo("vnic1", "allowed-ips", "rw", "--", "--", "--"),
             new PropertyInfo("vnic1", "allowed-dhcp-cids", "rw", "--", "--", "--"),
+            new PropertyInfo("vnic1", "zone", "rw", "--", "--", "global"),
             new PropertyInfo("vnic1", "state", "ro", "up", "up", "up,down"),
             new PropertyInfo("vnic1", "speed", "ro", "0", "--", "--"),
             new PropertyInfo("vnic1", "over", "ro", "stub0", "--", "--")), rows);
@@ -287,7 +288,7 @@ class LinkRegistryTest
         assertMessage("cannot set link property 'speed' on vnic1: it is read-only",
             () -> r.setProperties("vnic1", Map.of("speed", "10")));
         assertMessage("link property 'colour' not found on vnic1: a VNIC has maxbw, priority, mtu, protection, " +
-            "allowed-ips, allowed-dhcp-cids, state, speed, over", () -> r.setProperties("vnic1", Map.of("colour", "red")));
+            "allowed-ips, allowed-dhcp-cids, zone, state, speed, over", () -> r.setProperties("vnic1", Map.of("colour", "red")));
         assertMessage("link property 'maxbw' not found on stub0: an etherstub has mtu, state, speed",
             () -> r.setProperties("stub0", Map.of("maxbw", "10M")));
 

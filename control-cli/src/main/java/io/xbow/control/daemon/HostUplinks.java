@@ -1,5 +1,7 @@
 package io.xbow.control.daemon;
 
+import io.xbow.hostif.host.HostCommand;
+import io.xbow.hostif.host.HostCommandException;
 import io.xbow.hostif.host.HostInterface;
 import io.xbow.hostif.host.HostInterfaces;
 import io.xbow.hostif.io.Readiness;
@@ -7,18 +9,23 @@ import io.xbow.hostif.packet.PacketSocket;
 import io.xbow.hostif.packet.PacketSocketPort;
 import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
+import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.tap.TapPort;
+import io.xbow.packet.address.MacAddress;
 import io.xbow.vnic.LinkException;
 import io.xbow.vnic.uplink.HostLink;
 import io.xbow.vnic.uplink.HostLinks;
 import io.xbow.vswitch.port.PortDevice;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The daemon's physical links: the host's Ethernet interfaces (hostif reads them from sysfs), each opened as a
- * packet socket uplink when the first VNIC or VLAN link goes over it. One readiness thread for every uplink, made
- * with the first.
+ * packet socket uplink when the first VNIC or VLAN link goes over it; and links that are host interfaces themselves
+ * ({@code zone=global}: a TAP of the link's name). One readiness thread for all of them, made with the first.
  */
 final class HostUplinks implements HostLinks, AutoCloseable
 {
@@ -86,6 +93,79 @@ final class HostUplinks implements HostLinks, AutoCloseable
             public void close()
             {
                 port.close();
+            }
+        };
+    }
+
+    @Override
+    public synchronized Uplink hostInterface(final String name, final long mac, final int mtu)
+    {
+        if (HostInterfaces.find(name) != null || Files.exists(Path.of("/sys/class/net", name)))
+        {
+            throw new LinkException("cannot make " + name + " a host interface: the host has an interface of that " +
+                "name");
+        }
+        final TapDevice tap;
+        try
+        {
+            if (readiness == null)
+            {
+                readiness = new Readiness("xbow-uplink-io");
+            }
+            tap = TapDevice.create(name);
+        }
+        catch (final NativeException ex)
+        {
+            throw new LinkException(ex.errno() == Native.EPERM ?
+                "cannot make " + name + " a host interface: xbowd needs root (CAP_NET_ADMIN) for TAP devices" :
+                "cannot make " + name + " a host interface: " + ex.getMessage());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new LinkException("cannot make " + name + " a host interface: " + ex.getMessage());
+        }
+        try
+        {
+            HostCommand.run("ip", "link", "set", "dev", name, "address", MacAddress.format(mac), "mtu",
+                Integer.toString(mtu), "up");
+        }
+        catch (final HostCommandException ex)
+        {
+            tap.close();
+            throw new LinkException("cannot make " + name + " a host interface: " + ex.getMessage());
+        }
+        final TapPort port = new TapPort(tap, readiness, BATCH);
+        return new Uplink()
+        {
+            private String current = name;
+
+            @Override
+            public PortDevice device()
+            {
+                return port;
+            }
+
+            @Override
+            public void rename(final String newName)
+            {
+                try
+                {
+                    // Linux renames only an interface that is down.
+                    HostCommand.run("ip", "link", "set", "dev", current, "down");
+                    HostCommand.run("ip", "link", "set", "dev", current, "name", newName);
+                    HostCommand.run("ip", "link", "set", "dev", newName, "up");
+                    current = newName;
+                }
+                catch (final HostCommandException ex)
+                {
+                    throw new LinkException("cannot rename host interface " + current + ": " + ex.getMessage());
+                }
+            }
+
+            @Override
+            public void close()
+            {
+                tap.close();
             }
         };
     }

@@ -3,6 +3,7 @@ package io.xbow.vnic.link;
 import io.xbow.vnic.datapath.VnicPort;
 import io.xbow.vnic.prop.AllowedDhcpCids;
 import io.xbow.vnic.prop.AllowedIps;
+import io.xbow.vnic.uplink.HostLinks;
 import io.xbow.vnic.prop.Priority;
 import io.xbow.vnic.prop.Protection;
 import io.xbow.vswitch.SwitchPort;
@@ -25,6 +26,7 @@ public abstract sealed class PortLink extends Link permits Vnic, VlanLink
     private volatile Set<Protection> protection = EnumSet.noneOf(Protection.class);
     private volatile AllowedIps allowedIps = AllowedIps.NONE;
     private volatile AllowedDhcpCids allowedDhcpCids = AllowedDhcpCids.NONE;
+    private volatile HostLinks.Uplink hostInterface;
 
     PortLink(
         final String name,
@@ -135,6 +137,20 @@ public abstract sealed class PortLink extends Link permits Vnic, VlanLink
     public AllowedDhcpCids allowedDhcpCids()
     {
         return allowedDhcpCids;
+    }
+
+    /**
+     * @return the host interface of the link's name ({@code zone=global}), or null.
+     */
+    public HostLinks.Uplink hostInterface()
+    {
+        return hostInterface;
+    }
+
+    /** For the registry only. */
+    public void hostInterface(final HostLinks.Uplink host)
+    {
+        this.hostInterface = host;
     }
 
     /** For the registry only. */

@@ -11,6 +11,8 @@ public enum LinkProperty
     PROTECTION("protection", true),
     ALLOWED_IPS("allowed-ips", true),
     ALLOWED_DHCP_CIDS("allowed-dhcp-cids", true),
+    /** Where the link is a network interface: {@code global}, the host itself (a TAP of the link's name). */
+    ZONE("zone", true),
     STATE("state", false),
     SPEED("speed", false),
     OVER("over", false);

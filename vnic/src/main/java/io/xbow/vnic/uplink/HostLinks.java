@@ -32,6 +32,12 @@ public interface HostLinks
         {
             throw new LinkException("link " + name + " is not a host interface");
         }
+
+        @Override
+        public Uplink hostInterface(final String name, final long mac, final int mtu)
+        {
+            throw new LinkException("cannot give " + name + " a host interface: this registry has no host");
+        }
     };
 
     /**
@@ -55,10 +61,33 @@ public interface HostLinks
     Uplink open(String name);
 
     /**
+     * Make a link an interface of the host ({@code zone=global}): a TAP of the link's name in the daemon's network
+     * namespace, with the link's MAC and MTU, up and without an address, whose frames the link carries.
+     *
+     * @param name the link's name, the interface's.
+     * @param mac  the link's MAC.
+     * @param mtu  the link's MTU.
+     * @return the device to plug into the link.
+     * @throws LinkException saying why not (an interface of that name exists; not root).
+     */
+    Uplink hostInterface(String name, long mac, int mtu);
+
+    /**
      * An open host interface.
      */
     interface Uplink extends AutoCloseable
     {
+        /**
+         * Follow the link's new name, for an interface made for it ({@link #hostInterface}).
+         *
+         * @param newName the link's new name.
+         * @throws LinkException if the host refuses.
+         */
+        default void rename(final String newName)
+        {
+            throw new LinkException("cannot rename this host interface");
+        }
+
         /**
          * @return the device behind the physical link's uplink port.
          */
