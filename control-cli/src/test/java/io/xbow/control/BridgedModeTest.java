@@ -158,4 +158,45 @@ class BridgedModeTest
         }
         assertEquals(0, packetSocketsOn(veth), "the last vif gone, the interface is let go");
     }
+
+    /** iperf3's bits per second received, from its JSON. */
+    private static double receivedBps(final String json)
+    {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+            "\"sum_received\"\\s*:\\s*\\{[^}]*\"bits_per_second\"\\s*:\\s*([0-9.e+]+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void aVifsRateIsWhatIperf3Measures() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/iperf3")), "needs iperf3");
+        create("web", "bridge=" + veth + ",ip=198.51.100.2/24,rate=20Mb/s");
+        final Process server = lan.processBuilder(List.of("iperf3", "-s", "-1", "-B", "198.51.100.1"))
+            .redirectErrorStream(true).start();
+        try
+        {
+            String result = null;
+            for (int attempt = 0; attempt < 30 && result == null; attempt++)
+            {
+                final String answer = in("web", "iperf3", "-c", "198.51.100.1", "-t", "4", "-O", "1", "-J",
+                    "--connect-timeout", "2000");
+                result = answer.contains("\"sum_received\"") ? answer : null;
+                if (result == null)
+                {
+                    Thread.sleep(100);
+                }
+            }
+            assertNotNull(result, "iperf3 never connected");
+            // TCP's payload over the wire's bytes at MTU 1500: 1448 of 1514 (with timestamps), what maxbw counts.
+            final double expected = 20e6 * 1448 / 1514;
+            final double measured = receivedBps(result);
+            assertEquals(expected, measured, expected * 0.05, "20 Mb/s as iperf3 sees it: " + measured);
+        }
+        finally
+        {
+            server.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }

@@ -8,8 +8,9 @@ import io.xbow.hostif.sys.NativeException;
  * An {@code AF_PACKET} socket bound to one host interface: every frame on the wire in, frames out as they are.
  * Promiscuous ({@code PACKET_ADD_MEMBERSHIP} with {@code PACKET_MR_PROMISC}: frames for the guests' MACs are not
  * the interface's own), VLAN tags the kernel strips on receive come back in auxiliary data
- * ({@code PACKET_AUXDATA}), and frames this host sends on the interface (ours among them) are not looped back
- * ({@code PACKET_IGNORE_OUTGOING}, Linux 4.20). Non-blocking.
+ * ({@code PACKET_AUXDATA}), frames this host sends on the interface (ours among them) are not looped back
+ * ({@code PACKET_IGNORE_OUTGOING}, Linux 4.20), and every frame comes and goes behind a virtio-net header
+ * ({@code PACKET_VNET_HDR}) with its offload state. Non-blocking.
  */
 public final class PacketSocket implements AutoCloseable
 {
@@ -23,6 +24,7 @@ public final class PacketSocket implements AutoCloseable
     private static final int PACKET_MR_PROMISC = 1;
     static final int PACKET_AUXDATA = 8;
     private static final int PACKET_IGNORE_OUTGOING = 23;
+    private static final int PACKET_VNET_HDR = 15;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVBUF = 8;
     private static final int SO_SNDBUF = 7;
@@ -71,6 +73,9 @@ public final class PacketSocket implements AutoCloseable
             option(libc, fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, membership, "make " + name + " promiscuous");
             option(libc, fd, SOL_PACKET, PACKET_AUXDATA, intValue(1), "ask for VLAN tags on " + name);
             option(libc, fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, intValue(1), "ignore frames sent on " + name);
+            // Frames come and go behind a virtio-net header: received ones say when their checksum is partial or
+            // they are a super-frame (GRO, or a local sender's TSO), which would otherwise arrive broken or cut.
+            option(libc, fd, SOL_PACKET, PACKET_VNET_HDR, intValue(1), "ask for offload headers on " + name);
             // Room for bursts while the datapath is busy elsewhere: 4 MiB each way (the kernel may cap it).
             libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, intValue(4 << 20), 4);
             libc.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, intValue(4 << 20), 4);

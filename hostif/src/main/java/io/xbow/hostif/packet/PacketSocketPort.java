@@ -5,6 +5,7 @@ import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.offload.Offloads;
 import io.xbow.vlan.VlanTagger;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
@@ -19,8 +20,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * A host interface behind a switch port (a physical link's uplink), through a {@link PacketSocket}: frames come
  * in with {@code recvmmsg} and go out with {@code sendmmsg}, a batch per system call, straight into and out of pool
- * slots (no copy). A VLAN tag the kernel took off a received frame is put back from the auxiliary data, so the
- * uplink's trunk policy sees the frame as it was on the wire.
+ * slots (no copy), their virtio-net header in the slot's headroom. A VLAN tag the kernel took off a received frame
+ * is put back from the auxiliary data, so the uplink's trunk policy sees the frame as it was on the wire.
+ * <p>
+ * What the host hands over with offloads is made whole here, until the switch carries offloads itself: a partial
+ * checksum (a local sender's checksum offload) is finished; a TCP super-frame (GRO on the interface, a local
+ * sender's TSO; up to 64 KiB, its tail received into an overflow area beside the slot) is cut into segments
+ * ({@link Offloads#segment}), which wait in a backlog for room in the switch's batches.
  * <p>
  * Why not a {@code PACKET_MMAP} ring (TPACKET_V3): its frames live in the ring and would be copied into pool slots
  * (or the ring's blocks held while the switch forwards them); {@code recvmmsg} fills pool slots directly, one system
@@ -38,10 +44,18 @@ public final class PacketSocketPort implements PortDevice
     public static final int TX_QUEUE_FULL = 3;
     /** Counter: VLAN tags put back from auxiliary data. */
     public static final int TAGS_RESTORED = 4;
-    private static final int COUNTERS = 5;
+    /** Counter: super-frames cut into segments. */
+    public static final int SUPER_FRAMES = 5;
+    /** Counter: partial checksums finished. */
+    public static final int CHECKSUMS_FINISHED = 6;
+    private static final int COUNTERS = 7;
+    private static final int HDR = Offloads.VNET_HDR_LENGTH;
+    /** Room for a whole super-frame: 64 KiB of IP and the link headers. */
+    private static final int OVERFLOW = 65_536 + 64;
 
     private static final int MMSGHDR = 64;
     private static final int IOVEC = 16;
+    private static final int RX_IOVECS = 2;
     private static final int CMSG_SPACE = 16 + 24; // CMSG_SPACE(sizeof(struct tpacket_auxdata))
     private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_TRUNC = 0x20;
@@ -59,6 +73,9 @@ public final class PacketSocketPort implements PortDevice
     private final UnsafeBuffer txHeaders;
     private final UnsafeBuffer txIovecs;
     private final int[] rxFrames;
+    private final UnsafeBuffer overflow;
+    private final UnsafeBuffer assembly = new UnsafeBuffer(BufferUtil.allocateDirectAligned(OVERFLOW + 4096, 64));
+    private final FrameBatch backlog = new FrameBatch(256);
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private PortContext context = PortContext.DETACHED;
     private FramePool pool;
@@ -79,7 +96,8 @@ public final class PacketSocketPort implements PortDevice
         this.libc = socket.libc();
         this.batch = batch;
         this.rxHeaders = direct(batch * MMSGHDR);
-        this.rxIovecs = direct(batch * IOVEC);
+        this.rxIovecs = direct(batch * IOVEC * RX_IOVECS);
+        this.overflow = direct(batch * OVERFLOW);
         this.rxControl = direct(batch * CMSG_SPACE);
         this.txHeaders = direct(batch * MMSGHDR);
         this.txIovecs = direct(batch * IOVEC);
@@ -87,8 +105,11 @@ public final class PacketSocketPort implements PortDevice
         for (int i = 0; i < batch; i++)
         {
             final int header = i * MMSGHDR;
-            rxHeaders.putLong(header + 16, rxIovecs.addressOffset() + (long)i * IOVEC, NATIVE); // msg_iov
-            rxHeaders.putLong(header + 24, 1, NATIVE);                                          // msg_iovlen
+            rxHeaders.putLong(header + 16, rxIovecs.addressOffset() + (long)i * IOVEC * RX_IOVECS, NATIVE); // msg_iov
+            rxHeaders.putLong(header + 24, RX_IOVECS, NATIVE);                                              // msg_iovlen
+            // The second iovec catches what does not fit the slot: the tail of a super-frame.
+            rxIovecs.putLong((i * RX_IOVECS + 1) * IOVEC, overflow.addressOffset() + (long)i * OVERFLOW, NATIVE);
+            rxIovecs.putLong((i * RX_IOVECS + 1) * IOVEC + 8, OVERFLOW, NATIVE);
             rxHeaders.putLong(header + 32, rxControl.addressOffset() + (long)i * CMSG_SPACE, NATIVE);
             txHeaders.putLong(header + 16, txIovecs.addressOffset() + (long)i * IOVEC, NATIVE);
             txHeaders.putLong(header + 24, 1, NATIVE);
@@ -121,9 +142,11 @@ public final class PacketSocketPort implements PortDevice
     @Override
     public int receive(final FrameBatch out)
     {
-        if (!readable)
+        final int start = out.count();
+        drainBacklog(out);
+        if (!readable || backlog.count() > 0 || out.isFull())
         {
-            return 0;
+            return out.count() - start;
         }
         final int room = Math.min(batch, out.capacity() - out.count());
         int posted = 0;
@@ -135,14 +158,14 @@ public final class PacketSocketPort implements PortDevice
                 break;
             }
             rxFrames[posted] = frame;
-            final int iov = posted * IOVEC;
-            rxIovecs.putLong(iov, base + pool.offset(frame), NATIVE);
-            rxIovecs.putLong(iov + 8, pool.capacity(frame), NATIVE);
+            final int iov = posted * IOVEC * RX_IOVECS;
+            rxIovecs.putLong(iov, base + pool.offset(frame) - HDR, NATIVE);
+            rxIovecs.putLong(iov + 8, HDR + pool.capacity(frame), NATIVE);
             rxHeaders.putLong(posted * MMSGHDR + 40, CMSG_SPACE, NATIVE); // msg_controllen, reset every call
         }
         if (posted == 0)
         {
-            return 0; // the pool is dry: the frames wait in the socket
+            return out.count() - start; // the pool is dry: the frames wait in the socket
         }
         final int n = libc.recvmmsg(socket.fd(), rxHeaders.addressOffset(), posted, MSG_DONTWAIT, 0);
         if (n < 0)
@@ -159,32 +182,53 @@ public final class PacketSocketPort implements PortDevice
                     readable = false;
                     registration.rearm();
                 }
-                return 0;
+                return out.count() - start;
             }
             throw new UncheckedIOException(Native.failure("receive on " + socket.name()));
         }
-        int received = 0;
+        int taken = 0;
         for (int i = 0; i < n; i++)
         {
             final int frame = rxFrames[i];
             final int header = i * MMSGHDR;
-            final int length = rxHeaders.getInt(header + 56, NATIVE);
+            final int length = rxHeaders.getInt(header + 56, NATIVE) - HDR;
             final int flags = rxHeaders.getInt(header + 48, NATIVE);
             if ((flags & MSG_TRUNC) != 0 || length < 14)
             {
-                pool.free(frame);
-                counters.incrementAndGet(RX_DROPPED);
+                drop(frame);
+                continue;
+            }
+            final int vnet = pool.offset(frame) - HDR;
+            final int gsoType = Offloads.gsoType(frames, vnet);
+            final int tci = vlanTag(i);
+            if (tci == BAD_TAG)
+            {
+                drop(frame);
+                continue;
+            }
+            if (gsoType != Offloads.GSO_NONE)
+            {
+                superFrame(i, frame, length, gsoType, tci);
+                taken++;
                 continue;
             }
             pool.length(frame, length);
-            if (!restoreTag(i, frame))
+            if ((Offloads.flags(frames, vnet) & Offloads.F_NEEDS_CSUM) != 0)
             {
-                pool.free(frame);
-                counters.incrementAndGet(RX_DROPPED);
+                if (!Offloads.finishChecksum(frames, pool.offset(frame), length, Offloads.csumStart(frames, vnet),
+                    Offloads.csumOffset(frames, vnet)))
+                {
+                    drop(frame);
+                    continue;
+                }
+                counters.incrementAndGet(CHECKSUMS_FINISHED);
+            }
+            if (tci != NO_TAG && !tag(frame, tci))
+            {
                 continue;
             }
             out.add(frame);
-            received++;
+            taken++;
         }
         for (int i = n; i < posted; i++)
         {
@@ -195,41 +239,106 @@ public final class PacketSocketPort implements PortDevice
             readable = false; // drained: ask to be told when more comes
             registration.rearm();
         }
-        if (received > 0)
+        if (taken > 0)
         {
-            counters.addAndGet(RX_FRAMES, received);
+            counters.addAndGet(RX_FRAMES, taken);
         }
-        return received;
+        drainBacklog(out);
+        return out.count() - start;
     }
 
-    /** The kernel moves a received frame's 802.1Q tag into the auxiliary data; put it back where it was. */
-    private boolean restoreTag(final int message, final int frame)
+    /** Move segments waiting in the backlog into the switch's batch. */
+    private void drainBacklog(final FrameBatch out)
+    {
+        int i = 0;
+        final int count = backlog.count();
+        for (; i < count && !out.isFull(); i++)
+        {
+            out.add(backlog.handle(i));
+        }
+        backlog.removeFirst(i);
+    }
+
+    /**
+     * A super-frame: its head is in the slot, its tail (past the slot) in this message's overflow area; made
+     * contiguous, cut into segments that go to the backlog, then given back.
+     *
+     */
+    private void superFrame(final int message, final int frame, final int length, final int gsoType, final int tci)
+    {
+        final int vnet = pool.offset(frame) - HDR;
+        final int mss = Offloads.gsoSize(frames, vnet);
+        final int inSlot = Math.min(length, pool.capacity(frame));
+        assembly.putBytes(0, frames, pool.offset(frame), inSlot);
+        if (length > inSlot)
+        {
+            assembly.putBytes(inSlot, overflow, message * OVERFLOW, length - inSlot);
+        }
+        pool.free(frame);
+        final int before = backlog.count();
+        if (Offloads.segment(assembly, 0, length, gsoType, mss, pool, backlog) < 0)
+        {
+            counters.incrementAndGet(RX_DROPPED);
+            return;
+        }
+        counters.incrementAndGet(SUPER_FRAMES);
+        if (tci != NO_TAG)
+        {
+            for (int i = before; i < backlog.count(); i++)
+            {
+                if (!VlanTagger.push(pool, backlog.handle(i), tci))
+                {
+                    counters.incrementAndGet(RX_DROPPED); // no headroom: cannot happen with fresh slots
+                }
+            }
+        }
+    }
+
+    private void drop(final int frame)
+    {
+        pool.free(frame);
+        counters.incrementAndGet(RX_DROPPED);
+    }
+
+    private boolean tag(final int frame, final int tci)
+    {
+        if (!VlanTagger.push(pool, frame, tci))
+        {
+            drop(frame);
+            return false;
+        }
+        counters.incrementAndGet(TAGS_RESTORED);
+        return true;
+    }
+
+    private static final int NO_TAG = -1;
+    private static final int BAD_TAG = -2;
+
+    /**
+     * The kernel moves a received frame's 802.1Q tag into the auxiliary data: the tag to put back where it was,
+     * {@link #NO_TAG}, or {@link #BAD_TAG} for an outer tag this uplink does not take (802.1ad).
+     */
+    private int vlanTag(final int message)
     {
         final long controlLength = rxHeaders.getLong(message * MMSGHDR + 40, NATIVE);
         if (controlLength < 16 + 20)
         {
-            return true;
+            return NO_TAG;
         }
         final int cmsg = message * CMSG_SPACE;
         if (rxControl.getInt(cmsg + 8, NATIVE) != PacketSocket.SOL_PACKET ||
             rxControl.getInt(cmsg + 12, NATIVE) != PacketSocket.PACKET_AUXDATA)
         {
-            return true;
+            return NO_TAG;
         }
         final int status = rxControl.getInt(cmsg + 16, NATIVE);
         if ((status & TP_STATUS_VLAN_VALID) == 0)
         {
-            return true;
+            return NO_TAG;
         }
-        final int tci = rxControl.getShort(cmsg + 16 + 16, NATIVE) & 0xFFFF;
         final int tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ?
             rxControl.getShort(cmsg + 16 + 18, NATIVE) & 0xFFFF : 0x8100;
-        if (tpid != 0x8100 || !VlanTagger.push(pool, frame, tci))
-        {
-            return false; // an 802.1ad outer tag (no such uplink here yet), or no headroom
-        }
-        counters.incrementAndGet(TAGS_RESTORED);
-        return true;
+        return tpid == 0x8100 ? rxControl.getShort(cmsg + 16 + 16, NATIVE) & 0xFFFF : BAD_TAG;
     }
 
     @Override
@@ -244,8 +353,11 @@ public final class PacketSocketPort implements PortDevice
             {
                 final int frame = in.handle(sent + i);
                 final int iov = i * IOVEC;
-                txIovecs.putLong(iov, base + pool.offset(frame), NATIVE);
-                txIovecs.putLong(iov + 8, pool.length(frame), NATIVE);
+                final int header = pool.offset(frame) - HDR;
+                frames.putLong(header, 0); // a plain frame: no offload asked of the kernel
+                frames.putShort(header + 8, (short)0);
+                txIovecs.putLong(iov, base + header, NATIVE);
+                txIovecs.putLong(iov + 8, HDR + pool.length(frame), NATIVE);
             }
             final int n = libc.sendmmsg(socket.fd(), txHeaders.addressOffset(), chunk, MSG_DONTWAIT);
             if (n < 0)
@@ -285,6 +397,10 @@ public final class PacketSocketPort implements PortDevice
     @Override
     public void onDetach()
     {
+        if (pool != null)
+        {
+            pool.freeAll(backlog); // segments that never reached the switch
+        }
         if (registration != null)
         {
             registration.cancel();
