@@ -58,6 +58,7 @@ command -v ip >/dev/null 2>&1 || net_install+=(iproute2)
 command -v ping >/dev/null 2>&1 || net_install+=(iputils-ping)
 command -v iperf3 >/dev/null 2>&1 || net_install+=(iperf3)
 command -v socat >/dev/null 2>&1 || net_install+=(socat)
+command -v ethtool >/dev/null 2>&1 || net_install+=(ethtool)
 if [ ${#net_install[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${net_install[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The end-to-end harness: the same two-guest topology through (a) xbow with netns guests on an etherstub, (b) the
+# Linux bridge with veth pairs, (c) Open vSwitch's userspace datapath (datapath_type=netdev), without and with
+# userspace TSO; for each, single-stream and 4-stream TCP (iperf3, 5 s), 64-byte UDP datagrams (received per
+# second and loss) and ping RTT (200 pings, 5 ms apart); RUNS rounds (default 3), medians. Prints one table with the
+# ratios xbow/bridge and xbow/OVS and appends it to perf/RESULTS.md with the date and the machine. Needs root;
+# everything it makes (namespaces, daemons, OVS's database and sockets in a temporary directory) goes when it ends,
+# interrupted or not. Usage: perf/e2e/harness.sh [RUNS] [--no-ovs]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${1:-3}
+WITH_OVS=1
+for arg in "$@"; do [ "$arg" = --no-ovs ] && WITH_OVS=0; done
+[ "$(id -u)" -eq 0 ] || { echo "harness: needs root (network namespaces, TAP devices)" >&2; exit 1; }
+source scripts/setup.sh
+if [ "$WITH_OVS" = 1 ] && ! command -v ovs-vswitchd >/dev/null 2>&1; then
+    echo "harness: installing openvswitch-switch (not started as a service)" >&2
+    # Debian would start the service on install; policy-rc.d tells invoke-rc.d not to, for this install only.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvswitch-switch >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvswitch-switch >/dev/null; } \
+        || WITH_OVS=0
+    rm -f /usr/sbin/policy-rc.d
+fi
+[ -f control-cli/target/xbow.jar ] || mvn -B -ntp -q -DskipTests install >/dev/null
+
+TAG="xbowe-$$"
+WORK=$(mktemp -d /tmp/xbow-harness.XXXXXX)
+XBOW_PID=""
+cleanup() {
+    set +e
+    [ -n "$XBOW_PID" ] && kill "$XBOW_PID" 2>/dev/null && wait "$XBOW_PID" 2>/dev/null
+    for f in "$WORK"/ovs-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$TAG-"); do ip netns delete "$ns"; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+A=198.51.100.1
+B=198.51.100.2
+declare -A RESULT
+
+# measure NAME EXEC_A EXEC_B: one round between guest A (client) and guest B (server).
+measure() {
+    local name=$1 ea=$2 eb=$3 json
+    $eb iperf3 -s -D -1 -B $B --logfile "$WORK/iperf-s.log" >/dev/null 2>&1 || true; sleep 0.3
+    json=$($ea iperf3 -c $B -t 5 -J 2>/dev/null || true)
+    local tcp1; tcp1=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)' <<<"$json" 2>/dev/null || echo 0)
+    $eb iperf3 -s -D -1 -B $B --logfile "$WORK/iperf-s.log" >/dev/null 2>&1 || true; sleep 0.3
+    json=$($ea iperf3 -c $B -t 5 -P 4 -J 2>/dev/null || true)
+    local tcp4; tcp4=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)' <<<"$json" 2>/dev/null || echo 0)
+    $eb iperf3 -s -D -1 -B $B --logfile "$WORK/iperf-s.log" >/dev/null 2>&1 || true; sleep 0.3
+    json=$($ea iperf3 -c $B -u -l 18 -b 0 -t 5 -J 2>/dev/null || true)
+    local udp; udp=$(python3 -c 'import json,sys; s=json.load(sys.stdin)["end"]["sum"]; print((s["packets"]-s["lost_packets"])/s["seconds"]/1e3, s["lost_percent"])' <<<"$json" 2>/dev/null || echo "0 100")
+    local rtt; rtt=$($ea ping -q -c 200 -i 0.005 $B 2>/dev/null | python3 -c '
+import sys,re
+t=sys.stdin.read(); m=re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms",t)
+print(float(m.group(2))*1000 if m else 0)' 2>/dev/null || echo 0)
+    RESULT[$name]+="$tcp1 $tcp4 $udp $rtt;"
+}
+
+netns_pair() {   # two namespaces with addresses on eth0, the other ends in namespace $TAG-sw (or given)
+    local p=$1
+    ip netns add "$TAG-$p-a"; ip netns add "$TAG-$p-b"; ip netns add "$TAG-$p-sw"
+    for g in a b; do
+        ip netns exec "$TAG-$p-$g" ip link set lo up
+        ip link add "xe$$$g" type veth peer name eth0 netns "$TAG-$p-$g"
+        ip link set "xe$$$g" netns "$TAG-$p-sw"
+        ip netns exec "$TAG-$p-sw" ip link set "xe$$$g" up
+    done
+    ip netns exec "$TAG-$p-a" ip addr add $A/24 dev eth0; ip netns exec "$TAG-$p-a" ip link set eth0 up
+    ip netns exec "$TAG-$p-b" ip addr add $B/24 dev eth0; ip netns exec "$TAG-$p-b" ip link set eth0 up
+}
+
+run_bridge() {
+    netns_pair br
+    ip netns exec "$TAG-br-sw" ip link add br0 type bridge
+    for g in a b; do ip netns exec "$TAG-br-sw" ip link set "xe$$$g" master br0; done
+    ip netns exec "$TAG-br-sw" ip link set br0 up
+    for r in $(seq "$RUNS"); do measure bridge "ip netns exec $TAG-br-a" "ip netns exec $TAG-br-b"; done
+    for ns in a b sw; do ip netns delete "$TAG-br-$ns"; done
+}
+
+run_ovs() {   # $1: name, $2: true to enable userspace TSO (before ovs-vswitchd starts)
+    local name=$1 tso=$2
+    local dir="$WORK/$name"
+    mkdir -p "$dir"; netns_pair "$name"
+    local sw="ip netns exec $TAG-$name-sw"
+    if [ "$tso" = false ]; then
+        # Without userspace TSO, OVS's netdev datapath takes only complete frames: the guests must not hand their
+        # veths partial checksums or super-frames (as OVS's documentation says for this mode).
+        for g in a b; do ip netns exec "$TAG-$name-$g" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1 || true; done
+    fi
+    export OVS_RUNDIR="$dir" OVS_LOGDIR="$dir" OVS_DBDIR="$dir"
+    ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    $sw ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile="$WORK/ovs-db-$name.pid" --detach \
+        --log-file="$dir/ovsdb.log"
+    $sw ovs-vsctl --db="unix:$dir/db.sock" --no-wait init
+    $sw ovs-vsctl --db="unix:$dir/db.sock" --no-wait set Open_vSwitch . other_config:userspace-tso-enable=$tso
+    $sw ovs-vswitchd "unix:$dir/db.sock" --pidfile="$WORK/ovs-sw-$name.pid" --detach --log-file="$dir/vswitchd.log"
+    $sw ovs-vsctl --db="unix:$dir/db.sock" add-br br0 -- set bridge br0 datapath_type=netdev
+    for g in a b; do $sw ovs-vsctl --db="unix:$dir/db.sock" add-port br0 "xe$$$g"; done
+    $sw ip link set br0 up
+    sleep 1
+    for r in $(seq "$RUNS"); do measure "$name" "ip netns exec $TAG-$name-a" "ip netns exec $TAG-$name-b"; done
+    kill "$(cat "$WORK/ovs-sw-$name.pid")" "$(cat "$WORK/ovs-db-$name.pid")" 2>/dev/null || true
+    rm -f "$WORK/ovs-sw-$name.pid" "$WORK/ovs-db-$name.pid"
+    for ns in a b sw; do ip netns delete "$TAG-$name-$ns"; done
+}
+
+run_xbow() {
+    local dir="$WORK/xbow"; mkdir -p "$dir"
+    bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" > "$dir/xbowd.log" 2>&1 &
+    XBOW_PID=$!
+    for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+    local x="bin/xbow --socket $dir/xbowd.sock"
+    $x dladm create-etherstub -t stub0
+    printf "name = 'a'\ntype = 'netns'\nvif = [ 'bridge=stub0,ip=$A/24' ]\n" > "$dir/a.cfg"
+    printf "name = 'b'\ntype = 'netns'\nvif = [ 'bridge=stub0,ip=$B/24' ]\n" > "$dir/b.cfg"
+    $x xl create "$dir/a.cfg"; $x xl create "$dir/b.cfg"
+    sleep 0.5
+    for r in $(seq "$RUNS"); do measure xbow "$x xl exec a --" "$x xl exec b --"; done
+    $x xl destroy a; $x xl destroy b
+    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+}
+
+run_xbow
+run_bridge
+if [ "$WITH_OVS" = 1 ]; then run_ovs ovs false; run_ovs ovs-tso true; fi
+
+python3 - "$RUNS" "${RESULT[xbow]:-}" "${RESULT[bridge]:-}" "${RESULT[ovs]:-}" "${RESULT[ovs-tso]:-}" <<'PY' | tee "$WORK/table.md"
+import sys, statistics
+runs = sys.argv[1]
+names = ["xbow", "bridge", "ovs", "ovs-tso"]
+labels = {"xbow": "xbow (netns guests, netif rings)", "bridge": "Linux bridge (veth)",
+          "ovs": "OVS userspace (netdev)", "ovs-tso": "OVS userspace + userspace-tso"}
+med = {}
+for name, raw in zip(names, sys.argv[2:]):
+    rounds = [list(map(float, r.split())) for r in raw.split(";") if r.strip()]
+    if rounds:
+        med[name] = [statistics.median(col) for col in zip(*rounds)]
+cols = ["TCP 1 stream Gbit/s", "TCP 4 streams Gbit/s", "UDP 64 B kdatagrams/s received", "UDP loss %", "ping RTT us"]
+print(f"medians of {runs} runs\n")
+print("| | " + " | ".join(cols) + " |")
+print("|---|" + "---|" * len(cols))
+for name in names:
+    if name in med:
+        print(f"| {labels[name]} | " + " | ".join(f"{v:.2f}" if i < 2 else f"{v:.1f}" for i, v in enumerate(med[name])) + " |")
+for other in ["bridge", "ovs", "ovs-tso"]:
+    if "xbow" in med and other in med:
+        ratios = []
+        for i, (x, o) in enumerate(zip(med["xbow"], med[other])):
+            ratios.append("--" if o == 0 or i == 3 else f"{x / o:.2f}")
+        print(f"| xbow / {other} | " + " | ".join(ratios) + " |")
+PY
+{
+    echo
+    echo "## $(date -u +%Y-%m-%d) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Linux $(uname -r)"
+    echo
+    cat "$WORK/table.md"
+} >> perf/RESULTS.md
+echo "harness: appended to perf/RESULTS.md" >&2
