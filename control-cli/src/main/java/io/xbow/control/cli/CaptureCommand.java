@@ -5,10 +5,19 @@ import io.xbow.control.api.ApiClient;
 import io.xbow.control.capture.CaptureStreamFormat;
 import io.xbow.packet.format.FrameFormatter;
 import org.agrona.concurrent.UnsafeBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -122,105 +131,76 @@ public final class CaptureCommand
         }
     }
 
+    /** The command line as picocli reads it: tcpdump's letters, clustered as tcpdump takes them (-nne, -c10). */
+    @Command(name = "capture")
+    static final class Arguments
+    {
+        @Option(names = "-i", split = ",")
+        List<String> links = new ArrayList<>();
+        @Option(names = "-Q")
+        String direction = "inout";
+        @Option(names = "-c")
+        String count;
+        @Option(names = "-s")
+        String snaplen;
+        @Option(names = "-w")
+        String file;
+        @Option(names = "--pcapng")
+        boolean pcapng;
+        @Option(names = "-G")
+        String rotateSeconds;
+        @Option(names = "-C")
+        String rotateMegabytes;
+        @Option(names = "-W")
+        String fileCount;
+        @Option(names = "-U")
+        boolean packetBuffered;
+        @Option(names = "-D")
+        boolean list;
+        /** What the output already is, accepted for habit: -n, -e, -l, -q, -v, -p. */
+        @Option(names = {"-n", "-e", "-l", "-q", "-v", "-p"})
+        boolean[] habits = new boolean[0];
+        @Parameters
+        List<String> expression = new ArrayList<>();
+    }
+
     static Options parse(final String[] argv)
     {
-        final List<String> links = new ArrayList<>();
-        final List<String> expression = new ArrayList<>();
-        String direction = "inout";
-        long count = 0;
-        int snaplen = 0;
-        String file = null;
-        boolean pcapng = false;
-        int rotateSeconds = 0;
-        int rotateMegabytes = 0;
-        int fileCount = 0;
-        boolean packetBuffered = false;
-        boolean list = false;
-        boolean optionsEnd = false;
-        for (int i = 0; i < argv.length; i++)
+        final Arguments a = new Arguments();
+        final CommandLine cli = new CommandLine(a);
+        cli.setExpandAtFiles(false); // an argument is never a file to read (the daemon may run this for a client)
+        cli.setPosixClusteredShortOptionsAllowed(true);
+        try
         {
-            final String arg = argv[i];
-            if (optionsEnd || !arg.startsWith("-") || arg.equals("-"))
+            cli.parseArgs(argv);
+        }
+        catch (final CommandLine.ParameterException ex)
+        {
+            throw new UsageException(ex.getMessage());
+        }
+        final List<String> links = new ArrayList<>();
+        for (final String link : a.links)
+        {
+            if (!link.isEmpty())
             {
-                expression.add(arg);
-                continue;
-            }
-            if (arg.equals("--"))
-            {
-                optionsEnd = true;
-                continue;
-            }
-            if (arg.equals("--pcapng"))
-            {
-                pcapng = true;
-                continue;
-            }
-            if (arg.startsWith("--"))
-            {
-                throw new UsageException("unknown option '" + arg + "'");
-            }
-            // A cluster of letters (-nne), the last of which may take a value, attached (-c10) or next (-c 10).
-            for (int j = 1; j < arg.length(); j++)
-            {
-                final char letter = arg.charAt(j);
-                if ("nelUqvpD".indexOf(letter) >= 0)
-                {
-                    if (letter == 'U')
-                    {
-                        packetBuffered = true;
-                    }
-                    if (letter == 'D')
-                    {
-                        list = true;
-                    }
-                    continue; // -n, -e, -l, -q, -v, -p: what the output already is, accepted for habit
-                }
-                if ("icswGCWQ".indexOf(letter) < 0)
-                {
-                    throw new UsageException("unknown option '-" + letter + "'");
-                }
-                final String value;
-                if (j + 1 < arg.length())
-                {
-                    value = arg.substring(j + 1);
-                }
-                else if (i + 1 < argv.length)
-                {
-                    value = argv[++i];
-                }
-                else
-                {
-                    throw new UsageException("option -" + letter + " needs a value");
-                }
-                switch (letter)
-                {
-                    case 'i':
-                        for (final String link : value.split(","))
-                        {
-                            if (!link.isEmpty())
-                            {
-                                links.add(link);
-                            }
-                        }
-                        break;
-                    case 'c': count = positive(value, "-c", "packet count"); break;
-                    case 's': snaplen = (int)bounded(value, "-s", 0, 262_144); break;
-                    case 'w': file = value; break;
-                    case 'G': rotateSeconds = (int)positive(value, "-G", "rotation period"); break;
-                    case 'C': rotateMegabytes = (int)positive(value, "-C", "file size"); break;
-                    case 'W': fileCount = (int)positive(value, "-W", "file count"); break;
-                    case 'Q':
-                        if (!value.equals("in") && !value.equals("out") && !value.equals("inout"))
-                        {
-                            throw new UsageException("invalid direction '" + value + "' for -Q: use in, out or inout");
-                        }
-                        direction = value;
-                        break;
-                    default: throw new IllegalStateException();
-                }
-                break;
+                links.add(link);
             }
         }
+        if (!a.direction.equals("in") && !a.direction.equals("out") && !a.direction.equals("inout"))
+        {
+            throw new UsageException("invalid direction '" + a.direction + "' for -Q: use in, out or inout");
+        }
+        final String direction = a.direction;
+        final long count = a.count == null ? 0 : positive(a.count, "-c", "packet count");
+        final int snaplen = a.snaplen == null ? 0 : (int)bounded(a.snaplen, "-s", 0, 262_144);
+        final String file = a.file;
+        final boolean pcapng = a.pcapng;
+        final int rotateSeconds = a.rotateSeconds == null ? 0 : (int)positive(a.rotateSeconds, "-G", "rotation period");
+        final int rotateMegabytes = a.rotateMegabytes == null ? 0 : (int)positive(a.rotateMegabytes, "-C", "file size");
+        final int fileCount = a.fileCount == null ? 0 : (int)positive(a.fileCount, "-W", "file count");
+        final boolean packetBuffered = a.packetBuffered;
+        final boolean list = a.list;
+        final List<String> expression = a.expression;
         if (list)
         {
             return new Options(links, direction, count, snaplen, file, pcapng, rotateSeconds, rotateMegabytes,

@@ -3,6 +3,10 @@ package io.xbow.control.cli;
 import io.xbow.control.api.Backend;
 import io.xbow.control.api.CommandFailure;
 import io.xbow.control.service.Table;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -84,6 +88,10 @@ public final class XlCommand
         @Override
         public int exec(final String namespace, final List<String> argv)
         {
+            if (!"root".equals(System.getProperty("user.name")))
+            {
+                throw new CommandFailure("xl exec needs root: it enters the guest's network namespace", 1);
+            }
             final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
             command.addAll(argv);
             try
@@ -151,7 +159,7 @@ public final class XlCommand
     }
 
     private static int dispatch(final Backend backend, final ConfigFiles files, final PrintWriter out,
-        final PrintWriter err, final String command, final List<String> args)
+        final PrintWriter err, final String command, List<String> args)
     {
         switch (command)
         {
@@ -159,14 +167,13 @@ public final class XlCommand
                 return create(backend, files, err, args);
             case "list":
             {
-                final boolean long_ = args.remove("-l") || args.remove("--long");
-                options(command, args);
-                if (long_)
+                final ListArgs a = parse(command, new ListArgs(), args, false);
+                if (a.long_)
                 {
-                    return listLong(backend, out, args);
+                    return listLong(backend, out, a.domains);
                 }
                 out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)");
-                for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+                for (final String domain : a.domains.isEmpty() ? Arrays.asList((String)null) : a.domains)
                 {
                     printList(out, backend.call("list", domain == null ? Map.of() : Map.of("domain", domain)));
                 }
@@ -177,27 +184,32 @@ public final class XlCommand
             case "pause":
             case "unpause":
             case "reboot":
-                args.remove("-w"); // shutdown/reboot -w: ours complete before answering
-                options(command, args);
-                exactly(command, args, 1, "DOMAIN");
-                backend.call(command, Map.of("domain", args.get(0)));
+            {
+                final List<String> words = parse(command, new DomainArgs(), args, false).words;
+                exactly(command, words, 1, "DOMAIN");
+                backend.call(command, Map.of("domain", words.get(0)));
                 return 0;
+            }
             case "network-attach":
-                options(command, args);
-                if (args.size() < 2)
+            {
+                final List<String> words = words(command, args);
+                if (words.size() < 2)
                 {
                     throw new CommandFailure("usage: xl network-attach DOMAIN KEY=VALUE ...", 2);
                 }
-                backend.call(command, Map.of("domain", args.get(0),
-                    "spec", String.join(",", args.subList(1, args.size()))));
+                backend.call(command, Map.of("domain", words.get(0),
+                    "spec", String.join(",", words.subList(1, words.size()))));
                 return 0;
+            }
             case "network-detach":
-                options(command, args);
-                exactly(command, args, 2, "DOMAIN DEVID|MAC");
-                backend.call(command, Map.of("domain", args.get(0), "device", args.get(1)));
+            {
+                final List<String> words = words(command, args);
+                exactly(command, words, 2, "DOMAIN DEVID|MAC");
+                backend.call(command, Map.of("domain", words.get(0), "device", words.get(1)));
                 return 0;
+            }
             case "network-list":
-                options(command, args);
+                args = words(command, args);
                 if (args.isEmpty())
                 {
                     throw new CommandFailure("usage: xl network-list DOMAIN ...", 2);
@@ -214,22 +226,23 @@ public final class XlCommand
                 }
                 return 0;
             case "exec":
-                return exec(backend, files, args);
+                return exec(backend, files, parse(command, new ExecArgs(), args, true).words);
             case "domid":
             case "domname":
-                options(command, args);
-                exactly(command, args, 1, command.equals("domid") ? "NAME" : "ID");
-                out.println(backend.call(command, Map.of("domain", args.get(0))).rows().get(0).get(0));
+            {
+                final List<String> words = words(command, args);
+                exactly(command, words, 1, command.equals("domid") ? "NAME" : "ID");
+                out.println(backend.call(command, Map.of("domain", words.get(0))).rows().get(0).get(0));
                 return 0;
+            }
             case "uptime":
             {
-                final boolean short_ = args.remove("-s");
-                options(command, args);
-                if (!short_)
+                final UptimeArgs a = parse(command, new UptimeArgs(), args, false);
+                if (!a.short_)
                 {
                     out.printf("%-33s %4s %s%n", "Name", "ID", "Uptime");
                 }
-                for (final String domain : args.isEmpty() ? Arrays.asList((String)null) : args)
+                for (final String domain : a.domains.isEmpty() ? Arrays.asList((String)null) : a.domains)
                 {
                     final Map<String, Object> request = domain == null ? Map.of() : Map.of("domain", domain);
                     for (final List<String> r : backend.call(command, request).rows())
@@ -249,17 +262,16 @@ public final class XlCommand
     private static int create(final Backend backend, final ConfigFiles files, final PrintWriter err,
         final List<String> args)
     {
-        args.remove("-q");
-        options("create", args);
-        if (args.isEmpty())
+        final List<String> words = parse("create", new CreateArgs(), args, false).words;
+        if (words.isEmpty())
         {
             throw new CommandFailure("usage: xl create FILE [key=value ...]", 2);
         }
-        final Path file = Path.of(args.get(0));
+        final Path file = Path.of(words.get(0));
         final String text;
         try
         {
-            text = files.read(args.get(0));
+            text = files.read(words.get(0));
         }
         catch (final IOException ex)
         {
@@ -269,7 +281,7 @@ public final class XlCommand
         final Map<String, Object> request = new LinkedHashMap<>();
         request.put("source", file.toString());
         request.put("text", text);
-        request.put("overrides", args.subList(1, args.size()));
+        request.put("overrides", words.subList(1, words.size()));
         final Table created = backend.call("create", request);
         for (final List<String> row : created.rows())
         {
@@ -284,31 +296,28 @@ public final class XlCommand
     private static int ping(final Backend backend, final PrintWriter out, final List<String> args)
     {
         final Map<String, Object> request = new LinkedHashMap<>();
-        final List<String> positional = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++)
+        final PingArgs a = parse("ping", new PingArgs(), args, false);
+        if (a.count != null)
         {
-            final String arg = args.get(i);
-            if (!arg.startsWith("-") || arg.length() == 1)
-            {
-                positional.add(arg);
-                continue;
-            }
-            if (i + 1 >= args.size())
-            {
-                throw new CommandFailure("xl ping: option " + arg + " needs a value", 2);
-            }
-            final String value = args.get(++i);
-            switch (arg)
-            {
-                case "-c": request.put("count", number(arg, value, 1)); break;
-                case "-i": request.put("intervalMs", number(arg, value, 1000)); break;
-                case "-W": request.put("timeoutMs", number(arg, value, 1000)); break;
-                case "-s": request.put("size", number(arg, value, 1)); break;
-                case "-u":
-                case "--udp": request.put("udpPort", number(arg, value, 1)); break;
-                default: throw new CommandFailure("xl ping: unknown option '" + arg + "'", 2);
-            }
+            request.put("count", number("-c", a.count, 1));
         }
+        if (a.interval != null)
+        {
+            request.put("intervalMs", number("-i", a.interval, 1000));
+        }
+        if (a.timeout != null)
+        {
+            request.put("timeoutMs", number("-W", a.timeout, 1000));
+        }
+        if (a.size != null)
+        {
+            request.put("size", number("-s", a.size, 1));
+        }
+        if (a.udpPort != null)
+        {
+            request.put("udpPort", number("-u", a.udpPort, 1));
+        }
+        final List<String> positional = a.words;
         if (positional.size() != 2)
         {
             throw new CommandFailure("usage: xl ping DOMAIN ADDRESS [-c COUNT] [-i INTERVAL] [-W TIMEOUT] " +
@@ -351,10 +360,6 @@ public final class XlCommand
                 "xl exec " + domain + " -- ip addr", 2);
         }
         final String namespace = backend.call("namespace", Map.of("domain", domain)).rows().get(0).get(0);
-        if (!"root".equals(System.getProperty("user.name")))
-        {
-            throw new CommandFailure("xl exec needs root: it enters the guest's network namespace", 1);
-        }
         return files.exec(namespace, command);
     }
 
@@ -422,15 +427,109 @@ public final class XlCommand
         return days == 0 ? clock : days + (days == 1 ? " day, " : " days, ") + clock;
     }
 
-    private static void options(final String command, final List<String> args)
+    // -----------------------------------------------------------------------------------------------------------
+    // The command lines, as picocli reads them (the project's one parser): one class per form.
+    // -----------------------------------------------------------------------------------------------------------
+
+    /** Words after the subcommand, and no options. */
+    @Command(name = "xl")
+    static final class Plain
     {
-        for (final String arg : args)
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    @Command(name = "list")
+    static final class ListArgs
+    {
+        @Option(names = {"-l", "--long"})
+        boolean long_;
+        @Parameters
+        List<String> domains = new ArrayList<>();
+    }
+
+    @Command(name = "create")
+    static final class CreateArgs
+    {
+        @Option(names = "-q")
+        boolean quiet;
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    /** destroy, shutdown, reboot, pause, unpause. */
+    @Command(name = "domain")
+    static final class DomainArgs
+    {
+        /** shutdown/reboot -w: ours complete before they answer anyway. */
+        @Option(names = "-w")
+        boolean await;
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    @Command(name = "uptime")
+    static final class UptimeArgs
+    {
+        @Option(names = "-s")
+        boolean short_;
+        @Parameters
+        List<String> domains = new ArrayList<>();
+    }
+
+    @Command(name = "ping")
+    static final class PingArgs
+    {
+        @Option(names = "-c")
+        String count;
+        @Option(names = "-i")
+        String interval;
+        @Option(names = "-W")
+        String timeout;
+        @Option(names = "-s")
+        String size;
+        @Option(names = {"-u", "--udp"})
+        String udpPort;
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    /** exec DOMAIN [--] COMMAND...: everything after the domain is the command's, options included. */
+    @Command(name = "exec")
+    static final class ExecArgs
+    {
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    /**
+     * Parse a subcommand's arguments into its class; no argument is ever a file to read ({@code @FILE} is off:
+     * the daemon runs these command lines for its clients).
+     */
+    private static <T> T parse(final String command, final T spec, final List<String> args, final boolean stopAtPositional)
+    {
+        final CommandLine cli = new CommandLine(spec);
+        cli.setExpandAtFiles(false);
+        cli.setPosixClusteredShortOptionsAllowed(true);
+        cli.setStopAtPositional(stopAtPositional);
+        try
         {
-            if (arg.startsWith("-") && arg.length() > 1)
-            {
-                throw new CommandFailure("xl " + command + ": unknown option '" + arg + "'", 2);
-            }
+            cli.parseArgs(args.toArray(new String[0]));
         }
+        catch (final CommandLine.ParameterException ex)
+        {
+            final String message = ex instanceof CommandLine.UnmatchedArgumentException &&
+                !((CommandLine.UnmatchedArgumentException)ex).getUnmatched().isEmpty() ?
+                "unknown option '" + ((CommandLine.UnmatchedArgumentException)ex).getUnmatched().get(0) + "'" :
+                ex.getMessage();
+            throw new CommandFailure("xl " + command + ": " + message, 2);
+        }
+        return spec;
+    }
+
+    private static List<String> words(final String command, final List<String> args)
+    {
+        return parse(command, new Plain(), args, false).words;
     }
 
     private static void exactly(final String command, final List<String> args, final int count, final String usage)
