@@ -199,4 +199,36 @@ class BridgedModeTest
             server.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void anInterfaceThatVanishesTakesItsLinkDownAndNothingElse() throws Exception
+    {
+        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        assertTrue(in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"));
+        HostCommand.run("ip", "link", "del", veth); // under the daemon's feet
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        String links = "";
+        while (System.nanoTime() < deadline)
+        {
+            try
+            {
+                in("web", "ping", "-c", "1", "-W", "1", "198.51.100.1"); // traffic meets the dead socket
+            }
+            catch (final HostCommandException expected)
+            {
+                // no answer
+            }
+            links = dladm("show-link", "-p", "-o", "link,state");
+            if (links.contains(veth + ":down"))
+            {
+                break;
+            }
+        }
+        assertTrue(links.contains(veth + ":down"), "the physical link is down: " + links);
+        assertTrue(links.contains("xvm1_0:down"), "and the vif's VNIC over it: " + links);
+        final StringWriter err = new StringWriter();
+        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+            new String[] {"destroy", "web"}), err.toString());
+        assertTrue(dladm("show-link").contains("LINK"), "the daemon carries on");
+    }
 }

@@ -139,10 +139,14 @@ public final class PhysicalLink extends SwitchLink
         return defaultMtu;
     }
 
+    /**
+     * @return {@code down} once its device failed (a host interface that was deleted under xbow: the switch took
+     *         the uplink out of service), else {@code up}.
+     */
     @Override
     public String state()
     {
-        return "up";
+        return uplink.failed() ? "down" : "up";
     }
 
     @Override

@@ -94,10 +94,13 @@ public abstract sealed class PortLink extends Link permits Vnic, VlanLink
         return mtu;
     }
 
+    /**
+     * @return {@code down} when the link it is over is (a physical link whose interface went away), else {@code up}.
+     */
     @Override
     public String state()
     {
-        return "up";
+        return "down".equals(over.state()) ? "down" : "up";
     }
 
     @Override
