@@ -135,7 +135,22 @@ class BridgedModeTest
         create("v20", "bridge=" + veth + ",ip=198.51.100.20/24,vlanid=20");
         assertEquals(1, packetSocketsOn(veth), "one packet socket for the physical link, opened with the first vif");
 
+        // xbow capture on the uplink sees the guest's echo requests as tcpdump prints them.
+        final StringWriter captured = new StringWriter();
+        final StringWriter captureErr = new StringWriter();
+        final java.util.concurrent.CompletableFuture<Integer> capture = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> io.xbow.control.cli.CaptureCommand.run(client, new PrintWriter(captured, true),
+                new PrintWriter(captureErr, true), (o, l, snaplen) -> { throw new IllegalStateException("no -w"); },
+                new String[] {"-i", veth, "-c", "2", "-n", "icmp"}));
+        final long listening = System.nanoTime() + 10_000_000_000L;
+        while (!captureErr.toString().contains("listening on") && System.nanoTime() < listening)
+        {
+            Thread.sleep(10);
+        }
         assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.1").contains("2 received"));
+        assertEquals(0, capture.get(10, java.util.concurrent.TimeUnit.SECONDS), captureErr.toString());
+        assertTrue(captured.toString().lines().filter(l -> l.contains("198.51.100.2 > 198.51.100.1: ICMP echo request"))
+            .count() >= 1, captured.toString());
         assertTrue(lan.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
         assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
         for (final String other : new String[] {"198.51.100.1", "198.51.100.2"})
