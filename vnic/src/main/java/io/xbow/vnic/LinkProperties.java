@@ -61,7 +61,15 @@ final class LinkProperties
         {
             parseMtu(properties.get(LinkProperty.MTU.label()), MAX_MTU);
         }
-        final String zone = properties.get(LinkProperty.ZONE.label());
+        checkZone(properties.get(LinkProperty.ZONE.label()));
+    }
+
+    /**
+     * @param zone a {@code zone} value, or null.
+     * @throws IllegalArgumentException unless it is {@code global}, the only zone xbow has.
+     */
+    static void checkZone(final String zone)
+    {
         if (zone != null && !zone.trim().equals(ZONE_GLOBAL))
         {
             throw new IllegalArgumentException("invalid zone '" + zone + "': xbow has one zone, global (the host: " +

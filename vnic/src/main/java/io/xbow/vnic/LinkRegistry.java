@@ -241,11 +241,7 @@ public final class LinkRegistry implements AutoCloseable
         checkVid(under, vid);
         final PortSettings settings = PortSettings.defaults(under).with(name, properties);
         final String zone = properties.get(LinkProperty.ZONE.label());
-        if (zone != null && !zone.trim().equals(LinkProperties.ZONE_GLOBAL))
-        {
-            throw new IllegalArgumentException("invalid zone '" + zone + "': xbow has one zone, global (the host: " +
-                "the link becomes a host interface of its name)");
-        }
+        LinkProperties.checkZone(zone);
         final MacAllocator.Chosen chosen = macs.choose(under, macSpec, null);
         useUplink(under);
 

@@ -167,12 +167,9 @@ public final class CaptureCommand
     static Options parse(final String[] argv)
     {
         final Arguments a = new Arguments();
-        final CommandLine cli = new CommandLine(a);
-        cli.setExpandAtFiles(false); // an argument is never a file to read (the daemon may run this for a client)
-        cli.setPosixClusteredShortOptionsAllowed(true);
         try
         {
-            cli.parseArgs(argv);
+            Picocli.parse(a, argv, false);
         }
         catch (final CommandLine.ParameterException ex)
         {

@@ -508,13 +508,9 @@ public final class XlCommand
      */
     private static <T> T parse(final String command, final T spec, final List<String> args, final boolean stopAtPositional)
     {
-        final CommandLine cli = new CommandLine(spec);
-        cli.setExpandAtFiles(false);
-        cli.setPosixClusteredShortOptionsAllowed(true);
-        cli.setStopAtPositional(stopAtPositional);
         try
         {
-            cli.parseArgs(args.toArray(new String[0]));
+            Picocli.parse(spec, args.toArray(new String[0]), stopAtPositional);
         }
         catch (final CommandLine.ParameterException ex)
         {

@@ -162,28 +162,12 @@ public final class TapDevice implements AutoCloseable
      */
     public boolean write(final long address, final int length) throws NativeException
     {
-        while (true)
+        long n;
+        while ((n = libc.write(fd, address, length)) < 0 && Native.errno() == Native.EINTR)
         {
-            final long n = libc.write(fd, address, length);
-            if (n >= 0)
-            {
-                return true;
-            }
-            final int errno = Native.errno();
-            if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
-            {
-                return false;
-            }
-            if (errno == Native.EIO && !closed)
-            {
-                // The interface is down: Linux drops what is written to a TAP that is not up, as a cable unplugged.
-                return true;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw Native.failure("write to " + name);
-            }
+            // interrupted before anything was written: again
         }
+        return written(n);
     }
 
     /**
@@ -202,27 +186,32 @@ public final class TapDevice implements AutoCloseable
         iov.putLong(8, VNET_HDR_LENGTH);
         iov.putLong(16, frame);
         iov.putLong(24, frameLength);
-        while (true)
+        long n;
+        while ((n = libc.writev(fd, iov.addressOffset(), 2)) < 0 && Native.errno() == Native.EINTR)
         {
-            final long n = libc.writev(fd, iov.addressOffset(), 2);
-            if (n >= 0)
-            {
-                return true;
-            }
-            final int errno = Native.errno();
-            if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
-            {
-                return false;
-            }
-            if (errno == Native.EIO && !closed)
-            {
-                return true;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw Native.failure("write to " + name);
-            }
+            // interrupted before anything was written: again
         }
+        return written(n);
+    }
+
+    /** What a write's result means: written (or lost as on a wire), a full queue, or a device that failed. */
+    private boolean written(final long result) throws NativeException
+    {
+        if (result >= 0)
+        {
+            return true;
+        }
+        final int errno = Native.errno();
+        if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
+        {
+            return false;
+        }
+        if (errno == Native.EIO && !closed)
+        {
+            // The interface is down: Linux drops what is written to a TAP that is not up, as a cable unplugged.
+            return true;
+        }
+        throw Native.failure("write to " + name);
     }
 
     /**
