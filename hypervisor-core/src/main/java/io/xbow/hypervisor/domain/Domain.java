@@ -2,6 +2,7 @@ package io.xbow.hypervisor.domain;
 
 import io.xbow.hypervisor.config.XlConfig;
 import io.xbow.hypervisor.guest.Guest;
+import io.xbow.hypervisor.guest.GuestRunner;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class Domain
     private final TreeMap<Integer, Vif> vifs = new TreeMap<>();
     private volatile DomainState state;
     private Guest guest;
+    private GuestRunner runner;
 
     Domain(final int id, final String name, final UUID uuid, final XlConfig config, final long createdNanos,
         final DomainState state)
@@ -67,6 +69,19 @@ public final class Domain
     void guest(final Guest guest)
     {
         this.guest = guest;
+    }
+
+    /**
+     * @return the thread that runs this domain's guest alone, or null when it shares the hypervisor's.
+     */
+    GuestRunner runner()
+    {
+        return runner;
+    }
+
+    void runner(final GuestRunner runner)
+    {
+        this.runner = runner;
     }
 
     public DomainState state()

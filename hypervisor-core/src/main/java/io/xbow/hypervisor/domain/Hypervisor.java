@@ -166,7 +166,14 @@ public final class Hypervisor implements AutoCloseable
         }
         if (runner != null)
         {
-            runner.add(domain.guest()); // before the vifs, so that it takes their interfaces (and lets them go)
+            // A netns guest's shim spends its time in its TAPs' system calls (the receiving guest's kernel stack runs
+            // inside our write): each gets a thread of its own, so that one guest's traffic does not wait on
+            // another's. Emulated guests share one.
+            if (domain.guest() instanceof NetnsGuest)
+            {
+                domain.runner(new GuestRunner("xbow-netns-" + domid, clock));
+            }
+            runnerOf(domain).add(domain.guest()); // before the vifs: it takes their interfaces (and lets them go)
         }
         final String path = "/local/domain/" + domid;
         store.write(path + "/name", config.name());
@@ -495,7 +502,11 @@ public final class Hypervisor implements AutoCloseable
         store.remove("/local/domain/" + domain.id());
         if (runner != null)
         {
-            runner.remove(domain.guest());
+            runnerOf(domain).remove(domain.guest());
+            if (domain.runner() != null)
+            {
+                domain.runner().close();
+            }
         }
         domain.guest().close(); // a netns guest's namespace goes
     }
@@ -643,6 +654,12 @@ public final class Hypervisor implements AutoCloseable
                 "inside netns guests (type = \"netns\")");
         }
         return ((NetnsGuest)domain.guest()).namespace();
+    }
+
+    /** The thread that runs a domain's guest: its own, or the one emulated guests share. */
+    private GuestRunner runnerOf(final Domain domain)
+    {
+        return domain.runner() != null ? domain.runner() : runner;
     }
 
     /** The thread that says when netns guests' TAPs have frames; made with the first such guest. */
