@@ -68,6 +68,25 @@ class MacTableTest
     }
 
     @Test
+    void sweepsSkippedUntilAnEntryCouldHaveAgedShouldStillRemoveEachInTime()
+    {
+        table.learn(1, 0xA, 1, 0);
+        table.learn(1, 0xB, 1, 100_000);
+        table.learn(1, 0xC, 1, 0);
+        table.learn(1, 0xC, 1, 250_000); // refreshed: younger than the bound says
+        assertEquals(0, table.age(299_999));
+        assertEquals(1, table.age(300_000), "A, the oldest, on time");
+        assertEquals(0, table.age(399_999));
+        assertEquals(1, table.age(400_000), "B on time, by the bound the last sweep left");
+        assertEquals(0, table.age(549_999));
+        assertEquals(1, table.age(550_000), "C, refreshed, on its own time");
+        assertEquals(0, table.learnedCount());
+        table.learn(1, 0xD, 1, 600_000); // after an empty table, a new entry sets the bound again
+        assertEquals(0, table.age(899_999));
+        assertEquals(1, table.age(900_000));
+    }
+
+    @Test
     void shouldSweepOnlyAgedEntries()
     {
         table.learn(1, 0xA, 1, 0);
