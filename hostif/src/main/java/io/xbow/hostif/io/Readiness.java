@@ -14,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * socket costs no CPU: one thread sleeps in {@code epoll_wait} for every registered descriptor.
  * <p>
  * A descriptor is registered one-shot ({@code EPOLLONESHOT}): when it becomes readable its listener runs once (it
- * marks the port readable and wakes the datapath), and the descriptor stays quiet while the datapath reads it dry.
- * The datapath {@link Registration#rearm rearms} it when a read finds nothing: one {@code epoll_ctl} per transition
- * to idle, never per frame, and no frame crosses threads.
+ * marks the registration readable and runs its listener, which wakes the reader), and the descriptor stays quiet
+ * while the reader reads it dry. The reader says {@link Registration#drained} when a read finds nothing: one
+ * {@code epoll_ctl} per transition to idle, never per frame, and no frame crosses threads.
  */
 public final class Readiness implements AutoCloseable
 {
@@ -54,6 +54,8 @@ public final class Readiness implements AutoCloseable
     {
         private final int fd;
         private final Listener listener;
+        /** Set here when the descriptor becomes readable, cleared by its reader when a read finds nothing. */
+        private volatile boolean readable = true;
         // The datapath's own event buffer for rearming: nothing is allocated per call.
         private final UnsafeBuffer event = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
 
@@ -64,11 +66,20 @@ public final class Readiness implements AutoCloseable
         }
 
         /**
-         * The datapath found nothing to read: tell it again when there is. Calls the listener at once (from the
-         * readiness thread) if something arrived meanwhile.
+         * @return false from a read that found nothing until the descriptor is readable again: read only then.
          */
-        public void rearm()
+        public boolean isReadable()
         {
+            return readable;
+        }
+
+        /**
+         * The reader found nothing to read: stop reading, and be told when there is something. The listener runs
+         * at once (from the readiness thread) if something arrived meanwhile.
+         */
+        public void drained()
+        {
+            readable = false;
             control(EPOLL_CTL_MOD, this);
         }
 
@@ -170,6 +181,7 @@ public final class Readiness implements AutoCloseable
                 final Registration registration = registrations.get(fd);
                 if (registration != null)
                 {
+                    registration.readable = true;
                     registration.listener.readable();
                 }
             }

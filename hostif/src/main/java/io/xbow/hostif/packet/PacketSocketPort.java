@@ -82,7 +82,6 @@ public final class PacketSocketPort implements PortDevice
     private MutableDirectBuffer frames;
     private long base;
     private Readiness.Registration registration;
-    private volatile boolean readable = true;
 
     /**
      * @param socket    the interface's packet socket; closed by {@link #close()}.
@@ -130,12 +129,7 @@ public final class PacketSocketPort implements PortDevice
         this.base = frames.addressOffset();
         if (registration == null)
         {
-            readable = true;
-            registration = readiness.register(socket.fd(), () ->
-            {
-                readable = true;
-                context.wakeup();
-            });
+            registration = readiness.register(socket.fd(), () -> this.context.wakeup());
         }
     }
 
@@ -144,7 +138,7 @@ public final class PacketSocketPort implements PortDevice
     {
         final int start = out.count();
         drainBacklog(out);
-        if (!readable || backlog.count() > 0 || out.isFull())
+        if (!registration.isReadable() || backlog.count() > 0 || out.isFull())
         {
             return out.count() - start;
         }
@@ -179,8 +173,7 @@ public final class PacketSocketPort implements PortDevice
             {
                 if (errno == Native.EAGAIN)
                 {
-                    readable = false;
-                    registration.rearm();
+                    registration.drained();
                 }
                 return out.count() - start;
             }
@@ -236,8 +229,7 @@ public final class PacketSocketPort implements PortDevice
         }
         if (n < posted)
         {
-            readable = false; // drained: ask to be told when more comes
-            registration.rearm();
+            registration.drained(); // ask to be told when more comes
         }
         if (taken > 0)
         {

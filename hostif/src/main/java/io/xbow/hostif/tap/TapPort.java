@@ -47,8 +47,6 @@ public final class TapPort implements PortDevice
     private MutableDirectBuffer frames;
     private long base;
     private Readiness.Registration registration;
-    /** Set by the readiness thread, cleared by the datapath before it rearms: read only when there is something. */
-    private volatile boolean readable = true;
 
     /**
      * @param tap             the device; the port does not close it.
@@ -71,21 +69,14 @@ public final class TapPort implements PortDevice
         this.base = frames.addressOffset();
         if (registration == null)
         {
-            readable = true;
-            registration = readiness.register(tap.fd(), this::onReadable);
+            registration = readiness.register(tap.fd(), () -> this.context.wakeup());
         }
-    }
-
-    private void onReadable()
-    {
-        readable = true;
-        context.wakeup();
     }
 
     @Override
     public int receive(final FrameBatch batch)
     {
-        if (!readable)
+        if (!registration.isReadable())
         {
             return 0;
         }
@@ -112,8 +103,7 @@ public final class TapPort implements PortDevice
             if (n < 0)
             {
                 pool.free(frame);
-                readable = false;
-                registration.rearm();
+                registration.drained();
                 break;
             }
             final int length = n - TapDevice.VNET_HDR_LENGTH;

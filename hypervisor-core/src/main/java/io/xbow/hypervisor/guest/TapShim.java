@@ -33,7 +33,6 @@ final class TapShim
     private final UnsafeBuffer scratch;
     private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final Netfront.FrameHandler toTap = this::toTap;
-    private volatile boolean tapReadable = true;
     private int waitingLength;
     private long dropped;
     private boolean failed;
@@ -46,11 +45,7 @@ final class TapShim
         this.netfront = netfront;
         this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TapDevice.VNET_HDR_LENGTH + 65_536, 64));
         netfront.onNotify(wakeGuest);
-        this.registration = readiness.register(tap.fd(), () ->
-        {
-            tapReadable = true;
-            wakeGuest.run();
-        });
+        this.registration = readiness.register(tap.fd(), wakeGuest::run);
     }
 
     /**
@@ -81,15 +76,14 @@ final class TapShim
     private int toRings() throws NativeException
     {
         int moved = 0;
-        while (moved < BUDGET && (waitingLength > 0 || tapReadable))
+        while (moved < BUDGET && (waitingLength > 0 || registration.isReadable()))
         {
             if (waitingLength == 0)
             {
                 final int n = tap.read(scratch.addressOffset(), scratch.capacity());
                 if (n < 0)
                 {
-                    tapReadable = false;
-                    registration.rearm();
+                    registration.drained();
                     break;
                 }
                 final int length = n - TapDevice.VNET_HDR_LENGTH;
@@ -153,7 +147,7 @@ final class TapShim
      */
     boolean arm()
     {
-        return !failed && (tapReadable || netfront.armRxNotification());
+        return !failed && (registration.isReadable() || netfront.armRxNotification());
     }
 
     long deadline(final long now)
