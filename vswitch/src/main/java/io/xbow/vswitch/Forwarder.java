@@ -369,10 +369,7 @@ final class Forwarder
     {
         final int count = batch.count();
         fail(port, cause, count - from);
-        for (int i = from; i < count; i++)
-        {
-            pool.free(batch.handle(i));
-        }
+        pool.free(batch, from, count);
         port.counters.addDropped(DropReason.PORT_FAILED, count - from);
     }
 

@@ -375,10 +375,7 @@ public final class PacketSocketPort implements PortDevice
                 break;
             }
         }
-        for (int i = 0; i < sent; i++)
-        {
-            pool.free(in.handle(i));
-        }
+        pool.free(in, 0, sent);
         if (sent > 0)
         {
             counters.addAndGet(TX_FRAMES, sent);

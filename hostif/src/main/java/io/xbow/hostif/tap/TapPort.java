@@ -179,10 +179,7 @@ public final class TapPort implements PortDevice
                 break;
             }
         }
-        for (int i = 0; i < sent; i++)
-        {
-            pool.free(batch.handle(i));
-        }
+        pool.free(batch, 0, sent);
         if (sent > 0)
         {
             counters.addAndGet(TX_FRAMES, sent);

@@ -127,11 +127,24 @@ public final class FramePool
      */
     public void freeAll(final FrameBatch batch)
     {
-        for (int i = 0, n = batch.count(); i < n; i++)
+        free(batch, 0, batch.count());
+        batch.clear();
+    }
+
+    /**
+     * Free the frames at {@code from} (inclusive) to {@code to} (exclusive) in a batch, leaving the batch as it is:
+     * for a device that sent a prefix of a batch, or a switch freeing what a failed device left.
+     *
+     * @param batch of frames owned by the caller.
+     * @param from  first index.
+     * @param to    index past the last.
+     */
+    public void free(final FrameBatch batch, final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
         {
             free(batch.handle(i));
         }
-        batch.clear();
     }
 
     /**
