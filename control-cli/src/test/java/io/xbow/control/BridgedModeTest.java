@@ -7,7 +7,6 @@ import io.xbow.hostif.host.HostCommand;
 import io.xbow.hostif.host.HostCommandException;
 import io.xbow.hostif.netns.NetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +39,7 @@ class BridgedModeTest
     @BeforeEach
     void setUp() throws Exception
     {
-        final boolean root = "root".equals(System.getProperty("user.name"));
-        final boolean tools = Files.exists(Path.of("/dev/net/tun")) && Files.isExecutable(Path.of("/usr/bin/ping"));
-        if ("true".equals(System.getenv("CI")))
-        {
-            assertTrue(root && tools, "CI runs as root with /dev/net/tun and ping");
-        }
-        Assumptions.assumeTrue(root && tools, "bridged mode needs root, /dev/net/tun and ping");
+        RootNetwork.assume("bridged mode", "/usr/bin/ping");
         NetworkNamespace.removeLeftovers(PREFIX);
         try
         {
@@ -186,7 +179,7 @@ class BridgedModeTest
     @Test
     void aVifsRateIsWhatIperf3Measures() throws Exception
     {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/iperf3")), "needs iperf3");
+        RootNetwork.assume("measuring a rate", "/usr/bin/iperf3");
         create("web", "bridge=" + veth + ",ip=198.51.100.2/24,rate=20Mb/s");
         final Process server = lan.processBuilder(List.of("iperf3", "-s", "-1", "-B", "198.51.100.1"))
             .redirectErrorStream(true).start();

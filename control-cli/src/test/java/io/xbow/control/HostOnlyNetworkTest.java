@@ -7,7 +7,6 @@ import io.xbow.hostif.host.HostCommand;
 import io.xbow.hostif.host.HostCommandException;
 import io.xbow.hostif.netns.NetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +39,7 @@ class HostOnlyNetworkTest
     @BeforeEach
     void setUp() throws Exception
     {
-        final boolean root = "root".equals(System.getProperty("user.name"));
-        final boolean tools = Files.exists(Path.of("/dev/net/tun")) && Files.isExecutable(Path.of("/usr/bin/ping"));
-        if ("true".equals(System.getenv("CI")))
-        {
-            assertTrue(root && tools, "CI runs as root with /dev/net/tun and ping");
-        }
-        Assumptions.assumeTrue(root && tools, "a host-only network needs root, /dev/net/tun and ping");
+        RootNetwork.assume("a host-only network", "/usr/bin/ping");
         NetworkNamespace.removeLeftovers(PREFIX);
         host = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "host"));
         daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).inNamespace(host.name()).start();

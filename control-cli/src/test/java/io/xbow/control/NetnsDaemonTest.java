@@ -3,7 +3,6 @@ package io.xbow.control;
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.cli.DladmCommand;
 import io.xbow.control.cli.XlCommand;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,12 +30,7 @@ class NetnsDaemonTest
     @Test
     void xlExecRunsInTheGuestAndAKilledDaemonsNamespaceIsRemovedByTheNext() throws Exception
     {
-        final boolean root = "root".equals(System.getProperty("user.name"));
-        if ("true".equals(System.getenv("CI")))
-        {
-            assertTrue(root && Files.exists(Path.of("/dev/net/tun")), "CI runs as root with /dev/net/tun");
-        }
-        Assumptions.assumeTrue(root && Files.exists(Path.of("/dev/net/tun")), "netns guests need root and a TUN device");
+        RootNetwork.assume("a netns guest");
         Files.writeString(dir.resolve("g.cfg"), "name = 'g'\ntype = 'netns'\n" +
             "vif = [ 'bridge=stub0,ip=198.51.100.7/24,gateway=198.51.100.1' ]\n");
         final Path out = dir.resolve("inside.txt");
