@@ -67,7 +67,9 @@ public final class IdleCost
                 Files.writeString(cfg, "name = 'd" + i + "'\nvif = [ 'bridge=stub0,ip=192.0.2." + (i + 1) + "' ]\n");
                 xl(client, "create", cfg.toString());
             }
-            xl(client, "ping", "d0", "192.0.2.2", "-c", "3", "-i", "0.01"); // ARP resolved, code warm
+            // A daemon goes idle after carrying traffic: these resolve ARP and let the JIT compile the path, which
+            // would otherwise be timed compiling (medians 2-3 times higher over the first few hundred pings).
+            xl(client, "ping", "d0", "192.0.2.2", "-c", "1000", "-i", "0.005");
             Thread.sleep(settleS * 1000L);
             final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             final java.util.Map<Long, Long> before = new java.util.HashMap<>();

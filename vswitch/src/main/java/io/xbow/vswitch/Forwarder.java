@@ -475,9 +475,20 @@ final class Forwarder
         return pool.outstanding() == 0;
     }
 
+    /**
+     * Asked before the thread sleeps: the time until a port's timed work or until a learned MAC entry can age, so
+     * that an idle switch sleeps until then rather than waking to poll. It also publishes the table's size, which
+     * the sweeps would otherwise publish only once a sleep is over.
+     */
     long nextDelayNs()
     {
+        counters.set(VirtualSwitch.FDB_ENTRIES, fdb.size());
         long deadline = Long.MAX_VALUE;
+        final long ageMs = fdb.nextAgeMs();
+        if (ageMs != Long.MAX_VALUE)
+        {
+            deadline = epochNs + Math.max(ageMs, nextSweepMs) * 1_000_000;
+        }
         for (final SwitchPort port : active)
         {
             if (!port.failed)

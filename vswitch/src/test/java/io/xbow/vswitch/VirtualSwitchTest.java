@@ -105,6 +105,31 @@ class VirtualSwitchTest
     }
 
     @Test
+    void shouldSleepUntilItsOldestMacCanAgeAndNoLonger()
+    {
+        h.attach("a", VlanPolicy.DEFAULT);
+        h.attach("b", VlanPolicy.DEFAULT);
+        h.cycle();
+        assertEquals(Long.MAX_VALUE, h.sw.nextDelayNs(), "nothing learned: nothing to wake for");
+
+        h.sendAndCycle("a", frame(MacAddress.BROADCAST, A));
+        h.drainAll();
+        assertEquals(300, TimeUnit.NANOSECONDS.toSeconds(h.sw.nextDelayNs()), "A can age in 300 s");
+        assertEquals(1, h.sw.counters().get(VirtualSwitch.FDB_ENTRIES), "published before the thread sleeps");
+
+        h.advance(100, TimeUnit.SECONDS);
+        h.sendAndCycle("b", frame(MacAddress.BROADCAST, B));
+        h.drainAll();
+        assertEquals(200, TimeUnit.NANOSECONDS.toSeconds(h.sw.nextDelayNs()), "the oldest entry decides");
+
+        h.advance(200, TimeUnit.SECONDS);
+        h.cycle();
+        assertEquals(MacTable.NO_PORT, h.sw.macTable().lookup(1, A, h.sw.nowMs()), "A aged when it was woken for");
+        assertEquals(100, TimeUnit.NANOSECONDS.toSeconds(h.sw.nextDelayNs()), "then B's turn");
+        assertEquals(1, h.sw.counters().get(VirtualSwitch.FDB_ENTRIES));
+    }
+
+    @Test
     void shouldKeepAMacThatKeepsTalking()
     {
         h.attach("a", VlanPolicy.DEFAULT);

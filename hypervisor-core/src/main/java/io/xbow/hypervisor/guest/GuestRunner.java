@@ -7,15 +7,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The thread that runs every guest (emulated hosts, netns shims), in turn. Idle, it sleeps until something needs it: a frame for a guest
- * (its netfront asked the backend to ring at the next one, as a Xen frontend does before it blocks), a command
- * (an interface, a ping, unpause), or a running ping's next probe or timeout. With nothing to do it wakes once a
- * second at most, so an idle daemon with idle guests costs next to nothing.
+ * The thread that runs guests (emulated hosts; each netns guest's shim has a runner of its own), in turn. Idle, it
+ * sleeps until something needs it: a frame for a guest (its netfront asked the backend to ring at the next one, as a
+ * Xen frontend does before it blocks), a command (an interface, a ping, unpause), or a running ping's next probe or
+ * timeout. With nothing to do it wakes once a minute at most (a backstop), so idle guests cost next to nothing.
  */
 public final class GuestRunner implements AutoCloseable
 {
     /** With nothing to time: a backstop only, every wakeup comes from an event or a ping's deadline. */
-    static final long IDLE_PARK_NANOS = 1_000_000_000;
+    static final long IDLE_PARK_NANOS = 60_000_000_000L;
 
     private final List<Guest> guests = new CopyOnWriteArrayList<>();
     private final NanoClock clock;

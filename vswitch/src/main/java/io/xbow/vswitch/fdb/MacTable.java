@@ -337,6 +337,15 @@ public final class MacTable
     }
 
     /**
+     * @return the earliest time, in the table's milliseconds, at which a learned entry can have aged (a sweep before
+     *         it removes nothing), or {@link Long#MAX_VALUE} with nothing learned.
+     */
+    public long nextAgeMs()
+    {
+        return nextAgeMs;
+    }
+
+    /**
      * Remove learned entries idle for the aging time or longer.
      *
      * @param nowMs the current time in the table's milliseconds.

@@ -13,14 +13,14 @@ import java.util.function.Supplier;
 
 /**
  * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When cycles find no
- * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs} (up to a
- * second while no switch holds a frame, since then only MAC aging needs the clock). Work
+ * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs} (while no switch
+ * holds a frame, until the first timed work the switches name: a MAC entry's aging, a shaper's release). Work
  * handed over from other threads comes with a {@link #wakeup()}, which unparks it at once, so an idle datapath
  * costs close to no CPU and still answers the first frame after a quiet spell without waiting out a park.
  * <p>
  * No wakeup is lost: before parking the thread announces it ({@code parked}, a volatile store) and runs one more
  * cycle; a producer publishes its work, fences, and unparks the thread if it has announced. Either the extra cycle
- * sees the work or the producer sees the announcement. Timers (MAC aging) need no wakeup: the park is bounded.
+ * sees the work or the producer sees the announcement. Timers need no wakeup: the park ends at the first of them.
  * <p>
  * An exception escaping an agent is counted and logged (rate-limited) and the cycle goes on; agents are written so
  * that frame content can never cause one.
@@ -35,8 +35,11 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     private static final int SPINS = 100;
     private static final int YIELDS = 10;
     private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(50);
-    /** Longest park when no switch holds a frame: MAC aging's 300 s want no finer clock. */
-    static final long QUIESCENT_PARK_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Longest park when no switch holds a frame: a backstop only, since the switches name their timed work (a MAC
+     * entry's aging, a shaper's release, a guest's drain deadline) and the thread sleeps until the first of them.
+     */
+    static final long QUIESCENT_PARK_NS = TimeUnit.SECONDS.toNanos(60);
     /** Shortest sleep towards timed work: below it, the next cycle comes as soon. */
     private static final long MIN_TIMED_PARK_NS = TimeUnit.MICROSECONDS.toNanos(1);
 
