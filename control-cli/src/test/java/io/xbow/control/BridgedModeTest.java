@@ -213,6 +213,17 @@ class BridgedModeTest
     {
         create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
         assertTrue(in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"));
+        assertFalse(in("web", "ip", "link", "show", "eth0").contains("NO-CARRIER"));
+        final StringWriter captureErr = new StringWriter();
+        final java.util.concurrent.CompletableFuture<Integer> capture = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> io.xbow.control.cli.CaptureCommand.run(client, new PrintWriter(new StringWriter()),
+                new PrintWriter(captureErr, true), (o, l, snaplen) -> { throw new IllegalStateException("no -w"); },
+                new String[] {"-i", veth, "-n"}));
+        final long listening = System.nanoTime() + 10_000_000_000L;
+        while (!captureErr.toString().contains("listening on") && System.nanoTime() < listening)
+        {
+            Thread.sleep(10);
+        }
         HostCommand.run("ip", "link", "del", veth); // under the daemon's feet
         final long deadline = System.nanoTime() + 10_000_000_000L;
         String links = "";
@@ -234,6 +245,15 @@ class BridgedModeTest
         }
         assertTrue(links.contains(veth + ":down"), "the physical link is down: " + links);
         assertTrue(links.contains("xvm1_0:down"), "and the vif's VNIC over it: " + links);
+        assertEquals(1, capture.get(10, java.util.concurrent.TimeUnit.SECONDS), "the capture ended: " + captureErr);
+        assertTrue(captureErr.toString().contains("link " + veth + " went down"), captureErr.toString());
+        String eth0 = "";
+        for (int i = 0; i < 100 && !eth0.contains("NO-CARRIER"); i++)
+        {
+            eth0 = in("web", "ip", "link", "show", "eth0");
+            Thread.sleep(20);
+        }
+        assertTrue(eth0.contains("NO-CARRIER"), "the guest is told, as a cable pulled out: " + eth0);
         final StringWriter err = new StringWriter();
         assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
             new String[] {"destroy", "web"}), err.toString());

@@ -38,6 +38,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -60,6 +63,7 @@ public final class LinkRegistry implements AutoCloseable
     private final HostLinks hostLinks;
     private final LinkProperties properties = new LinkProperties(this::portLinksOver);
     private final Map<String, Link> links = new LinkedHashMap<>();
+    private final List<Consumer<String>> linkDownListeners = new CopyOnWriteArrayList<>();
     /** Links another part of xbow manages (a domain's vif VNICs): dladm may look, not change or delete them. */
     private final Map<String, String> owners = new java.util.HashMap<>();
     private final CaptureRegistry captures = new CaptureRegistry();
@@ -177,7 +181,50 @@ public final class LinkRegistry implements AutoCloseable
     private VirtualSwitch newSwitch(final String name)
     {
         final FramePool pool = new FramePool(config.framesPerSwitch(), RegistryConfig.MAX_FRAME_LENGTH);
-        return new VirtualSwitch(name, pool, config.switchConfig(), clock);
+        final VirtualSwitch sw = new VirtualSwitch(name, pool, config.switchConfig(), clock);
+        // The datapath must not wait for the registry's lock: the news goes to a control thread.
+        sw.onPortFailed(port -> CompletableFuture.runAsync(() -> portFailed(sw, port)));
+        return sw;
+    }
+
+    /**
+     * @param listener told, on a control thread and outside the registry's lock, the name of each link that went
+     *                 down because a device under it failed: a host interface deleted under xbow takes down its
+     *                 physical link and every link over it.
+     */
+    public void onLinkDown(final Consumer<String> listener)
+    {
+        linkDownListeners.add(listener);
+    }
+
+    private void portFailed(final VirtualSwitch sw, final SwitchPort port)
+    {
+        final List<String> down = new ArrayList<>();
+        synchronized (this)
+        {
+            final boolean uplink = links.values().stream()
+                .anyMatch(link -> link instanceof PhysicalLink && ((PhysicalLink)link).uplink() == port);
+            for (final Link link : links.values())
+            {
+                final boolean itsOwn = link instanceof PhysicalLink && ((PhysicalLink)link).uplink() == port ||
+                    link instanceof PortLink && ((PortLink)link).switchPort() == port;
+                if (itsOwn)
+                {
+                    captures.linkDown(link.name()); // its device is gone: so are the frames a capture waits for
+                }
+                if (itsOwn || uplink && link instanceof PortLink && ((PortLink)link).overLink().switchOf() == sw)
+                {
+                    down.add(link.name());
+                }
+            }
+        }
+        for (final String name : down)
+        {
+            for (final Consumer<String> listener : linkDownListeners)
+            {
+                listener.accept(name);
+            }
+        }
     }
 
     /**

@@ -385,6 +385,7 @@ final class Forwarder
             counters.increment(VirtualSwitch.PORT_FAULTS);
             LOG.log(System.Logger.Level.ERROR, "switch " + owner.name() + ": port " + port.name + " failed and is out of " +
                 "service (" + frames + " frames dropped)", cause);
+            owner.portFailed(port);
         }
     }
 

@@ -48,6 +48,7 @@ public final class VirtualSwitch implements Agent
     private static final int COUNTER_COUNT = 4;
 
     private volatile String name;
+    private volatile java.util.function.Consumer<SwitchPort> onPortFailed = port -> { };
     private final FramePool pool;
     private final SwitchConfig config;
     private final Counters counters = new Counters(COUNTER_COUNT);
@@ -348,6 +349,30 @@ public final class VirtualSwitch implements Agent
     public long nextDelayNs()
     {
         return forwarder.nextDelayNs();
+    }
+
+    /**
+     * @param listener told, on the datapath thread, when a port's device failed and the switch took the port out of
+     *                 service (a host interface deleted under xbow); it must not block: it hands the news to a
+     *                 control thread.
+     */
+    public void onPortFailed(final java.util.function.Consumer<SwitchPort> listener)
+    {
+        onPortFailed = listener;
+    }
+
+    /** Datapath thread: tell the control plane a port failed. */
+    void portFailed(final SwitchPort port)
+    {
+        try
+        {
+            onPortFailed.accept(port);
+        }
+        catch (final RuntimeException ex)
+        {
+            System.getLogger(VirtualSwitch.class.getName()).log(System.Logger.Level.ERROR,
+                "switch " + name + ": the port failure listener failed", ex);
+        }
     }
 
     /**

@@ -34,6 +34,7 @@ public final class TapDevice implements AutoCloseable
     private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNSETOFFLOAD = 0x400454d0L;
     private static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    private static final long TUNSETCARRIER = 0x400454e2L;
     private static final int IFF_TAP = 0x0002;
     private static final int IFF_NO_PI = 0x1000;
     private static final int IFF_VNET_HDR = 0x4000;
@@ -120,6 +121,21 @@ public final class TapDevice implements AutoCloseable
         if (libc.ioctl(fd, TUNSETOFFLOAD, flags) != 0)
         {
             throw Native.failure("set offloads of " + name);
+        }
+    }
+
+    /**
+     * Set the interface's carrier, as a cable plugged in or pulled out: without it the kernel shows NO-CARRIER and
+     * sends nothing (Linux 5.0 and later).
+     *
+     * @param on true for carrier.
+     * @throws NativeException if the kernel refuses.
+     */
+    public void carrier(final boolean on) throws NativeException
+    {
+        if (libc.ioctl(fd, TUNSETCARRIER, new byte[] {(byte)(on ? 1 : 0), 0, 0, 0}) != 0)
+        {
+            throw Native.failure("set the carrier of " + name);
         }
     }
 

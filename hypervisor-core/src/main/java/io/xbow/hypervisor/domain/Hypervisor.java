@@ -89,6 +89,22 @@ public final class Hypervisor implements AutoCloseable
         domains.put(HOST_DOMID, new Domain(HOST_DOMID, HOST_NAME, new UUID(0, 0), null, clock.nanoTime(),
             DomainState.RUNNING));
         store.write("/local/domain/0/name", HOST_NAME);
+        links.onLinkDown(this::linkDown);
+    }
+
+    /** A link under a vif went down (its uplink vanished): the guest sees its interface lose carrier. */
+    private synchronized void linkDown(final String link)
+    {
+        for (final Domain domain : domains.values())
+        {
+            for (final Vif vif : domain.vifs())
+            {
+                if (vif.vnic().equals(link) && vif.guestInterface() != null && domain.guest() != null)
+                {
+                    domain.guest().carrier(vif.guestInterface(), false);
+                }
+            }
+        }
     }
 
     /**
@@ -434,6 +450,10 @@ public final class Hypervisor implements AutoCloseable
             {
                 vif.guestInterface(domain.guest().addInterface(new GuestNic(vifName, devid, netfront, vnic.mac(),
                     vnic.mtu(), spec.ips().isEmpty() ? null : spec.ips().get(0), spec.gateway())));
+                if ("down".equals(vnic.state()))
+                {
+                    domain.guest().carrier(vif.guestInterface(), false); // its uplink is gone already
+                }
             }
             catch (final IllegalStateException ex)
             {

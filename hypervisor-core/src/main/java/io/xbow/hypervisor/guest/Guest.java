@@ -43,6 +43,17 @@ public abstract class Guest implements AutoCloseable
      */
     public abstract CompletableFuture<Void> removeInterface(Object handle);
 
+    /**
+     * Tell the guest its interface's link went down or came back (the uplink under its vif vanished): as a cable
+     * pulled out, which a guest sees as NO-CARRIER. Emulated guests do not look.
+     *
+     * @param handle from {@link #addInterface}.
+     * @param on     true when the link is up.
+     */
+    public void carrier(final Object handle, final boolean on)
+    {
+    }
+
     public boolean isRunning()
     {
         return running;

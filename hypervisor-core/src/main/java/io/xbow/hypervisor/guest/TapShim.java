@@ -49,6 +49,26 @@ final class TapShim
     }
 
     /**
+     * Show the guest its link's state as the carrier of its interface. Guest thread.
+     */
+    void carrier(final boolean on)
+    {
+        if (failed)
+        {
+            return;
+        }
+        try
+        {
+            tap.carrier(on);
+        }
+        catch (final NativeException ex)
+        {
+            System.getLogger(TapShim.class.getName()).log(System.Logger.Level.WARNING,
+                name + ": cannot show the guest its link " + (on ? "up" : "down") + ": " + ex.getMessage());
+        }
+    }
+
+    /**
      * @return work done: frames moved either way.
      */
     int step()

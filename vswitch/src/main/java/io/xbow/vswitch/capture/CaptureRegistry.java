@@ -42,10 +42,30 @@ public final class CaptureRegistry
         {
             return;
         }
-        release(name, link.in());
+        release(name, link.in(), " went away");
         if (link.out() != null)
         {
-            release(name, link.out());
+            release(name, link.out(), " went away");
+        }
+    }
+
+    /**
+     * End the captures watching a link that went down (its device vanished): they are told why and end, as
+     * tcpdump does when its interface goes away. The link stays capturable.
+     *
+     * @param name the link's name.
+     */
+    public void linkDown(final String name)
+    {
+        final CaptureLink link = links.get(name);
+        if (link == null)
+        {
+            return;
+        }
+        release(name, link.in(), " went down");
+        if (link.out() != null)
+        {
+            release(name, link.out(), " went down");
         }
     }
 
@@ -138,11 +158,11 @@ public final class CaptureRegistry
         return session;
     }
 
-    private static void release(final String name, final CapturePoint point)
+    private static void release(final String name, final CapturePoint point, final String why)
     {
         for (final CaptureTap tap : point.removeAll())
         {
-            tap.session().linkGone(name);
+            tap.session().ended("link " + name + why);
         }
     }
 }

@@ -247,9 +247,9 @@ public final class CaptureSession implements AutoCloseable
         return endReason;
     }
 
-    void linkGone(final String name)
+    void ended(final String reason)
     {
-        endReason = "link " + name + " went away";
+        endReason = reason;
     }
 
     public boolean isClosed()
