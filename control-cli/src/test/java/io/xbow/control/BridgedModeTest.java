@@ -122,6 +122,16 @@ class BridgedModeTest
             l.matches(".*\\bveth\\d+\\s*$")), phys);
         assertTrue(dladm("show-link").lines().anyMatch(l -> l.startsWith(veth + " ") && l.contains("phys")));
         assertEquals(0, packetSocketsOn(veth), "nothing over it yet: the interface is not in use");
+        dladm("create-etherstub", "-t", "hostnames0");
+        for (final String[] argv : new String[][] {{"create-vnic", "-t", "-l", "hostnames0", veth},
+            {"create-vnic", "-t", "-l", "hostnames0", "-p", "zone=global", veth}})
+        {
+            final StringWriter err = new StringWriter();
+            assertEquals(1, DladmCommand.run(client, new PrintWriter(new StringWriter()), new PrintWriter(err), argv));
+            assertTrue(err.toString().contains("object already exists: link " + veth + " (an interface of the host)"),
+                err.toString());
+        }
+        dladm("delete-etherstub", "-t", "hostnames0");
 
         create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
         create("db", "bridge=" + veth + ",ip=198.51.100.3/24");

@@ -155,4 +155,13 @@ class TapPortTest
         assertEquals(0, datapath.errors(), "the switch carried on");
         assertTrue(a.exec("ip", "link", "show", "eth0").contains("UP"));
     }
+
+    @Test
+    void aTapIsNeverMadeOverAnInterfaceThatExists() throws Exception
+    {
+        // Without the check, TUNSETIFF fails with a bare EINVAL here, and would attach to a persistent TAP.
+        final io.xbow.hostif.sys.NativeException refused =
+            assertThrows(io.xbow.hostif.sys.NativeException.class, () -> TapDevice.create("lo"));
+        assertTrue(refused.getMessage().contains("an interface of that name exists already"), refused.getMessage());
+    }
 }

@@ -773,6 +773,11 @@ public final class LinkRegistry implements AutoCloseable
         {
             throw new LinkException("object already exists: link " + name);
         }
+        if (hostLinks.find(name) != null)
+        {
+            // Every host interface is a physical link by its name, whether or not it was used yet.
+            throw new LinkException("object already exists: link " + name + " (an interface of the host)");
+        }
     }
 
     private SwitchLink switchLink(final String name, final String what)

@@ -70,6 +70,12 @@ public final class TapDevice implements AutoCloseable
         {
             throw new IllegalArgumentException("invalid interface name '" + name + "': 1 to 15 characters");
         }
+        if (!name.contains("%") && java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name)))
+        {
+            // TUNSETIFF would attach to a detached persistent TAP of that name, or fail with a bare EINVAL/EBUSY.
+            throw new NativeException("create TAP interface " + name + ": an interface of that name exists already",
+                17);
+        }
         final LibC libc = Native.libc();
         final int fd = libc.open("/dev/net/tun", Native.O_RDWR | Native.O_NONBLOCK | Native.O_CLOEXEC);
         if (fd < 0)
