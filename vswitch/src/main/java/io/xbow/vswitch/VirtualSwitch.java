@@ -7,6 +7,7 @@ import io.xbow.vlan.VlanPolicy;
 import io.xbow.vswitch.capture.CapturePoint;
 import io.xbow.vswitch.fdb.FdbEntry;
 import io.xbow.vswitch.fdb.MacTable;
+import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
 import io.xbow.vswitch.stats.Counters;
 import io.xbow.vswitch.thread.Wakeup;
@@ -109,7 +110,8 @@ public final class VirtualSwitch implements Agent
         final SwitchPort switchPort = new SwitchPort(index, portName, port, policy, config.batchSize());
         portsByName.put(portName, switchPort);
         final FloodLists lists = floodLists();
-        submit(() -> forwarder.install(switchPort, lists, context));
+        final PortContext portContext = context.forPort(switchPort.counters());
+        submit(() -> forwarder.install(switchPort, lists, portContext));
         return switchPort;
     }
 

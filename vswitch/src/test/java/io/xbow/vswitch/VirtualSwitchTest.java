@@ -130,6 +130,42 @@ class VirtualSwitchTest
     }
 
     @Test
+    void shouldCountWhatADeviceLostAmongItsPortsDropsByReason()
+    {
+        // A device that reads a runt off its interface: it never reaches the switch, yet the port counts it.
+        final io.xbow.vswitch.port.PortContext[] context = new io.xbow.vswitch.port.PortContext[1];
+        final int[] runts = {1};
+        final SwitchPort lossy = h.sw.attach("lossy", new io.xbow.vswitch.port.PortDevice()
+        {
+            @Override
+            public void attached(final io.xbow.vswitch.port.PortContext attachedTo)
+            {
+                context[0] = attachedTo;
+            }
+
+            @Override
+            public int receive(final io.xbow.packet.frame.FrameBatch batch)
+            {
+                for (; runts[0] > 0; runts[0]--)
+                {
+                    context[0].dropped(DropReason.MALFORMED);
+                }
+                return 0;
+            }
+
+            @Override
+            public int transmit(final io.xbow.packet.frame.FrameBatch batch)
+            {
+                return 0;
+            }
+        }, VlanPolicy.DEFAULT);
+        h.attach("b", VlanPolicy.DEFAULT);
+        h.cycle();
+        assertEquals(1, lossy.counters().drops(DropReason.MALFORMED));
+        assertEquals(0, h.ports.get("b").counters().drops(DropReason.MALFORMED), "each port its own");
+    }
+
+    @Test
     void shouldKeepAMacThatKeepsTalking()
     {
         h.attach("a", VlanPolicy.DEFAULT);

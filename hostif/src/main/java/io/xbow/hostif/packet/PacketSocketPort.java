@@ -3,6 +3,7 @@ package io.xbow.hostif.packet;
 import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
+import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
@@ -188,7 +189,7 @@ public final class PacketSocketPort implements PortDevice
             final int flags = rxHeaders.getInt(header + 48, NATIVE);
             if ((flags & MSG_TRUNC) != 0 || length < 14)
             {
-                drop(frame);
+                drop(frame, (flags & MSG_TRUNC) != 0 ? DropReason.OVERSIZE : DropReason.MALFORMED);
                 continue;
             }
             final int vnet = pool.offset(frame) - HDR;
@@ -196,7 +197,7 @@ public final class PacketSocketPort implements PortDevice
             final int tci = vlanTag(i);
             if (tci == BAD_TAG)
             {
-                drop(frame);
+                drop(frame, DropReason.MALFORMED);
                 continue;
             }
             if (gsoType != Offloads.GSO_NONE)
@@ -211,7 +212,7 @@ public final class PacketSocketPort implements PortDevice
                 if (!Offloads.finishChecksum(frames, pool.offset(frame), length, Offloads.csumStart(frames, vnet),
                     Offloads.csumOffset(frames, vnet)))
                 {
-                    drop(frame);
+                    drop(frame, DropReason.MALFORMED);
                     continue;
                 }
                 counters.incrementAndGet(CHECKSUMS_FINISHED);
@@ -271,6 +272,7 @@ public final class PacketSocketPort implements PortDevice
         if (Offloads.segment(assembly, 0, length, gsoType, mss, pool, backlog) < 0)
         {
             counters.incrementAndGet(RX_DROPPED);
+            context.dropped(DropReason.MALFORMED); // or no slot left for its segments
             return;
         }
         counters.incrementAndGet(SUPER_FRAMES);
@@ -281,22 +283,24 @@ public final class PacketSocketPort implements PortDevice
                 if (!VlanTagger.push(pool, backlog.handle(i), tci))
                 {
                     counters.incrementAndGet(RX_DROPPED); // no headroom: cannot happen with fresh slots
+                    context.dropped(DropReason.NO_BUFFER);
                 }
             }
         }
     }
 
-    private void drop(final int frame)
+    private void drop(final int frame, final DropReason reason)
     {
         pool.free(frame);
         counters.incrementAndGet(RX_DROPPED);
+        context.dropped(reason);
     }
 
     private boolean tag(final int frame, final int tci)
     {
         if (!VlanTagger.push(pool, frame, tci))
         {
-            drop(frame);
+            drop(frame, DropReason.NO_BUFFER);
             return false;
         }
         counters.incrementAndGet(TAGS_RESTORED);

@@ -2,6 +2,7 @@ package io.xbow.hostif.tap;
 
 import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.NativeException;
+import io.xbow.packet.DropReason;
 import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
@@ -107,10 +108,12 @@ public final class TapPort implements PortDevice
                 break;
             }
             final int length = n - TapDevice.VNET_HDR_LENGTH;
-            if (length < MIN_FRAME || !acceptOffloads(header, offset, length))
+            final DropReason refused = length < MIN_FRAME ? DropReason.MALFORMED : acceptOffloads(header, offset, length);
+            if (refused != null)
             {
                 pool.free(frame);
                 counters.incrementAndGet(RX_DROPPED);
+                context.dropped(refused);
                 continue;
             }
             pool.length(frame, length);
@@ -125,31 +128,32 @@ public final class TapPort implements PortDevice
     }
 
     /**
-     * @return false for what this port cannot take yet: a super-frame, a partial checksum outside the frame.
+     * @return why this port cannot take the frame (a super-frame, a partial checksum outside the frame), or null
+     *         when it can (a partial checksum is finished here).
      */
-    private boolean acceptOffloads(final int header, final int offset, final int length)
+    private DropReason acceptOffloads(final int header, final int offset, final int length)
     {
         final int flags = frames.getByte(header) & 0xFF;
         final int gsoType = frames.getByte(header + 1) & 0xFF;
         if (gsoType != TapDevice.VNET_HDR_GSO_NONE)
         {
-            return false;
+            return DropReason.OVERSIZE; // a super-frame, though this side took no offloads
         }
         if ((flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) == 0)
         {
-            return true;
+            return null;
         }
         final int start = frames.getShort(header + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
         final int at = start + (frames.getShort(header + 8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
         if (start >= length || at + 2 > length)
         {
-            return false;
+            return DropReason.MALFORMED;
         }
         // The kernel put the pseudo-header sum in the checksum field: summing from csum_start finishes it.
         final int checksum = InternetChecksum.finish(InternetChecksum.sum(frames, offset + start, length - start));
         frames.putShort(offset + at, (short)checksum, ByteOrder.BIG_ENDIAN);
         counters.incrementAndGet(CHECKSUMS_FINISHED);
-        return true;
+        return null;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.xbow.vswitch.port;
 
+import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FramePool;
 import org.agrona.concurrent.NanoClock;
 
@@ -31,6 +32,11 @@ public interface PortContext
         public void wakeup()
         {
         }
+
+        @Override
+        public void dropped(final DropReason reason)
+        {
+        }
     };
 
     /**
@@ -47,4 +53,12 @@ public interface PortContext
      * Make sure the switch's datapath thread runs a cycle soon; any thread, cheap when it is not parked.
      */
     void wakeup();
+
+    /**
+     * Count a frame the device lost before it reached the switch (a runt, a frame it could not finish), among the
+     * port's drops by reason, where {@code dladm show-link -s} shows them; datapath thread only.
+     *
+     * @param reason why.
+     */
+    void dropped(DropReason reason);
 }
