@@ -269,4 +269,25 @@ class BridgedModeTest
             new String[] {"destroy", "web"}), err.toString());
         assertTrue(dladm("show-link").contains("LINK"), "the daemon carries on");
     }
+
+    @Test
+    void propertiesSetOnAHostInterfacePersistAndAnAbsentOneStopsNothing() throws Exception
+    {
+        dladm("set-linkprop", "-p", "mtu=1400", veth); // persistent, as on illumos
+        final Path conf = dir.resolve("d").resolve("state").resolve("xbow.conf");
+        assertTrue(Files.readString(conf).contains("phys " + veth + " mtu=1400"), Files.readString(conf));
+
+        client.close();
+        daemon.kill9();
+        Files.writeString(conf, Files.readString(conf) + "phys xbnone0 mtu=1400\n"); // an interface not here
+        daemon.start();
+        client = daemon.client();
+        assertEquals(veth + ":mtu:1400",
+            dladm("show-linkprop", "-c", "-o", "link,property,value", "-p", "mtu", veth).strip());
+        assertTrue(dladm("show-link").contains("LINK"), "the daemon started");
+
+        dladm("reset-linkprop", "-p", "mtu", veth);
+        assertFalse(Files.readString(conf).contains("phys " + veth), "nothing left to say: " + Files.readString(conf));
+        assertTrue(Files.readString(conf).contains("phys xbnone0 mtu=1400"), "kept for when it is back");
+    }
 }

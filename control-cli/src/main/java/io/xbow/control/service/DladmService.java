@@ -66,7 +66,10 @@ public final class DladmService
         {
             return;
         }
-        for (final ConfigEntry entry : store.load())
+        final List<ConfigEntry> entries = new ArrayList<>(store.load());
+        // A physical link's properties first: links over it start from them (its MTU), as at boot on illumos.
+        entries.sort(java.util.Comparator.comparing(entry -> !entry.kind().equals("phys")));
+        for (final ConfigEntry entry : entries)
         {
             try
             {
@@ -92,6 +95,9 @@ public final class DladmService
                 registry.createVlan(required(entry, "over"), Integer.parseInt(required(entry, "vid")), entry.name(),
                     false);
                 break;
+            case "phys":
+                applyPhys(entry);
+                break;
             default:
                 final String type = entry.get("mactype") == null ? "fixed" : entry.get("mactype");
                 final long mac = MacAddress.parse(required(entry, "mac"));
@@ -113,6 +119,33 @@ public final class DladmService
                 }
                 registry.createVnic(entry.name(), required(entry, "over"), spec,
                     entry.get("vid") == null ? 0 : Integer.parseInt(entry.get("vid")), properties, false);
+        }
+    }
+
+    /**
+     * The properties set on a host interface. An interface that is not there (unplugged, renamed) stops nothing:
+     * its line is kept for when it is back, as illumos keeps the configuration of absent hardware.
+     */
+    private void applyPhys(final ConfigEntry entry)
+    {
+        final Link link;
+        try
+        {
+            link = registry.link(entry.name());
+        }
+        catch (final LinkException absent)
+        {
+            System.getLogger(DladmService.class.getName()).log(System.Logger.Level.WARNING, "physical link " +
+                entry.name() + " is not on this host: its properties (" + entry.attributes() + ") wait for it");
+            return;
+        }
+        if (!(link instanceof PhysicalLink))
+        {
+            throw new IllegalArgumentException(entry.name() + " is not a physical link");
+        }
+        if (!entry.attributes().isEmpty())
+        {
+            registry.setProperties(entry.name(), entry.attributes());
         }
     }
 
@@ -252,8 +285,8 @@ public final class DladmService
     /** dladm refuses a persistent change to a temporary object (DLADM_STATUS_TEMPONLY). */
     private void checkPersistent(final String name, final String what)
     {
-        registry.link(name); // an unknown link is "not found" first
-        if (!persistent.containsKey(name))
+        final Link link = registry.link(name); // an unknown link is "not found" first
+        if (!persistent.containsKey(name) && !isHostInterface(link))
         {
             throw new LinkException("cannot persistently " + what + ": change cannot be persistent, specify -t " +
                 "please");
@@ -412,6 +445,32 @@ public final class DladmService
         persistent.putAll(renamed);
     }
 
+    /** A host interface is a persistent object of the host's: properties set on it persist, as on illumos. */
+    private static boolean isHostInterface(final Link link)
+    {
+        return link instanceof PhysicalLink && ((PhysicalLink)link).isHostInterface();
+    }
+
+    /** The configuration line of a link whose properties change: a host interface's is made on its first change. */
+    private ConfigEntry entryOf(final String name)
+    {
+        final ConfigEntry entry = persistent.get(name);
+        return entry != null ? entry : new ConfigEntry("phys", name, Map.of(), 0);
+    }
+
+    /** Put a changed line back; a host interface's line with nothing left to say goes. */
+    private void keep(final String name, final ConfigEntry entry)
+    {
+        if (entry.kind().equals("phys") && entry.attributes().isEmpty())
+        {
+            persistent.remove(name);
+        }
+        else
+        {
+            persistent.put(name, entry);
+        }
+    }
+
     public synchronized void setLinkprop(final String name, final Map<String, String> properties,
         final boolean temporary)
     {
@@ -421,16 +480,15 @@ public final class DladmService
         }
         final Map<String, String> before = currentValues(name, properties.keySet());
         registry.setProperties(name, properties);
-        final ConfigEntry old = persistent.get(name);
         if (!temporary)
         {
-            ConfigEntry updated = old;
+            ConfigEntry updated = entryOf(name);
             for (final Map.Entry<String, String> property : currentValues(name, properties.keySet()).entrySet())
             {
                 updated = updated.with(property.getKey(), property.getValue());
             }
             final ConfigEntry next = updated;
-            persist(() -> persistent.put(name, next), () -> restoreValues(name, before));
+            persist(() -> keep(name, next), () -> restoreValues(name, before));
         }
     }
 
@@ -454,16 +512,15 @@ public final class DladmService
         }
         final Map<String, String> before = currentValues(name, names);
         registry.resetProperties(name, properties);
-        final ConfigEntry old = persistent.get(name);
         if (!temporary)
         {
-            ConfigEntry updated = old;
+            ConfigEntry updated = entryOf(name);
             for (final String property : names)
             {
                 updated = updated.with(property, null);
             }
             final ConfigEntry next = updated;
-            persist(() -> persistent.put(name, next), () -> restoreValues(name, before));
+            persist(() -> keep(name, next), () -> restoreValues(name, before));
         }
     }
 

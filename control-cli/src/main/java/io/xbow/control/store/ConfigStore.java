@@ -19,7 +19,10 @@ import java.util.regex.Pattern;
  *   etherstub stub0
  *   vnic vnic1 over=stub0 mac=2:8:20:1:2:3 mactype=random vid=100 maxbw=200M priority=low
  *   vlan net2000 over=net0 vid=2
+ *   phys eth1 mtu=9000
  * </pre>
+ * A {@code phys} line holds the properties set on a host interface's physical link (the interface itself is the
+ * host's: the line only says what xbow sets on it).
  * A value with anything but letters, digits and {@code ._:/,+@%=-} is double-quoted, with {@code \"},
  * {@code \\} and line ends ({@code \n}, {@code \r}) escaped, so every value reads back as it was written.
  * Lines are in creation order, so that reading them back re-creates dependencies first. Writes are atomic: a
@@ -31,7 +34,7 @@ public final class ConfigStore
 {
     /** The file's name inside the state directory. */
     public static final String FILE_NAME = "xbow.conf";
-    private static final Set<String> KINDS = Set.of("etherstub", "vnic", "vlan");
+    private static final Set<String> KINDS = Set.of("etherstub", "vnic", "vlan", "phys");
     private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9-]*");
     /** Values written without quotes: nothing that separates, quotes, escapes or starts a comment. */
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:/,+@%=-]+");
@@ -87,7 +90,7 @@ public final class ConfigStore
             if (!KINDS.contains(words.get(0)))
             {
                 throw new ConfigException(where + "unknown object '" + words.get(0) +
-                    "'; expected etherstub, vnic or vlan");
+                    "'; expected etherstub, vnic, vlan or phys");
             }
             if (words.size() < 2)
             {
