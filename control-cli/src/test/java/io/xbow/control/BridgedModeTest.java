@@ -218,6 +218,72 @@ class BridgedModeTest
         }
     }
 
+    /** An HTTP server of one socat: every connection gets the response in the file. */
+    private static List<String> httpServer(final String address, final Path response)
+    {
+        return List.of("socat", "-T", "10", "TCP-LISTEN:8080,bind=" + address + ",reuseaddr,fork",
+            "SYSTEM:cat " + response);
+    }
+
+    /** curl's count of the bytes it received, retried while the server starts. */
+    private static String fetched(final java.util.function.Function<List<String>, String> run, final String url)
+        throws InterruptedException
+    {
+        String got = "";
+        for (int attempt = 0; attempt < 50 && !got.equals("1000000"); attempt++)
+        {
+            try
+            {
+                got = run.apply(List.of("curl", "-s", "--max-time", "5", "-o", "/dev/null", "-w", "%{size_download}",
+                    url)).strip();
+            }
+            catch (final RuntimeException notYet)
+            {
+                Thread.sleep(100);
+            }
+        }
+        return got;
+    }
+
+    @Test
+    void curlWorksBothWays() throws Exception
+    {
+        RootNetwork.assume("HTTP both ways", "/usr/bin/socat", "/usr/bin/curl");
+        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        final String namespace = client.xl().call("namespace", java.util.Map.of("domain", "web")).rows().get(0).get(0);
+        final Path response = dir.resolve("response");
+        Files.write(response, "HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes());
+        Files.write(response, new byte[1_000_000], java.nio.file.StandardOpenOption.APPEND);
+        final Process lanServer = lan.processBuilder(httpServer("198.51.100.1", response)).redirectErrorStream(true)
+            .start();
+        final Process guestServer = new ProcessBuilder(HostCommand.inNamespace(namespace,
+            httpServer("198.51.100.2", response))).redirectErrorStream(true).start();
+        try
+        {
+            assertEquals("1000000", fetched(argv -> call(() -> in("web", argv.toArray(String[]::new))),
+                "http://198.51.100.1:8080/"), "the guest fetches from the LAN");
+            assertEquals("1000000", fetched(argv -> call(() -> lan.exec(argv.toArray(String[]::new))),
+                "http://198.51.100.2:8080/"), "the LAN fetches from the guest");
+        }
+        finally
+        {
+            lanServer.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            guestServer.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static String call(final java.util.concurrent.Callable<String> command)
+    {
+        try
+        {
+            return command.call();
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     @Test
     void anInterfaceThatVanishesTakesItsLinkDownAndNothingElse() throws Exception
     {
