@@ -3,7 +3,9 @@ package io.xbow.vswitch;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.offload.Offloads;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
 import io.xbow.vlan.VlanId;
@@ -56,6 +58,8 @@ final class Forwarder
     private final CapturePoint captureAll;
     private final HeaderChain chain = new HeaderChain();
     private final FrameBatch rx;
+    /** Segments of a super-frame being cut for a port that cannot take it whole. */
+    private final FrameBatch segments = new FrameBatch(FrameBatch.MAX_CAPACITY);
     private final SwitchPort[] portsByIndex;
     private final SwitchPort[] dirty;
     private FloodLists floodLists = FloodLists.EMPTY;
@@ -276,6 +280,10 @@ final class Forwarder
             drop(out, frame, DropReason.PORT_FAILED);
             return;
         }
+        if (pool.hasOffload(frame) && completedFor(out, frame, vid))
+        {
+            return;
+        }
         final int egress = out.policy.egress(vid);
         if (egress == VlanPolicy.EGRESS_NOT_MEMBER)
         {
@@ -298,6 +306,66 @@ final class Forwarder
         {
             flush(out);
         }
+    }
+
+    /**
+     * A frame with offload state, before it goes out of a port: what it needs beyond what the port takes (a partial
+     * checksum, a super-frame) is done here, the checksum finished or the super-frame cut into segments with their
+     * own headers and checksums, as Linux's {@code validate_xmit_skb} and Open vSwitch's {@code dp-packet-gso} do
+     * before a device that cannot.
+     *
+     * @return true if the frame was dealt with here (cut into segments that went out, or dropped); false if it goes
+     *         on as it is now (taken as it was, or its checksum finished).
+     */
+    private boolean completedFor(final SwitchPort out, final int frame, final int vid)
+    {
+        final int offload = pool.offload(frame);
+        final int missing = FrameOffload.needs(offload) & ~out.device.offloads();
+        if (missing == 0)
+        {
+            return false;
+        }
+        final int gsoType = FrameOffload.gsoType(offload);
+        if (gsoType != FrameOffload.GSO_NONE &&
+            (missing & (FrameOffload.CAN_TSO4 | FrameOffload.CAN_TSO6 | FrameOffload.CAN_TSO_ECN)) != 0)
+        {
+            segments.clear();
+            final int length = pool.length(frame);
+            final int gsoSize = FrameOffload.gsoSize(offload);
+            if (Offloads.segment(buffer, pool.offset(frame), length, gsoType, gsoSize, pool, segments) < 0)
+            {
+                // Out of frames for the segments, or a super-frame that is not one (a guest's lie): dropped whole.
+                drop(out, frame, gsoSize > 0 && pool.available() < length / gsoSize + 1 ?
+                    DropReason.NO_BUFFER : DropReason.MALFORMED);
+                return true;
+            }
+            counters.increment(VirtualSwitch.SEGMENTED);
+            counters.add(VirtualSwitch.SEGMENTS_ADDED, segments.count() - 1);
+            final int ingress = pool.ingressPort(frame);
+            final int tci = pool.vlanTci(frame);
+            final long timestamp = pool.timestampNs(frame);
+            pool.free(frame);
+            for (int i = 0, n = segments.count(); i < n; i++)
+            {
+                final int segment = segments.handle(i);
+                pool.ingressPort(segment, ingress);
+                pool.vlanTci(segment, tci);
+                pool.timestampNs(segment, timestamp);
+                pool.offload(segment, FrameOffload.CSUM_VALID);
+                emit(out, segment, vid);
+            }
+            segments.clear();
+            return true;
+        }
+        if (!Offloads.finishChecksum(buffer, pool.offset(frame), pool.length(frame), pool.csumStart(frame),
+            pool.csumOffset(frame)))
+        {
+            drop(out, frame, DropReason.MALFORMED);
+            return true;
+        }
+        counters.increment(VirtualSwitch.CHECKSUMS_FINISHED);
+        pool.offload(frame, offload & ~FrameOffload.CSUM_PARTIAL | FrameOffload.CSUM_VALID);
+        return false;
     }
 
     private void flushAll()

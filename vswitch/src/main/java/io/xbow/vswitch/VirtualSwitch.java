@@ -46,7 +46,16 @@ public final class VirtualSwitch implements Agent
      * so that every frame received is accounted for: sent + dropped = received + flood copies, over all ports.
      */
     public static final int FLOOD_COPIES = 3;
-    private static final int COUNTER_COUNT = 4;
+    /** Switch counter: super-frames cut into segments for an output port that cannot take them whole. */
+    public static final int SEGMENTED = 4;
+    /**
+     * Switch counter: frames cutting super-frames added beyond the super-frames themselves (n segments add n - 1),
+     * so that sent + dropped = received + flood copies + segments added, over all ports.
+     */
+    public static final int SEGMENTS_ADDED = 5;
+    /** Switch counter: partial checksums finished for an output port that cannot take them. */
+    public static final int CHECKSUMS_FINISHED = 6;
+    private static final int COUNTER_COUNT = 7;
 
     private volatile String name;
     private volatile java.util.function.Consumer<SwitchPort> onPortFailed = port -> { };

@@ -39,7 +39,12 @@ final class SwitchHarness
 
     SwitchHarness(final SwitchConfig config, final int frames)
     {
-        pool = new FramePool(frames);
+        this(config, new FramePool(frames));
+    }
+
+    SwitchHarness(final SwitchConfig config, final FramePool pool)
+    {
+        this.pool = pool;
         sw = new VirtualSwitch("test0", pool, config, clock);
     }
 

@@ -29,7 +29,10 @@ public final class FrameDescriptor
     public static final int DATA_OFFSET = 1;
     /** Metadata field: index of the switch port the frame arrived on, or {@link #NO_PORT}. */
     public static final int INGRESS_PORT = 2;
-    /** Metadata field: the frame's 802.1Q tag control information inside the switch (PCP, DEI, VLAN id). */
+    /**
+     * Metadata field: the frame's 802.1Q tag control information inside the switch (PCP, DEI, VLAN id) in bits 0-15;
+     * bits 16-31 hold its offload flags and GSO type ({@link FrameOffload}), 0 for a plain frame.
+     */
     public static final int VLAN_TCI = 3;
     /** Metadata ints per frame; a power of two so a handle's record is {@code handle << METADATA_SHIFT}. */
     public static final int METADATA_INTS = 4;
@@ -47,6 +50,8 @@ public final class FrameDescriptor
     public static final int MAX_L2_OVERHEAD = 14 + 4 + 4;
     /** Largest frame length a pool may be configured for. */
     public static final int MAX_FRAME_LENGTH = MAX_JUMBO_MTU + MAX_L2_OVERHEAD;
+    /** What a large slot holds: a super-frame, the largest IP packet with an Ethernet header and two tags. */
+    public static final int MAX_SUPER_FRAME_LENGTH = 65_535 + MAX_L2_OVERHEAD;
     /** Value of the ingress port field before a port has claimed the frame. */
     public static final int NO_PORT = -1;
 

@@ -9,7 +9,11 @@ import static io.xbow.packet.frame.FrameDescriptor.*;
 /**
  * A pool of frames in one pre-allocated off-heap arena of fixed-size slots. Frames are handed around as
  * {@code int} handles (the slot index); the bytes live in {@link #buffer()} at {@link #offset(int)}, the metadata
- * (length, start, ingress port, VLAN TCI, timestamp) in compact arrays beside it (see {@link FrameDescriptor}).
+ * (length, start, ingress port, VLAN TCI, offload state, timestamp) in compact arrays beside it (see
+ * {@link FrameDescriptor}). Beside its standard slots (an MTU's frame) a pool may have a few large ones, each for a
+ * super-frame of up to 64 KiB ({@link #allocateLarge()}): a second size class rather than chained slots, so that a
+ * super-frame is contiguous for the code that reads it (parsing, checksums, segmentation, a TAP's write) and a
+ * handle stays one {@code int} freed exactly once.
  * <p>
  * The pool belongs to one thread: {@link #allocate()} and {@link #free(int)} take no lock. Frames cross threads
  * through {@link FrameQueue}s, and the frames a thread receives that way are freed back to the owning pool by the
@@ -20,15 +24,30 @@ public final class FramePool
 {
     /** Returned by {@link #allocate()} when every slot is in use. */
     public static final int NO_FRAME = -1;
+    /** {@link FrameOffload#CSUM_PARTIAL} where it sits in the VLAN TCI field. */
+    private static final int OFFLOAD_CSUM_PARTIAL = FrameOffload.CSUM_PARTIAL << 16;
 
     private final UnsafeBuffer arena;
     private final int[] metadata;
+    /**
+     * A frame's offload flags and GSO type ride in the upper half of its VLAN TCI field, so that asking whether a
+     * frame carries offloads reads the record the switch reads anyway; the segment size and the partial checksum's
+     * place live apart, read only for such frames. (A record of eight ints, with them inside, cost 256 ports 7% of
+     * their frames in L2ForwardBenchmark; a separate array read for every frame cost 2 ports 3-7%.)
+     */
+    private final int[] gsoSizes;
+    private final int[] csums;
     private final long[] timestamps;
     private final int slotSize;
     private final int slotCount;
     private final int maxFrameLength;
     private final int[] freeStack;
     private final boolean[] allocated;
+    /** Large slots, for super-frames: handles {@code slotCount} and up, after the standard slots in the arena. */
+    private final int largeCount;
+    private final int largeSlotSize;
+    private final int[] largeFreeStack;
+    private int largeFreeCount;
     private int freeCount;
     private long allocationFailures;
 
@@ -49,6 +68,19 @@ public final class FramePool
      */
     public FramePool(final int slotCount, final int maxFrameLength)
     {
+        this(slotCount, maxFrameLength, 0);
+    }
+
+    /**
+     * @param slotCount      number of standard frames the pool holds.
+     * @param maxFrameLength the largest frame a standard slot must hold, at most
+     *                       {@link FrameDescriptor#MAX_FRAME_LENGTH} (a 9216-byte jumbo MTU with an Ethernet header
+     *                       and two VLAN tags).
+     * @param largeCount     number of large slots, each for a super-frame of up to
+     *                       {@link FrameDescriptor#MAX_SUPER_FRAME_LENGTH} ({@link #allocateLarge()}); 0 for none.
+     */
+    public FramePool(final int slotCount, final int maxFrameLength, final int largeCount)
+    {
         if (slotCount < 1)
         {
             throw new IllegalArgumentException("frame pool needs at least one slot, got " + slotCount);
@@ -58,24 +90,44 @@ public final class FramePool
             throw new IllegalArgumentException(
                 "maximum frame length must be 64 to " + MAX_FRAME_LENGTH + " bytes, got " + maxFrameLength);
         }
-        this.slotSize = slotSizeFor(maxFrameLength);
-        if ((long)slotCount * slotSize > Integer.MAX_VALUE)
+        if (largeCount < 0)
         {
-            throw new IllegalArgumentException(
-                "frame pool of " + slotCount + " slots of " + slotSize + " bytes exceeds 2 GiB");
+            throw new IllegalArgumentException("negative number of large slots: " + largeCount);
+        }
+        this.slotSize = slotSizeFor(maxFrameLength);
+        // A large slot spans whole standard slots and its handle is the first of them, so that every frame's
+        // offset is handle * slotSize, with no branch on the hot path; the handles it spans beyond the first are
+        // never handed out.
+        final int largeStride = (slotSizeFor(MAX_SUPER_FRAME_LENGTH) + slotSize - 1) / slotSize;
+        this.largeSlotSize = largeStride * slotSize;
+        final long arenaSize = (long)slotCount * slotSize + (long)largeCount * largeSlotSize;
+        if (arenaSize > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("frame pool of " + slotCount + " slots of " + slotSize + " bytes and " +
+                largeCount + " large ones exceeds 2 GiB");
         }
         this.slotCount = slotCount;
+        this.largeCount = largeCount;
         this.maxFrameLength = slotSize - DEFAULT_DATA_OFFSET;
-        this.arena = new UnsafeBuffer(BufferUtil.allocateDirectAligned(slotCount * slotSize, SLOT_ALIGNMENT));
-        this.metadata = new int[slotCount << METADATA_SHIFT];
-        this.timestamps = new long[slotCount];
+        this.arena = new UnsafeBuffer(BufferUtil.allocateDirectAligned((int)arenaSize, SLOT_ALIGNMENT));
+        final int total = slotCount + largeCount * largeStride;
+        this.metadata = new int[total << METADATA_SHIFT];
+        this.gsoSizes = new int[total];
+        this.csums = new int[total];
+        this.timestamps = new long[total];
         this.freeStack = new int[slotCount];
-        this.allocated = new boolean[slotCount];
+        this.allocated = new boolean[total];
         for (int i = 0; i < slotCount; i++)
         {
             freeStack[i] = slotCount - 1 - i;
         }
         this.freeCount = slotCount;
+        this.largeFreeStack = new int[largeCount];
+        for (int i = 0; i < largeCount; i++)
+        {
+            largeFreeStack[i] = slotCount + (largeCount - 1 - i) * largeStride;
+        }
+        this.largeFreeCount = largeCount;
     }
 
     /**
@@ -92,7 +144,27 @@ public final class FramePool
             allocationFailures++;
             return NO_FRAME;
         }
-        final int handle = freeStack[--freeCount];
+        return taken(freeStack[--freeCount]);
+    }
+
+    /**
+     * Take a large slot, for a super-frame of up to {@link FrameDescriptor#MAX_SUPER_FRAME_LENGTH} bytes; freed
+     * like any frame.
+     *
+     * @return the frame's handle, or {@link #NO_FRAME} when every large slot is in use (or the pool has none).
+     */
+    public int allocateLarge()
+    {
+        if (largeFreeCount == 0)
+        {
+            allocationFailures++;
+            return NO_FRAME;
+        }
+        return taken(largeFreeStack[--largeFreeCount]);
+    }
+
+    private int taken(final int handle)
+    {
         allocated[handle] = true;
         final int meta = handle << METADATA_SHIFT;
         metadata[meta + LENGTH] = 0;
@@ -112,12 +184,19 @@ public final class FramePool
      */
     public void free(final int handle)
     {
-        if (handle < 0 || handle >= slotCount || !allocated[handle])
+        if (handle < 0 || handle >= allocated.length || !allocated[handle])
         {
             throw new IllegalStateException("free of a frame that is not allocated: handle " + handle);
         }
         allocated[handle] = false;
-        freeStack[freeCount++] = handle;
+        if (handle < slotCount)
+        {
+            freeStack[freeCount++] = handle;
+        }
+        else
+        {
+            largeFreeStack[largeFreeCount++] = handle;
+        }
     }
 
     /**
@@ -148,15 +227,15 @@ public final class FramePool
     }
 
     /**
-     * Copy a frame into a new one: bytes, length, ingress port, VLAN TCI and timestamp, at the same place in its
-     * slot (a frame whose start moved into the headroom fills more of its slot than a new frame's start allows).
+     * Copy a frame into a new one of its size class: bytes, length, ingress port, VLAN TCI, offload state and
+     * timestamp, at the same place in its slot (a frame whose start moved into the headroom fills more of its slot than a new frame's start allows).
      *
      * @param handle of the frame to copy.
      * @return the copy's handle, or {@link #NO_FRAME} if the pool is empty.
      */
     public int copy(final int handle)
     {
-        final int copy = allocate();
+        final int copy = handle < slotCount ? allocate() : allocateLarge();
         if (copy != NO_FRAME)
         {
             final int length = length(handle);
@@ -167,6 +246,8 @@ public final class FramePool
             metadata[copyMeta + LENGTH] = length;
             metadata[copyMeta + INGRESS_PORT] = metadata[meta + INGRESS_PORT];
             metadata[copyMeta + VLAN_TCI] = metadata[meta + VLAN_TCI];
+            gsoSizes[copy] = gsoSizes[handle];
+            csums[copy] = csums[handle];
             timestamps[copy] = timestamps[handle];
         }
         return copy;
@@ -217,7 +298,7 @@ public final class FramePool
      */
     public int capacity(final int handle)
     {
-        return slotSize - metadata[(handle << METADATA_SHIFT) + DATA_OFFSET];
+        return (handle < slotCount ? slotSize : largeSlotSize) - metadata[(handle << METADATA_SHIFT) + DATA_OFFSET];
     }
 
     /**
@@ -248,6 +329,10 @@ public final class FramePool
         }
         metadata[meta + DATA_OFFSET] = dataOffset;
         metadata[meta + LENGTH] = length;
+        if ((metadata[meta + VLAN_TCI] & OFFLOAD_CSUM_PARTIAL) != 0)
+        {
+            csums[handle] -= delta; // a tag pushed or popped in front: the checksummed part moved with it
+        }
         return true;
     }
 
@@ -275,7 +360,7 @@ public final class FramePool
      */
     public int vlanTci(final int handle)
     {
-        return metadata[(handle << METADATA_SHIFT) + VLAN_TCI];
+        return metadata[(handle << METADATA_SHIFT) + VLAN_TCI] & 0xFFFF;
     }
 
     /**
@@ -284,7 +369,8 @@ public final class FramePool
      */
     public void vlanTci(final int handle, final int tci)
     {
-        metadata[(handle << METADATA_SHIFT) + VLAN_TCI] = tci;
+        final int meta = (handle << METADATA_SHIFT) + VLAN_TCI;
+        metadata[meta] = (metadata[meta] & 0xFFFF_0000) | (tci & 0xFFFF);
     }
 
     /**
@@ -294,6 +380,74 @@ public final class FramePool
     public int vlanId(final int handle)
     {
         return metadata[(handle << METADATA_SHIFT) + VLAN_TCI] & 0xFFF;
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return its offload word ({@link FrameOffload}): 0 for a plain frame.
+     */
+    public int offload(final int handle)
+    {
+        final int high = metadata[(handle << METADATA_SHIFT) + VLAN_TCI] >>> 16;
+        return high == 0 ? 0 : high | (high >>> 8 == 0 ? 0 : gsoSizes[handle] << 16);
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return true if it carries offload state (a partial or validated checksum, a super-frame): cheap, for every
+     *         frame.
+     */
+    public boolean hasOffload(final int handle)
+    {
+        return metadata[(handle << METADATA_SHIFT) + VLAN_TCI] >>> 16 != 0;
+    }
+
+    /**
+     * @param handle  of a frame.
+     * @param offload its offload word ({@link FrameOffload#of}); 0 for a plain frame.
+     */
+    public void offload(final int handle, final int offload)
+    {
+        final int meta = (handle << METADATA_SHIFT) + VLAN_TCI;
+        metadata[meta] = (metadata[meta] & 0xFFFF) | (offload & 0xFFFF) << 16;
+        gsoSizes[handle] = offload >>> 16;
+    }
+
+    /**
+     * @param handle of a frame whose checksum is partial.
+     * @return where the checksummed part starts, from the frame's first byte.
+     */
+    public int csumStart(final int handle)
+    {
+        return csums[handle] & 0xFFFF;
+    }
+
+    /**
+     * @param handle of a frame whose checksum is partial.
+     * @return where the checksum goes, from {@link #csumStart}.
+     */
+    public int csumOffset(final int handle)
+    {
+        return csums[handle] >>> 16;
+    }
+
+    /**
+     * @param handle    of a frame.
+     * @param start     where the checksummed part starts, from the frame's first byte.
+     * @param offset    where the checksum goes, from there.
+     */
+    public void csum(final int handle, final int start, final int offset)
+    {
+        csums[handle] = (start & 0xFFFF) | (offset & 0xFFFF) << 16;
+    }
+
+    /**
+     * @param handle of a frame.
+     * @return true if it is in a large slot.
+     */
+    public boolean isLarge(final int handle)
+    {
+        return handle >= slotCount;
     }
 
     /**
@@ -345,7 +499,7 @@ public final class FramePool
      */
     public boolean isAllocated(final int handle)
     {
-        return handle >= 0 && handle < slotCount && allocated[handle];
+        return handle >= 0 && handle < allocated.length && allocated[handle];
     }
 
     /**
@@ -353,11 +507,19 @@ public final class FramePool
      */
     public int outstanding()
     {
-        return slotCount - freeCount;
+        return slotCount - freeCount + largeCount - largeFreeCount;
     }
 
     /**
-     * @return frames available to allocate.
+     * @return large slots available to allocate.
+     */
+    public int availableLarge()
+    {
+        return largeFreeCount;
+    }
+
+    /**
+     * @return standard frames available to allocate.
      */
     public int available()
     {
@@ -376,7 +538,7 @@ public final class FramePool
     }
 
     /**
-     * @return total number of frames in the pool.
+     * @return number of standard frames in the pool (large slots not counted).
      */
     public int slotCount()
     {

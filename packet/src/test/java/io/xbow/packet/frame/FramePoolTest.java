@@ -149,4 +149,48 @@ class FramePoolTest
         assertEquals(0, pool.outstanding());
         assertEquals(64, pool.available());
     }
+
+    @Test
+    void shouldHoldSuperFramesInLargeSlotsThatNeverOverlapTheOthers()
+    {
+        final FramePool pool = new FramePool(4, 1522, 2);
+        final int small = pool.allocate();
+        final int large = pool.allocateLarge();
+        assertTrue(pool.isLarge(large));
+        assertFalse(pool.isLarge(small));
+        assertTrue(pool.capacity(large) >= FrameDescriptor.MAX_SUPER_FRAME_LENGTH);
+        final byte[] superFrame = new byte[FrameDescriptor.MAX_SUPER_FRAME_LENGTH];
+        new SplittableRandom(7).nextBytes(superFrame);
+        pool.put(large, superFrame);
+        pool.put(small, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14});
+        final int other = pool.allocateLarge();
+        pool.put(other, new byte[60]);
+        assertArrayEquals(superFrame, pool.bytes(large), "neither neighbour wrote into it");
+        assertEquals(FramePool.NO_FRAME, pool.allocateLarge(), "two large slots only");
+
+        pool.offload(large, FrameOffload.of(FrameOffload.CSUM_PARTIAL, FrameOffload.GSO_TCPV4, 1448));
+        pool.csum(large, 34, 16);
+        final int copy = pool.copy(large);
+        assertEquals(FramePool.NO_FRAME, copy, "a copy of a super-frame needs a large slot");
+        pool.free(other);
+        final int copied = pool.copy(large);
+        assertTrue(pool.isLarge(copied));
+        assertArrayEquals(superFrame, pool.bytes(copied));
+        assertEquals(1448, FrameOffload.gsoSize(pool.offload(copied)));
+        assertEquals(FrameOffload.GSO_TCPV4, FrameOffload.gsoType(pool.offload(copied)));
+        assertEquals(34, pool.csumStart(copied));
+        assertEquals(16, pool.csumOffset(copied));
+        assertEquals(3, pool.outstanding());
+
+        pool.free(copied);
+        pool.free(large);
+        final int again = pool.allocateLarge();
+        assertEquals(0, pool.offload(again), "a fresh frame is plain");
+        pool.free(again);
+        pool.free(small);
+        assertThrows(IllegalStateException.class, () -> pool.free(large), "freed once only, large or not");
+        assertEquals(0, pool.outstanding());
+        assertEquals(2, pool.availableLarge());
+        assertEquals(4, pool.available());
+    }
 }

@@ -2,6 +2,7 @@ package io.xbow.vnic.datapath;
 
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.vswitch.capture.CapturePoint;
@@ -264,7 +265,7 @@ public final class VnicPort implements PortDevice, IngressStage
             return PASS;
         }
         final VnicPolicy p = cyclePolicy;
-        if (length > p.maxFrameLength())
+        if (length > p.maxFrameLength() && !FrameOffload.fits(length, pool.offload(frame), p.maxFrameLength()))
         {
             return DropReason.OVERSIZE.ordinal();
         }
@@ -334,7 +335,7 @@ public final class VnicPort implements PortDevice, IngressStage
             }
             final int frame = batch.handle(i++);
             final int length = pool.length(frame);
-            if (length > p.maxFrameLength())
+            if (length > p.maxFrameLength() && !FrameOffload.fits(length, pool.offload(frame), p.maxFrameLength()))
             {
                 pool.free(frame);
                 counters.inboundDropped(DropReason.OVERSIZE, 1);

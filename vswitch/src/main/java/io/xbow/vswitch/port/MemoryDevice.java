@@ -14,6 +14,7 @@ public final class MemoryDevice implements PortDevice
     private final FrameQueue toSwitch;
     private final FrameQueue fromSwitch;
     private volatile PortContext context = PortContext.DETACHED;
+    private volatile int offloads;
 
     /**
      * @param capacity frames each direction holds.
@@ -85,5 +86,21 @@ public final class MemoryDevice implements PortDevice
     public int transmit(final FrameBatch batch)
     {
         return fromSwitch.offer(batch);
+    }
+
+    /**
+     * @param capabilities what this device is to take as it is (FrameOffload's CAN_* bits), as a TAP would.
+     * @return this.
+     */
+    public MemoryDevice offloads(final int capabilities)
+    {
+        this.offloads = capabilities;
+        return this;
+    }
+
+    @Override
+    public int offloads()
+    {
+        return offloads;
     }
 }

@@ -72,4 +72,11 @@ public final class PluggableDevice implements PortDevice
         final PortDevice current = device;
         return current == null ? Long.MAX_VALUE : current.nextDeadlineNs(nowNs);
     }
+
+    @Override
+    public int offloads()
+    {
+        final PortDevice current = device;
+        return current == null ? 0 : current.offloads();
+    }
 }

@@ -34,7 +34,7 @@ public interface PortDevice
      * switch's pool, cycle clock and wakeup. A device whose frames arrive from another thread wakes the datapath
      * through it after publishing them; one that keeps time reads its clock.
      *
-     * @param context the switch's context; the same object for every port of the switch.
+     * @param context the port's context: the switch's pool, clock and wakeup, and the port's drop counters.
      */
     default void attached(final PortContext context)
     {
@@ -66,5 +66,19 @@ public interface PortDevice
     default long nextDeadlineNs(final long nowNs)
     {
         return Long.MAX_VALUE;
+    }
+
+    /**
+     * What frames this device takes as they are ({@link io.xbow.packet.frame.FrameOffload}'s {@code CAN_*} bits):
+     * partial checksums, TCP super-frames. For any other frame that needs more, the switch finishes the checksum or
+     * cuts the super-frame into segments before {@link #transmit}. May change (a device plugged in); read on the
+     * datapath thread, only for frames that carry offloads.
+     *
+     * @return the capabilities; {@link io.xbow.packet.frame.FrameOffload#NONE} by default: complete frames of at
+     *         most an MTU.
+     */
+    default int offloads()
+    {
+        return 0;
     }
 }
