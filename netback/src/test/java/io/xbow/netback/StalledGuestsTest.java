@@ -110,7 +110,8 @@ class StalledGuestsTest
                 held += back[g].pendingFrames();
             }
             assertEquals(0, held, "after the drain timeout the stalled guests hold nothing");
-            assertEquals(Long.MAX_VALUE, sw.nextDelayNs(), "and nothing is timed any more");
+            assertTrue(sw.nextDelayNs() > Netback.RX_DRAIN_TIMEOUT_NS + TimeUnit.SECONDS.toNanos(1),
+                "and nothing is timed but the MAC entries' aging: " + sw.nextDelayNs());
         }
         finally
         {
