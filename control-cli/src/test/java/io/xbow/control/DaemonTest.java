@@ -99,7 +99,7 @@ class DaemonTest
         try (DaemonProcess daemon = new DaemonProcess(dir))
         {
             assertEquals(1, daemon.startExpectingFailure());
-            assertEquals("xbowd: " + conf + ":2: unknown object 'bridge'; expected etherstub, vnic or vlan\n",
+            assertEquals("xbowd: " + conf + ":2: unknown object 'bridge'; expected etherstub, vnic, vlan or phys\n",
                 Files.readString(daemon.log));
         }
     }
