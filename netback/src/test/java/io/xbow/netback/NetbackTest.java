@@ -116,6 +116,52 @@ class NetbackTest
     }
 
     @Test
+    void shouldTakeATcpSuperFrameAsOneFrameAndCutItForAGuestThatCannotTakeIt() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, false))
+        {
+            final int src = Ipv4Address.parse("10.0.0.1");
+            final int dst = Ipv4Address.parse("10.0.0.2");
+            final int payload = 40_000;
+            final int mss = 1448;
+            final UnsafeBuffer superFrame = frame(new FrameBuilder().ethernet(B, A).ipv4(src, dst)
+                .tcp(1000, 80, 0x18, 1, payload).payloadFill(0x77));
+            // As a Linux guest with TSO leaves it: the pseudo-header sum in the checksum field.
+            superFrame.putShort(34 + 16, (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(src, dst, 6,
+                20 + payload)), ByteOrder.BIG_ENDIAN);
+            assertTrue(g.front[0].send(superFrame, 0, superFrame.capacity(), NETTXF_CSUM_BLANK,
+                XEN_NETIF_GSO_TYPE_TCPV4, mss));
+            g.run();
+            g.run();
+            assertEquals(0, g.front[0].txErrors(), "GSO is advertised and taken");
+            assertEquals(1, g.back[0].counters().txFrames(), "one frame from 29 slots and an extra");
+            final java.util.List<byte[]> got = g.received.get(1);
+            assertEquals((payload + mss - 1) / mss, got.size(), "segments for a guest without GSO on receive");
+            int bytes = 0;
+            for (int i = 0; i < got.size(); i++)
+            {
+                final UnsafeBuffer segment = new UnsafeBuffer(got.get(i));
+                final int tcpLength = segment.capacity() - 34;
+                assertEquals(segment.getShort(34 + 16, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                    InternetChecksum.tcpChecksum(segment, 34, tcpLength, src, dst), "segment " + i);
+                assertEquals(1 + i * mss, segment.getInt(34 + 4, ByteOrder.BIG_ENDIAN));
+                bytes += tcpLength - 20;
+            }
+            assertEquals(payload, bytes);
+
+            // Without a blank checksum, or with a segment size past the MTU, a super-frame is refused.
+            assertTrue(g.front[0].send(superFrame, 0, superFrame.capacity(), 0, XEN_NETIF_GSO_TYPE_TCPV4, mss));
+            assertTrue(g.front[0].send(superFrame, 0, superFrame.capacity(), NETTXF_CSUM_BLANK,
+                XEN_NETIF_GSO_TYPE_TCPV4, 9000));
+            g.run();
+            g.run();
+            assertEquals(1, g.back[0].counters().txErrors(io.xbow.netback.backend.NetbackCounters.Reason.BAD_EXTRA));
+            assertEquals(1, g.back[0].counters().txErrors(io.xbow.netback.backend.NetbackCounters.Reason.OVERSIZE));
+            assertEquals(0, g.pool.outstanding(), "every frame back in the pool");
+        }
+    }
+
+    @Test
     void shouldNotifyFarLessThanOncePerFrameOnABusyRing() throws Exception
     {
         try (TwoGuests g = new TwoGuests(dir, false))

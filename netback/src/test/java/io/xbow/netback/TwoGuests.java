@@ -20,7 +20,7 @@ import java.util.List;
  */
 final class TwoGuests implements AutoCloseable
 {
-    final FramePool pool = new FramePool(1024, 9216 + 22);
+    final FramePool pool = new FramePool(1024, 9216 + 22, 8);
     final VirtualSwitch sw = new VirtualSwitch("stub0", pool, SwitchConfig.defaults(), new CachedNanoClock());
     final GuestMemory[] memory = new GuestMemory[2];
     final Netfront[] front = new Netfront[2];

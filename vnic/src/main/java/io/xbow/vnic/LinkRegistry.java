@@ -180,7 +180,8 @@ public final class LinkRegistry implements AutoCloseable
 
     private VirtualSwitch newSwitch(final String name)
     {
-        final FramePool pool = new FramePool(config.framesPerSwitch(), RegistryConfig.MAX_FRAME_LENGTH);
+        final FramePool pool = new FramePool(config.framesPerSwitch(), RegistryConfig.MAX_FRAME_LENGTH,
+            RegistryConfig.SUPER_FRAMES);
         final VirtualSwitch sw = new VirtualSwitch(name, pool, config.switchConfig(), clock);
         // The datapath must not wait for the registry's lock: the news goes to a control thread.
         sw.onPortFailed(port -> CompletableFuture.runAsync(() -> portFailed(sw, port)));

@@ -17,6 +17,11 @@ public record RegistryConfig(int framesPerSwitch, SwitchConfig switchConfig, int
      * 9088-byte slots (18.6 MB for the default 2048 frames per switch).
      */
     public static final int MAX_FRAME_LENGTH = 9000 + FrameDescriptor.MAX_L2_OVERHEAD;
+    /**
+     * Large slots in each switch's pool, for guests' 64 KiB TCP super-frames in flight (4.2 MB a switch): a guest's
+     * TCP window of them, twice; past them a guest's super-frame is refused as a full ring would, and its TCP resends.
+     */
+    public static final int SUPER_FRAMES = 64;
 
     public RegistryConfig
     {

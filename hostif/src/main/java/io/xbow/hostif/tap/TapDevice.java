@@ -25,6 +25,8 @@ public final class TapDevice implements AutoCloseable
     /** virtio_net_hdr flags: the checksums were checked. */
     public static final int VNET_HDR_F_DATA_VALID = 2;
     public static final int VNET_HDR_GSO_NONE = 0;
+    public static final int VNET_HDR_GSO_TCPV4 = 1;
+    public static final int VNET_HDR_GSO_TCPV6 = 4;
 
     /** TUNSETOFFLOAD flags. */
     public static final int TUN_F_CSUM = 0x01;

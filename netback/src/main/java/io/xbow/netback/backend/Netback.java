@@ -8,6 +8,8 @@ import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.codec.EtherType;
 import io.xbow.packet.codec.IpProtocol;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameDescriptor;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
@@ -244,6 +246,8 @@ public final class Netback implements PortDevice
         NetbackCounters.Reason error = null;
         int slots = 1;
         int extras = 0;
+        int gsoType = FrameOffload.GSO_NONE;
+        int gsoSize = 0;
 
         if ((flags & NETTXF_EXTRA_INFO) != 0)
         {
@@ -258,10 +262,22 @@ public final class Netback implements PortDevice
                 extras++;
                 final int type = shared.getByte(slot + EXTRA_TYPE) & 0xFF;
                 extraFlags = shared.getByte(slot + EXTRA_FLAGS) & 0xFF;
-                // GSO (type 1) is not negotiated; NONE and unknown types are invalid.
-                if (type == XEN_NETIF_EXTRA_TYPE_NONE || type == 1 || type >= XEN_NETIF_EXTRA_TYPE_MAX ||
-                    extras > MAX_EXTRAS)
+                if (type == XEN_NETIF_EXTRA_TYPE_GSO && extras <= MAX_EXTRAS)
                 {
+                    // A super-frame (feature-gso-tcpv4/6): one frame of up to 64 KiB, cut by whoever cannot take it.
+                    final int xenType = shared.getByte(slot + EXTRA_GSO_TYPE) & 0xFF;
+                    gsoSize = shared.getShort(slot + EXTRA_GSO_SIZE, LE) & 0xFFFF;
+                    gsoType = xenType == XEN_NETIF_GSO_TYPE_TCPV4 ? FrameOffload.GSO_TCPV4 :
+                        xenType == XEN_NETIF_GSO_TYPE_TCPV6 ? FrameOffload.GSO_TCPV6 : FrameOffload.GSO_NONE;
+                    if (gsoType == FrameOffload.GSO_NONE || gsoSize == 0)
+                    {
+                        error = NetbackCounters.Reason.BAD_EXTRA;
+                    }
+                }
+                else if (type == XEN_NETIF_EXTRA_TYPE_NONE || type >= XEN_NETIF_EXTRA_TYPE_MAX || extras > MAX_EXTRAS ||
+                    type != XEN_NETIF_EXTRA_TYPE_GSO)
+                {
+                    // NONE and unknown types are invalid; multicast control and hashes are not negotiated.
                     error = NetbackCounters.Reason.BAD_EXTRA;
                 }
             }
@@ -290,9 +306,13 @@ public final class Netback implements PortDevice
             fragments++;
         }
 
+        if (error == null && gsoType != FrameOffload.GSO_NONE && !csumBlank)
+        {
+            error = NetbackCounters.Reason.BAD_EXTRA; // a super-frame's checksums are the segmenter's to write
+        }
         if (error == null)
         {
-            error = buildFrame(batch, total, fragments, csumBlank);
+            error = buildFrame(batch, total, fragments, csumBlank, gsoType, gsoSize);
         }
         final int status = error == null ? NETIF_RSP_OKAY :
             error == NetbackCounters.Reason.NO_BUFFER ? NETIF_RSP_DROPPED : NETIF_RSP_ERROR;
@@ -330,13 +350,16 @@ public final class Netback implements PortDevice
     }
 
     private NetbackCounters.Reason buildFrame(final FrameBatch batch, final int total, final int fragments,
-        final boolean csumBlank)
+        final boolean csumBlank, final int gsoType, final int gsoSize)
     {
         if (total < 14)
         {
             return NetbackCounters.Reason.RUNT;
         }
-        if (total > maxFrameLength)
+        final boolean superFrame = gsoType != FrameOffload.GSO_NONE;
+        // A super-frame is judged by its segments (the VNIC checks them against the MTU), a frame by its length.
+        if (superFrame ? total > FrameDescriptor.MAX_SUPER_FRAME_LENGTH || gsoSize + 54 > maxFrameLength :
+            total > maxFrameLength)
         {
             return NetbackCounters.Reason.OVERSIZE;
         }
@@ -365,7 +388,7 @@ public final class Netback implements PortDevice
             }
             fragPage[i] = page;
         }
-        final int frame = pool.allocate();
+        final int frame = total > pool.maxFrameLength() ? pool.allocateLarge() : pool.allocate();
         if (frame == FramePool.NO_FRAME)
         {
             releaseFragments(fragments);
@@ -379,7 +402,15 @@ public final class Netback implements PortDevice
         }
         releaseFragments(fragments);
         pool.length(frame, total);
-        if (csumBlank)
+        if (superFrame)
+        {
+            if (!markSuperFrame(frame, gsoType, gsoSize))
+            {
+                pool.free(frame);
+                return NetbackCounters.Reason.BAD_EXTRA;
+            }
+        }
+        else if (csumBlank)
         {
             completeChecksum(frame);
         }
@@ -395,6 +426,25 @@ public final class Netback implements PortDevice
         {
             grants.release(fragGref[i], false);
         }
+    }
+
+    /**
+     * A super-frame's offload state: its TCP checksum is partial (the frontend left the pseudo-header sum in it),
+     * from the TCP header on.
+     *
+     * @return false if it is not the TCP segment its GSO type says.
+     */
+    private boolean markSuperFrame(final int frame, final int gsoType, final int gsoSize)
+    {
+        if (chain.parse(frames, pool.offset(frame), pool.length(frame)) != ParseResult.OK || chain.l4Offset() < 0 ||
+            chain.ipProtocol() != IpProtocol.TCP ||
+            (chain.etherType() == EtherType.IPV4) != (gsoType == FrameOffload.GSO_TCPV4))
+        {
+            return false;
+        }
+        pool.offload(frame, FrameOffload.of(FrameOffload.CSUM_PARTIAL, gsoType, gsoSize));
+        pool.csum(frame, chain.l4Offset() - pool.offset(frame), 16);
+        return true;
     }
 
     /**

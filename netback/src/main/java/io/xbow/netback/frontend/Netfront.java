@@ -129,9 +129,28 @@ public final class Netfront
      */
     public boolean send(final DirectBuffer frame, final int offset, final int length, final int flags)
     {
+        return send(frame, offset, length, flags, XEN_NETIF_GSO_TYPE_NONE, 0);
+    }
+
+    /**
+     * Send a frame, or a TCP super-frame with its GSO extra-info slot, as Linux's netfront does for a TSO segment:
+     * the checksum must then be left blank ({@code NETTXF_csum_blank}, the pseudo-header sum in its field).
+     *
+     * @param frame   the frame's bytes.
+     * @param offset  where they start.
+     * @param length  how many, 14 to 65535.
+     * @param flags   {@code NETTXF_csum_blank} or {@code NETTXF_data_validated}, or 0.
+     * @param gsoType {@code XEN_NETIF_GSO_TYPE_TCPV4} or {@code _TCPV6} for a super-frame, else {@code _NONE}.
+     * @param gsoSize the segment size of a super-frame.
+     * @return false if the ring or the TX pages are full (try again after the backend answers).
+     */
+    public boolean send(final DirectBuffer frame, final int offset, final int length, final int flags,
+        final int gsoType, final int gsoSize)
+    {
         reclaim();
         final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
-        if (needed > freeTxCount || needed > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
+        final boolean gso = gsoType != XEN_NETIF_GSO_TYPE_NONE;
+        if (needed > freeTxCount || needed + (gso ? 1 : 0) > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
         {
             return false;
         }
@@ -144,11 +163,23 @@ public final class Netfront
             final int slot = tx.slot(tx.requestProducer());
             shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
             shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
-            shared.putShort(slot + TX_REQ_FLAGS, (short)((s == 0 ? flags : 0) | (s + 1 < needed ? NETTXF_MORE_DATA : 0)),
-                LE);
+            shared.putShort(slot + TX_REQ_FLAGS, (short)((s == 0 ? flags | (gso ? NETTXF_EXTRA_INFO : 0) : 0) |
+                (s + 1 < needed ? NETTXF_MORE_DATA : 0)), LE);
             shared.putShort(slot + TX_REQ_ID, (short)page, LE);
             shared.putShort(slot + TX_REQ_SIZE, (short)(s == 0 ? length : chunk), LE);
             tx.produceRequest();
+            if (s == 0 && gso)
+            {
+                final int extra = tx.slot(tx.requestProducer());
+                shared.putByte(extra + EXTRA_TYPE, (byte)XEN_NETIF_EXTRA_TYPE_GSO);
+                shared.putByte(extra + EXTRA_FLAGS, (byte)0);
+                shared.putShort(extra + EXTRA_GSO_SIZE, (short)gsoSize, LE);
+                shared.putByte(extra + EXTRA_GSO_TYPE, (byte)gsoType);
+                shared.putByte(extra + EXTRA_GSO_TYPE + 1, (byte)0);
+                shared.putShort(extra + EXTRA_GSO_FEATURES, (short)0, LE);
+                shared.putInt(extra + 8, 0); // a TX slot's last 4 bytes: padding in an extra
+                tx.produceRequest();
+            }
         }
         if (tx.pushRequests())
         {

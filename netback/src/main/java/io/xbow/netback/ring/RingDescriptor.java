@@ -65,6 +65,14 @@ public final class RingDescriptor
 
     public static final int XEN_NETIF_EXTRA_FLAG_MORE = 1;
     public static final int XEN_NETIF_EXTRA_TYPE_NONE = 0;
+    public static final int XEN_NETIF_EXTRA_TYPE_GSO = 1;
+    /** In a GSO extra: the segment size (u16), the GSO type (u8), and features (u16). */
+    public static final int EXTRA_GSO_SIZE = 2;
+    public static final int EXTRA_GSO_TYPE = 4;
+    public static final int EXTRA_GSO_FEATURES = 6;
+    public static final int XEN_NETIF_GSO_TYPE_NONE = 0;
+    public static final int XEN_NETIF_GSO_TYPE_TCPV4 = 1;
+    public static final int XEN_NETIF_GSO_TYPE_TCPV6 = 2;
     public static final int XEN_NETIF_EXTRA_TYPE_MAX = 5;
 
     public static final int NETIF_RSP_DROPPED = -2;

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * features, go InitWait; when the frontend is Connected, read its ring references and event channel, check them,
  * connect the {@link Netback} and go Connected; when the frontend closes (or misbehaves), go Closing, hand the
  * netback back (its frames return to the pool) and go Closed; when the frontend starts over, go InitWait again.
- * Only features that are implemented are advertised: {@code feature-rx-copy}, {@code feature-sg}.
+ * Only features that are implemented are advertised: {@code feature-rx-copy}, {@code feature-sg}, and
+ * {@code feature-gso-tcpv4} and {@code -tcpv6} (the frontend may send TCP super-frames of up to 64 KiB).
  */
 public final class VifBackend implements AutoCloseable
 {
@@ -79,6 +80,8 @@ public final class VifBackend implements AutoCloseable
         store.write(path + "/feature-rx-copy", "1");
         store.write(path + "/feature-rx-flip", "0");
         store.write(path + "/feature-sg", "1");
+        store.write(path + "/feature-gso-tcpv4", "1");
+        store.write(path + "/feature-gso-tcpv6", "1");
         store.write(path + "/hotplug-status", "connected");
         state(XenbusState.INITIALISING);
         state(XenbusState.INIT_WAIT);
