@@ -162,6 +162,44 @@ class NetbackTest
     }
 
     @Test
+    void shouldHandASuperFrameWholeToAGuestThatAnnouncedGsoWithItsExtraSlot() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, true))
+        {
+            g.back[1].rxOffloads(io.xbow.packet.frame.FrameOffload.CAN_CSUM | io.xbow.packet.frame.FrameOffload.CAN_TSO4);
+            final int src = Ipv4Address.parse("10.0.0.1");
+            final int dst = Ipv4Address.parse("10.0.0.2");
+            final UnsafeBuffer superFrame = frame(new FrameBuilder().ethernet(B, A).ipv4(src, dst)
+                .tcp(1000, 80, 0x18, 1, 30_000).payloadFill(0x42));
+            final short partial = (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(src, dst, 6, 30_020));
+            superFrame.putShort(34 + 16, partial, ByteOrder.BIG_ENDIAN);
+            final UnsafeBuffer small = frame(new FrameBuilder().ethernet(B, A).ipv4(src, dst).udp(5, 6, 20));
+            for (int round = 0; round < 20; round++) // more than a ring's worth of slots: buffers come back
+            {
+                assertTrue(g.front[0].send(superFrame, 0, superFrame.capacity(), NETTXF_CSUM_BLANK,
+                    XEN_NETIF_GSO_TYPE_TCPV4, 1448));
+                assertTrue(g.front[0].send(small, 0, small.capacity(), 0));
+                g.run();
+                g.run();
+            }
+            assertEquals(40, g.received.get(1).size(), "each super-frame whole, each small frame after it");
+            for (int i = 0; i < 40; i += 2)
+            {
+                assertArrayEquals(superFrame.byteArray(), g.received.get(1).get(i), "as sent: checksum partial");
+                final int[] said = g.offloads.get(1).get(i);
+                assertEquals(XEN_NETIF_GSO_TYPE_TCPV4, said[0]);
+                assertEquals(1448, said[1]);
+                assertEquals(NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED, said[2] & (NETRXF_CSUM_BLANK |
+                    NETRXF_DATA_VALIDATED));
+                assertArrayEquals(small.byteArray(), g.received.get(1).get(i + 1), "the extra slot ate no frame");
+                assertEquals(XEN_NETIF_GSO_TYPE_NONE, g.offloads.get(1).get(i + 1)[0]);
+            }
+            assertEquals(0, g.front[1].rxErrors());
+            assertEquals(0, g.pool.outstanding(), "every frame back in the pool");
+        }
+    }
+
+    @Test
     void shouldNotifyFarLessThanOncePerFrameOnABusyRing() throws Exception
     {
         try (TwoGuests g = new TwoGuests(dir, false))

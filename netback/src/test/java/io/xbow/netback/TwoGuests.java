@@ -27,6 +27,8 @@ final class TwoGuests implements AutoCloseable
     final Netback[] back = new Netback[2];
     final LocalEventChannel[][] events = new LocalEventChannel[2][];
     final List<List<byte[]>> received = List.of(new ArrayList<>(), new ArrayList<>());
+    /** Each received frame's netif GSO type and segment size, and its RX flags, as the netfront said them. */
+    final List<List<int[]>> offloads = List.of(new ArrayList<>(), new ArrayList<>());
 
     TwoGuests(final Path dir, final boolean sg) throws Exception
     {
@@ -52,11 +54,14 @@ final class TwoGuests implements AutoCloseable
         for (int g = 0; g < 2; g++)
         {
             final List<byte[]> frames = received.get(g);
-            front[g].poll((buffer, offset, length) ->
+            final Netfront netfront = front[g];
+            final List<int[]> said = offloads.get(g);
+            netfront.poll((buffer, offset, length) ->
             {
                 final byte[] bytes = new byte[length];
                 buffer.getBytes(offset, bytes);
                 frames.add(bytes);
+                said.add(new int[] {netfront.rxGsoType(), netfront.rxGsoSize(), netfront.rxFlags()});
             });
         }
         sw.doWork(); // the buffers the guests posted again

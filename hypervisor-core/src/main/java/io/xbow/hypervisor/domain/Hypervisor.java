@@ -439,7 +439,7 @@ public final class Hypervisor implements AutoCloseable
             final VifFrontend frontend = new VifFrontend(store, channels, HOST_DOMID, domain.id(), devid, memory);
             store.write(XenStore.frontendPath(domain.id(), devid) + "/mac", mac);
             faults.step("frontend");
-            final Netfront netfront = frontend.connect();
+            final Netfront netfront = frontend.connect(domain.guest() != null && domain.guest().takesSuperFrames());
             faults.step("connected");
             if (backend.state() != XenbusState.CONNECTED)
             {

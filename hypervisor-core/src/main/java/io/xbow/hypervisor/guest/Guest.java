@@ -54,6 +54,15 @@ public abstract class Guest implements AutoCloseable
     {
     }
 
+    /**
+     * @return true if the guest takes TCP super-frames and partial checksums on receive (its netfront announces
+     *         GSO, as Linux's does); emulated guests do not.
+     */
+    public boolean takesSuperFrames()
+    {
+        return false;
+    }
+
     public boolean isRunning()
     {
         return running;

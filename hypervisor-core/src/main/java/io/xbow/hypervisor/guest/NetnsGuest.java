@@ -119,6 +119,12 @@ public final class NetnsGuest extends Guest
     }
 
     @Override
+    public boolean takesSuperFrames()
+    {
+        return TapShim.SUPER_FRAMES;
+    }
+
+    @Override
     public void carrier(final Object handle, final boolean on)
     {
         command(() -> ((TapShim)handle).carrier(on));

@@ -61,6 +61,8 @@ public final class Netback implements PortDevice
     private final EventChannel event;
     private final int maxFrameLength;
     private final boolean rxScatterGather;
+    /** What the frontend takes on receive (FrameOffload CAN_* bits): set before the netback is plugged in. */
+    private int rxOffloads;
     /** How long frames may wait for a guest that takes none before they are dropped (Linux: 10 s). */
     public static final long RX_DRAIN_TIMEOUT_NS = 10_000_000_000L;
 
@@ -497,6 +499,24 @@ public final class Netback implements PortDevice
     // RX: the guest receives
     // ---------------------------------------------------------------------------------------------------------
 
+    /**
+     * Called before the netback is plugged into its switch: the frontend announced {@code feature-gso-tcpv4}
+     * (and {@code -tcpv6}) with {@code feature-sg}, so it takes TCP super-frames and partial checksums on receive,
+     * as Linux's netfront does: they reach it whole, with a GSO extra-info slot and {@code NETRXF_csum_blank}.
+     *
+     * @param capabilities FrameOffload's CAN_* bits.
+     */
+    public void rxOffloads(final int capabilities)
+    {
+        this.rxOffloads = rxScatterGather ? capabilities : 0;
+    }
+
+    @Override
+    public int offloads()
+    {
+        return rxOffloads;
+    }
+
     @Override
     public int transmit(final FrameBatch batch)
     {
@@ -577,8 +597,16 @@ public final class Netback implements PortDevice
         {
             final int frame = pending[(int)pendingHead & pendingMask];
             final int length = pool.length(frame);
-            final int needed = (length + PAGE - 1) / PAGE;
-            if (needed > 1 && !rxScatterGather)
+            final int offload = pool.offload(frame);
+            // A super-frame (only ever handed to a frontend that takes them) has a GSO extra-info slot after its
+            // first; a partial checksum is left for the guest, as Linux's netback leaves it.
+            final boolean gso = FrameOffload.gsoType(offload) != FrameOffload.GSO_NONE;
+            final int firstFlags = (gso ? NETRXF_EXTRA_INFO : 0) |
+                ((offload & FrameOffload.CSUM_PARTIAL) != 0 ? NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED :
+                    (offload & FrameOffload.CSUM_VALID) != 0 ? NETRXF_DATA_VALIDATED : 0);
+            final int dataSlots = (length + PAGE - 1) / PAGE;
+            final int needed = dataSlots + (gso ? 1 : 0);
+            if (dataSlots > 1 && !rxScatterGather)
             {
                 pendingHead++;
                 pool.free(frame);
@@ -595,6 +623,21 @@ public final class Netback implements PortDevice
             for (int s = 0; s < needed; s++)
             {
                 final int slot = rx.slot(first + s);
+                if (gso && s == 1)
+                {
+                    // The extra-info response takes a request's slot (and its buffer, unused), as in Linux.
+                    shared.putByte(slot + EXTRA_TYPE, (byte)XEN_NETIF_EXTRA_TYPE_GSO);
+                    shared.putByte(slot + EXTRA_FLAGS, (byte)0);
+                    shared.putShort(slot + EXTRA_GSO_SIZE, (short)FrameOffload.gsoSize(offload), LE);
+                    shared.putByte(slot + EXTRA_GSO_TYPE, (byte)((FrameOffload.gsoType(offload) &
+                        ~FrameOffload.GSO_ECN) == FrameOffload.GSO_TCPV6 ? XEN_NETIF_GSO_TYPE_TCPV6 :
+                        XEN_NETIF_GSO_TYPE_TCPV4));
+                    shared.putByte(slot + EXTRA_GSO_TYPE + 1, (byte)0);
+                    shared.putShort(slot + EXTRA_GSO_FEATURES, (short)0, LE);
+                    rx.produceResponse();
+                    continue;
+                }
+                final boolean more = copied + Math.min(PAGE, length - copied) < length;
                 final int id = shared.getShort(slot + RX_REQ_ID, LE) & 0xFFFF;
                 final int gref = shared.getInt(slot + RX_REQ_GREF, LE);
                 final int page = failed ? GrantTable.NOT_GRANTED : grants.acquire(gref, domid, true);
@@ -615,7 +658,8 @@ public final class Netback implements PortDevice
                 // The response goes in the request's own slot, as Linux netfront expects.
                 shared.putShort(slot + RX_RSP_ID, (short)id, LE);
                 shared.putShort(slot + RX_RSP_OFFSET, (short)0, LE);
-                shared.putShort(slot + RX_RSP_FLAGS, (short)(s + 1 < needed && !failed ? NETRXF_MORE_DATA : 0), LE);
+                shared.putShort(slot + RX_RSP_FLAGS, (short)((s == 0 ? firstFlags : 0) |
+                    (more && !failed ? NETRXF_MORE_DATA : 0)), LE);
                 shared.putShort(slot + RX_RSP_STATUS, (short)status, LE);
                 rx.produceResponse();
             }

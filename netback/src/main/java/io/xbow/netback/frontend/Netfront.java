@@ -59,6 +59,13 @@ public final class Netfront
         new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(XEN_NETIF_MAX_TX_SIZE + PAGE));
     private int assembled;
     private boolean assemblyFailed;
+    /** The RX buffer posted at each ring index: an extra-info response overlays the id that says which it was. */
+    private final int[] postedAt = new int[RX_RING_SIZE];
+    private boolean extrasExpected;
+    private boolean dataExpected;
+    private int rxFlags;
+    private int rxGsoType;
+    private int rxGsoSize;
     private long txErrors;
     private long rxErrors;
 
@@ -301,13 +308,41 @@ public final class Netfront
         int delivered = 0;
         for (int i = 0; i < n; i++)
         {
-            final int slot = rx.slot(rx.responseConsumer() + i);
+            final int index = rx.responseConsumer() + i;
+            final int slot = rx.slot(index);
+            if (extrasExpected)
+            {
+                // An extra-info slot: it overlays the response, and its request's buffer goes back as it was.
+                final int type = shared.getByte(slot + EXTRA_TYPE) & 0xFF;
+                extrasExpected = (shared.getByte(slot + EXTRA_FLAGS) & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
+                if (type == XEN_NETIF_EXTRA_TYPE_GSO)
+                {
+                    rxGsoSize = shared.getShort(slot + EXTRA_GSO_SIZE, LE) & 0xFFFF;
+                    rxGsoType = shared.getByte(slot + EXTRA_GSO_TYPE) & 0xFF;
+                }
+                postRxBuffer(postedAt[index & (RX_RING_SIZE - 1)]);
+                if (!extrasExpected && !dataExpected)
+                {
+                    deliver(handler, assembly, 0, assembled);
+                    delivered += assemblyFailed ? 0 : 1;
+                    assembled = 0;
+                    assemblyFailed = false;
+                }
+                continue;
+            }
             final int id = shared.getShort(slot + RX_RSP_ID, LE) & 0xFFFF;
             final int offset = shared.getShort(slot + RX_RSP_OFFSET, LE) & 0xFFFF;
             final int flags = shared.getShort(slot + RX_RSP_FLAGS, LE) & 0xFFFF;
             final int status = shared.getShort(slot + RX_RSP_STATUS, LE);
-            if (assembled == 0 && !assemblyFailed && (flags & NETRXF_MORE_DATA) == 0 && status >= 0 &&
-                id < RX_RING_SIZE && offset + status <= PAGE)
+            final boolean first = !dataExpected;
+            if (first)
+            {
+                rxFlags = flags;
+                rxGsoType = XEN_NETIF_GSO_TYPE_NONE;
+                rxGsoSize = 0;
+            }
+            if (first && assembled == 0 && !assemblyFailed && (flags & (NETRXF_MORE_DATA | NETRXF_EXTRA_INFO)) == 0 &&
+                status >= 0 && id < RX_RING_SIZE && offset + status <= PAGE)
             {
                 // A frame in one page: handed over where it lies, no copy.
                 handler.onFrame(shared, memory.pageOffset(RX_FIRST + id) + offset, status);
@@ -325,21 +360,20 @@ public final class Netfront
                 assembly.putBytes(assembled, shared, memory.pageOffset(RX_FIRST + id) + offset, status);
                 assembled += status;
             }
-            if ((flags & NETRXF_MORE_DATA) == 0)
+            final boolean firstWithExtras = first && (flags & NETRXF_EXTRA_INFO) != 0;
+            dataExpected = (flags & NETRXF_MORE_DATA) != 0;
+            if (firstWithExtras)
             {
-                if (assemblyFailed)
-                {
-                    rxErrors++;
-                }
-                else
-                {
-                    handler.onFrame(assembly, 0, assembled);
-                    delivered++;
-                }
+                extrasExpected = true; // the frame is complete after its extras (and more data, if flagged)
+            }
+            else if (!dataExpected)
+            {
+                deliver(handler, assembly, 0, assembled);
+                delivered += assemblyFailed ? 0 : 1;
                 assembled = 0;
                 assemblyFailed = false;
             }
-            postRxBuffer(id < RX_RING_SIZE ? id : i % RX_RING_SIZE);
+            postRxBuffer(id < RX_RING_SIZE ? id : postedAt[index & (RX_RING_SIZE - 1)]);
         }
         rx.consumeResponses(n);
         if (n > 0 && rx.pushRequests())
@@ -349,8 +383,47 @@ public final class Netfront
         return delivered;
     }
 
+    private void deliver(final FrameHandler handler, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (assemblyFailed)
+        {
+            rxErrors++;
+        }
+        else
+        {
+            handler.onFrame(buffer, offset, length);
+        }
+    }
+
+    /**
+     * @return the flags of the frame being handed to a {@link FrameHandler} ({@code NETRXF_csum_blank},
+     *         {@code NETRXF_data_validated}); valid during the call.
+     */
+    public int rxFlags()
+    {
+        return rxFlags;
+    }
+
+    /**
+     * @return the GSO type of the frame being handed over ({@code XEN_NETIF_GSO_TYPE_TCPV4} or {@code _TCPV6} for a
+     *         super-frame, else {@code _NONE}); valid during the call. Only a frontend that announced GSO sees one.
+     */
+    public int rxGsoType()
+    {
+        return rxGsoType;
+    }
+
+    /**
+     * @return the segment size of the super-frame being handed over; valid during the call.
+     */
+    public int rxGsoSize()
+    {
+        return rxGsoSize;
+    }
+
     private void postRxBuffer(final int page)
     {
+        postedAt[rx.requestProducer() & (RX_RING_SIZE - 1)] = page;
         final int slot = rx.slot(rx.requestProducer());
         shared.putShort(slot + RX_REQ_ID, (short)page, LE);
         shared.putShort(slot + 2, (short)0, LE);

@@ -3,6 +3,7 @@ package io.xbow.netback.xenbus;
 import io.xbow.netback.backend.Netback;
 import io.xbow.netback.event.EventChannel;
 import io.xbow.netback.shm.GuestMemory;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vswitch.port.PortDevice;
 
@@ -132,6 +133,14 @@ public final class VifBackend implements AutoCloseable
             final Netback[] self = new Netback[1];
             self[0] = Netback.connect(pool, memory, domid, txRef, rxRef, event, mtu, sg, 256,
                 reason -> FAILURES.execute(() -> failed(self[0], reason)));
+            // Receive offloads, as Linux's netback reads them: GSO per IP version, with checksum offload.
+            final boolean gso4 = "1".equals(store.read(frontendPath + "/feature-gso-tcpv4"));
+            final boolean gso6 = "1".equals(store.read(frontendPath + "/feature-gso-tcpv6"));
+            if (gso4 || gso6)
+            {
+                self[0].rxOffloads(FrameOffload.CAN_CSUM | (gso4 ? FrameOffload.CAN_TSO4 : 0) |
+                    (gso6 ? FrameOffload.CAN_TSO6 : 0));
+            }
             netback = self[0];
             plug.accept(netback);
             state(XenbusState.CONNECTED);

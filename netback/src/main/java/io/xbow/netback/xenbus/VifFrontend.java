@@ -40,6 +40,17 @@ public final class VifFrontend
      */
     public Netfront connect()
     {
+        return connect(false);
+    }
+
+    /**
+     * @param superFrames the guest takes TCP super-frames and partial checksums on receive: announce
+     *                    {@code feature-gso-tcpv4} and {@code -tcpv6}, and read {@link Netfront#rxGsoType()} and
+     *                    {@link Netfront#rxFlags()} with every frame.
+     * @return the netfront.
+     */
+    public Netfront connect(final boolean superFrames)
+    {
         final String backendState = store.read(store.read(path + "/backend") + "/state");
         if (XenbusState.parse(backendState) != XenbusState.INIT_WAIT)
         {
@@ -54,6 +65,11 @@ public final class VifFrontend
         store.write(path + "/request-rx-copy", "1");
         store.write(path + "/feature-rx-notify", "1");
         store.write(path + "/feature-sg", "1");
+        if (superFrames)
+        {
+            store.write(path + "/feature-gso-tcpv4", "1");
+            store.write(path + "/feature-gso-tcpv6", "1");
+        }
         store.write(path + "/state", XenbusState.CONNECTED.toString());
         return netfront;
     }

@@ -163,6 +163,16 @@ public final class VnicPort implements PortDevice, IngressStage
         return deviceOut;
     }
 
+    /**
+     * What the guest's device takes, unless the VNIC is shaped: then super-frames come cut into segments, which
+     * the inbound shaper judges one by one, as a wire would carry them.
+     */
+    @Override
+    public int offloads()
+    {
+        return policy.isLimited() ? 0 : device.offloads();
+    }
+
     @Override
     public void attached(final PortContext context)
     {
