@@ -155,6 +155,43 @@ class HypervisorTest
     }
 
     @Test
+    void shouldTellTheFrontendItsCarrierIsGoneWhenTheUplinkUnderItsVifFails() throws Exception
+    {
+        final java.util.concurrent.atomic.AtomicBoolean unplugged = new java.util.concurrent.atomic.AtomicBoolean();
+        links.createPhys("net0", new io.xbow.vswitch.port.PortDevice()
+        {
+            @Override
+            public int receive(final io.xbow.packet.frame.FrameBatch batch)
+            {
+                if (unplugged.get())
+                {
+                    throw new IllegalStateException("the interface went away");
+                }
+                return 0;
+            }
+
+            @Override
+            public int transmit(final io.xbow.packet.frame.FrameBatch batch)
+            {
+                return 0;
+            }
+        }, new io.xbow.vnic.link.PhysicalLinkSpec(1500, 1000, 0x0200_0000_0001L, new long[0]), true);
+        final Domain web = hv().create(config("web", "'bridge=net0'"));
+        final String carrier = "/local/domain/0/backend/vif/" + web.id() + "/0/carrier";
+        datapath.runUntilIdle();
+        assertNull(store.read(carrier), "absent while the link is up, as Xen has it");
+        unplugged.set(true);
+        datapath.runUntilIdle();
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (store.read(carrier) == null && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        assertEquals("0", store.read(carrier));
+        assertEquals("down", links.link("xvm" + web.id() + "_0").state());
+    }
+
+    @Test
     void shouldTurnVifKeysIntoVnicProperties() throws Exception
     {
         final Domain d = hv().create(config("app",

@@ -99,9 +99,14 @@ public final class Hypervisor implements AutoCloseable
         {
             for (final Vif vif : domain.vifs())
             {
-                if (vif.vnic().equals(link) && vif.guestInterface() != null && domain.guest() != null)
+                if (vif.vnic().equals(link))
                 {
-                    domain.guest().carrier(vif.guestInterface(), false);
+                    // Xen's way, for any frontend that reads it: the backend's carrier key (absent: up).
+                    store.write(XenStore.backendPath(HOST_DOMID, domain.id(), vif.devid()) + "/carrier", "0");
+                    if (vif.guestInterface() != null && domain.guest() != null)
+                    {
+                        domain.guest().carrier(vif.guestInterface(), false);
+                    }
                 }
             }
         }
