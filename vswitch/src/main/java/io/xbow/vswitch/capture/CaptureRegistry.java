@@ -38,14 +38,9 @@ public final class CaptureRegistry
     public void unregister(final String name)
     {
         final CaptureLink link = links.remove(name);
-        if (link == null)
+        if (link != null)
         {
-            return;
-        }
-        release(name, link.in(), " went away");
-        if (link.out() != null)
-        {
-            release(name, link.out(), " went away");
+            end(name, link, " went away");
         }
     }
 
@@ -58,14 +53,9 @@ public final class CaptureRegistry
     public void linkDown(final String name)
     {
         final CaptureLink link = links.get(name);
-        if (link == null)
+        if (link != null)
         {
-            return;
-        }
-        release(name, link.in(), " went down");
-        if (link.out() != null)
-        {
-            release(name, link.out(), " went down");
+            end(name, link, " went down");
         }
     }
 
@@ -156,6 +146,16 @@ public final class CaptureRegistry
             }
         }
         return session;
+    }
+
+    /** The captures watching a link end, told why; they stop seeing its frames. */
+    private static void end(final String name, final CaptureLink link, final String why)
+    {
+        release(name, link.in(), why);
+        if (link.out() != null)
+        {
+            release(name, link.out(), why);
+        }
     }
 
     private static void release(final String name, final CapturePoint point, final String why)
