@@ -166,7 +166,8 @@ class NetbackTest
     {
         try (TwoGuests g = new TwoGuests(dir, true))
         {
-            g.back[1].rxOffloads(io.xbow.packet.frame.FrameOffload.CAN_CSUM | io.xbow.packet.frame.FrameOffload.CAN_TSO4);
+            g.back[1].rxOffloads(io.xbow.packet.frame.FrameOffload.CAN_CSUM |
+                io.xbow.packet.frame.FrameOffload.CAN_TSO4);
             final int src = Ipv4Address.parse("10.0.0.1");
             final int dst = Ipv4Address.parse("10.0.0.2");
             final UnsafeBuffer superFrame = frame(new FrameBuilder().ethernet(B, A).ipv4(src, dst)

@@ -49,8 +49,8 @@ class OffloadTest
         final UnsafeBuffer buffer = (UnsafeBuffer)h.pool.buffer();
         final int at = h.pool.offset(frame);
         final int tcpLength = bytes.length - 34;
-        buffer.putShort(at + 34 + 16,
-            (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(SRC, DST, 6, tcpLength)), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(at + 34 + 16, (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(SRC, DST, 6,
+            tcpLength)), ByteOrder.BIG_ENDIAN);
         h.pool.offload(frame, FrameOffload.of(FrameOffload.CSUM_PARTIAL, gsoType, gsoSize));
         h.pool.csum(frame, 34, 16);
         return frame;

@@ -108,7 +108,8 @@ public final class TapPort implements PortDevice
                 break;
             }
             final int length = n - TapDevice.VNET_HDR_LENGTH;
-            final DropReason refused = length < MIN_FRAME ? DropReason.MALFORMED : acceptOffloads(header, offset, length);
+            final DropReason refused =
+                length < MIN_FRAME ? DropReason.MALFORMED : acceptOffloads(header, offset, length);
             if (refused != null)
             {
                 pool.free(frame);

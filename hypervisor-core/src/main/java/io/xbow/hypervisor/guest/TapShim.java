@@ -228,7 +228,8 @@ final class TapShim
             return false;
         }
         final int gso = netfront.rxGsoType();
-        if (protocol != 6 && (protocol != 17 || gso != XEN_NETIF_GSO_TYPE_NONE) || length < l4 + (protocol == 6 ? 20 : 8))
+        if (protocol != 6 && (protocol != 17 || gso != XEN_NETIF_GSO_TYPE_NONE) ||
+            length < l4 + (protocol == 6 ? 20 : 8))
         {
             return false;
         }

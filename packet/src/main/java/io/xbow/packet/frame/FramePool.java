@@ -228,7 +228,8 @@ public final class FramePool
 
     /**
      * Copy a frame into a new one of its size class: bytes, length, ingress port, VLAN TCI, offload state and
-     * timestamp, at the same place in its slot (a frame whose start moved into the headroom fills more of its slot than a new frame's start allows).
+     * timestamp, at the same place in its slot (a frame whose start moved into the headroom fills more of its slot
+     * than a new frame's start allows).
      *
      * @param handle of the frame to copy.
      * @return the copy's handle, or {@link #NO_FRAME} if the pool is empty.

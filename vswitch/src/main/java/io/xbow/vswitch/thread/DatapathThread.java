@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * A thread that runs datapath agents (switches, and later ports with devices) in one duty cycle. When cycles find no
- * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs} (while no switch
- * holds a frame, until the first timed work the switches name: a MAC entry's aging, a shaper's release). Work
+ * work the thread backs off: it spins, then yields, then parks for growing periods up to {@code maxParkNs} (while
+ * no switch holds a frame, until the first timed work the switches name: a MAC entry's aging, a shaper's release). Work
  * handed over from other threads comes with a {@link #wakeup()}, which unparks it at once, so an idle datapath
  * costs close to no CPU and still answers the first frame after a quiet spell without waiting out a park.
  * <p>
