@@ -34,6 +34,9 @@ public interface LibC
     long writev(int fd, long iov, int iovcnt);
 
     @SaveError
+    long readv(int fd, long iov, int iovcnt);
+
+    @SaveError
     int fcntl(int fd, int command, int argument);
 
     @SaveError

@@ -148,6 +148,36 @@ public final class TapDevice implements AutoCloseable
     }
 
     /**
+     * Read one frame, its virtio-net header first, scattered over memory this process owns: for a frame read
+     * straight into a guest's pages. Datapath thread.
+     *
+     * @param iovecs address of {@code count} struct iovec (base, length), the header's first.
+     * @param count  how many.
+     * @return bytes read (header and frame), or -1 when nothing is waiting.
+     * @throws NativeException if the device failed (the interface was deleted).
+     */
+    public int readv(final long iovecs, final int count) throws NativeException
+    {
+        while (true)
+        {
+            final long n = libc.readv(fd, iovecs, count);
+            if (n >= 0)
+            {
+                return (int)n;
+            }
+            final int errno = Native.errno();
+            if (errno == Native.EAGAIN)
+            {
+                return -1;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw Native.failure("read from " + name);
+            }
+        }
+    }
+
+    /**
      * Read one frame, with its virtio-net header in front, into memory this process owns. Datapath thread.
      *
      * @param address  where the header goes; the frame follows it.

@@ -4,7 +4,6 @@ import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.hostif.tap.TapDevice;
 import io.xbow.netback.frontend.Netfront;
-import io.xbow.packet.checksum.InternetChecksum;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -31,6 +30,8 @@ final class TapShim
     private static final int BUDGET = 64;
     /** While a frame waits for room on a full TX ring: look again this soon (TX answers do not ring the guest). */
     private static final long TX_FULL_RETRY_NANOS = 50_000;
+    /** TX pages a frame read from the TAP may fill: the largest super-frame, its Ethernet header and a tag. */
+    private static final int MAX_PAGES = (65_535 + 18 + 4095) / 4096;
     /**
      * Whether the guest's interface does TSO and checksum offload: its kernel hands us TCP super-frames and partial
      * checksums, which cross the netif rings whole (GSO extra-info slots both ways, as Linux's netfront and netback
@@ -44,11 +45,13 @@ final class TapShim
     private final TapDevice tap;
     private final Netfront netfront;
     private final Readiness.Registration registration;
-    private final UnsafeBuffer scratch;
+    /** The virtio-net header of a frame read from the TAP, and the iovecs that put its frame in the TX pages. */
+    private final UnsafeBuffer vnetHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
+    private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 1) * 16, 8));
     private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final UnsafeBuffer offloadHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final Netfront.FrameHandler toTap = this::toTap;
-    private int waitingLength;
+    private boolean roomWanted;
     private long dropped;
     private boolean failed;
 
@@ -58,8 +61,12 @@ final class TapShim
         this.name = name;
         this.tap = tap;
         this.netfront = netfront;
-        // Room for a whole super-frame: the largest IP packet, its Ethernet header and a tag, after the header.
-        this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TapDevice.VNET_HDR_LENGTH + 65_536 + 128, 64));
+        iovecs.putLong(0, vnetHeader.addressOffset());
+        iovecs.putLong(8, TapDevice.VNET_HDR_LENGTH);
+        for (int k = 0; k < MAX_PAGES; k++)
+        {
+            iovecs.putLong((k + 1) * 16 + 8, 4096);
+        }
         netfront.onNotify(wakeGuest);
         if (SUPER_FRAMES)
         {
@@ -125,34 +132,39 @@ final class TapShim
     private int toRings() throws NativeException
     {
         int moved = 0;
-        while (moved < BUDGET && (waitingLength > 0 || registration.isReadable()))
+        roomWanted = false;
+        while (moved < BUDGET && registration.isReadable())
         {
-            if (waitingLength == 0)
+            if (!netfront.canSendInPages(MAX_PAGES))
             {
-                final int n = tap.read(scratch.addressOffset(), scratch.capacity());
-                if (n < 0)
-                {
-                    registration.drained();
-                    break;
-                }
-                final int length = n - TapDevice.VNET_HDR_LENGTH;
-                if (length < 14 || !finishOffloads(length))
-                {
-                    dropped++;
-                    continue;
-                }
-                waitingLength = length;
+                roomWanted = true; // the ring is full: read again once the backend has answered
+                break;
             }
-            final int gsoType = xenGsoType(scratch.getByte(1) & 0xFF);
-            final boolean sent = gsoType == XEN_NETIF_GSO_TYPE_NONE ?
-                netfront.send(scratch, TapDevice.VNET_HDR_LENGTH, waitingLength, 0) :
-                netfront.send(scratch, TapDevice.VNET_HDR_LENGTH, waitingLength, NETTXF_CSUM_BLANK, gsoType,
-                    scratch.getShort(2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
-            if (!sent)
+            // Read straight into the guest's TX pages, the virtio-net header beside them: no copy in between.
+            for (int k = 0; k < MAX_PAGES; k++)
             {
-                break; // the ring is full: keep the frame until the backend answers
+                iovecs.putLong((k + 1) * 16, netfront.nextTxPageAddress(k));
             }
-            waitingLength = 0;
+            final int n = tap.readv(iovecs.addressOffset(), MAX_PAGES + 1);
+            if (n < 0)
+            {
+                registration.drained();
+                break;
+            }
+            final int length = n - TapDevice.VNET_HDR_LENGTH;
+            final int flags = vnetHeader.getByte(0) & 0xFF;
+            final int gsoType = xenGsoType(vnetHeader.getByte(1) & 0xFF);
+            final boolean partial = (flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0;
+            if (length < 14 || vnetHeader.getByte(1) != TapDevice.VNET_HDR_GSO_NONE &&
+                (gsoType == XEN_NETIF_GSO_TYPE_NONE || !partial))
+            {
+                dropped++; // a runt, or a super-frame of a kind not asked for
+                continue;
+            }
+            // A partial checksum goes over the ring blank, as netfront sends it: netback or the switch finishes it
+            // where the receiver needs it.
+            netfront.sendInPages(length, partial ? NETTXF_CSUM_BLANK : 0, gsoType,
+                vnetHeader.getShort(2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
             moved++;
         }
         return moved;
@@ -163,36 +175,6 @@ final class TapShim
     {
         return virtioType == TapDevice.VNET_HDR_GSO_TCPV4 ? XEN_NETIF_GSO_TYPE_TCPV4 :
             virtioType == TapDevice.VNET_HDR_GSO_TCPV6 ? XEN_NETIF_GSO_TYPE_TCPV6 : XEN_NETIF_GSO_TYPE_NONE;
-    }
-
-    /**
-     * A TCP super-frame goes over the ring as one, its checksum blank, as netfront sends a TSO segment; a partial
-     * checksum of a plain frame is finished here.
-     *
-     * @return false for what cannot go: a super-frame of another kind (none is asked for) or without a partial
-     *         checksum, a checksum outside the frame.
-     */
-    private boolean finishOffloads(final int length)
-    {
-        final int flags = scratch.getByte(0) & 0xFF;
-        final int gso = scratch.getByte(1) & 0xFF;
-        if (gso != TapDevice.VNET_HDR_GSO_NONE)
-        {
-            return xenGsoType(gso) != XEN_NETIF_GSO_TYPE_NONE && (flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0;
-        }
-        if ((flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0)
-        {
-            final int start = scratch.getShort(6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-            final int at = start + (scratch.getShort(8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
-            if (start >= length || at + 2 > length)
-            {
-                return false;
-            }
-            final int frame = TapDevice.VNET_HDR_LENGTH;
-            final int checksum = InternetChecksum.finish(InternetChecksum.sum(scratch, frame + start, length - start));
-            scratch.putShort(frame + at, (short)checksum, ByteOrder.BIG_ENDIAN);
-        }
-        return true;
     }
 
     /**
@@ -275,12 +257,13 @@ final class TapShim
      */
     boolean arm()
     {
-        return !failed && (registration.isReadable() || netfront.armRxNotification());
+        // A readable TAP with the ring full is no reason to stay awake: the retry deadline brings the thread back.
+        return !failed && (registration.isReadable() && !roomWanted || netfront.armRxNotification());
     }
 
     long deadline(final long now)
     {
-        return waitingLength > 0 && !failed ? now + TX_FULL_RETRY_NANOS : Long.MAX_VALUE;
+        return roomWanted && !failed ? now + TX_FULL_RETRY_NANOS : Long.MAX_VALUE;
     }
 
     long dropped()

@@ -167,25 +167,11 @@ public final class Netfront
             txInFlight[page] = true;
             final int chunk = Math.min(PAGE, length - s * PAGE);
             shared.putBytes(memory.pageOffset(TX_FIRST + page), frame, offset + s * PAGE, chunk);
-            final int slot = tx.slot(tx.requestProducer());
-            shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
-            shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
-            shared.putShort(slot + TX_REQ_FLAGS, (short)((s == 0 ? flags | (gso ? NETTXF_EXTRA_INFO : 0) : 0) |
-                (s + 1 < needed ? NETTXF_MORE_DATA : 0)), LE);
-            shared.putShort(slot + TX_REQ_ID, (short)page, LE);
-            shared.putShort(slot + TX_REQ_SIZE, (short)(s == 0 ? length : chunk), LE);
-            tx.produceRequest();
+            request(page, s == 0 ? length : chunk,
+                (s == 0 ? flags | (gso ? NETTXF_EXTRA_INFO : 0) : 0) | (s + 1 < needed ? NETTXF_MORE_DATA : 0));
             if (s == 0 && gso)
             {
-                final int extra = tx.slot(tx.requestProducer());
-                shared.putByte(extra + EXTRA_TYPE, (byte)XEN_NETIF_EXTRA_TYPE_GSO);
-                shared.putByte(extra + EXTRA_FLAGS, (byte)0);
-                shared.putShort(extra + EXTRA_GSO_SIZE, (short)gsoSize, LE);
-                shared.putByte(extra + EXTRA_GSO_TYPE, (byte)gsoType);
-                shared.putByte(extra + EXTRA_GSO_TYPE + 1, (byte)0);
-                shared.putShort(extra + EXTRA_GSO_FEATURES, (short)0, LE);
-                shared.putInt(extra + 8, 0); // a TX slot's last 4 bytes: padding in an extra
-                tx.produceRequest();
+                gsoExtra(gsoType, gsoSize);
             }
         }
         if (tx.pushRequests())
@@ -193,6 +179,88 @@ public final class Netfront
             event.notifyPeer();
         }
         return true;
+    }
+
+    /**
+     * For a guest that writes frames straight into its TX pages (a read from its TAP scattered over them): whether
+     * a frame of up to {@code pages} pages can go now, collecting the backend's answers first.
+     *
+     * @param pages pages the frame may take.
+     * @return true if that many pages and ring slots (and one for a GSO extra) are free.
+     */
+    public boolean canSendInPages(final int pages)
+    {
+        reclaim();
+        return pages <= freeTxCount && pages + 1 <= tx.freeRequests();
+    }
+
+    /**
+     * @param k 0 for the first page of the next frame sent with {@link #sendInPages}, 1 for its second, ...
+     * @return that page's address in this process (valid until something is sent).
+     */
+    public long nextTxPageAddress(final int k)
+    {
+        return shared.addressOffset() + memory.pageOffset(TX_FIRST + freeTxPages[freeTxCount - 1 - k]);
+    }
+
+    /**
+     * Send the frame already written over the next pages ({@link #nextTxPageAddress}), each page full but the last,
+     * without copying it; after {@link #canSendInPages} said there is room.
+     *
+     * @param length  the frame's length, 14 to 65535.
+     * @param flags   {@code NETTXF_*} flags.
+     * @param gsoType a netif GSO type, or {@code XEN_NETIF_GSO_TYPE_NONE}.
+     * @param gsoSize the segment size of a super-frame.
+     * @return false if there was no room after all (nothing sent).
+     */
+    public boolean sendInPages(final int length, final int flags, final int gsoType, final int gsoSize)
+    {
+        final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
+        final boolean gso = gsoType != XEN_NETIF_GSO_TYPE_NONE;
+        if (needed > freeTxCount || needed + (gso ? 1 : 0) > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
+        {
+            return false;
+        }
+        for (int s = 0; s < needed; s++)
+        {
+            final int page = freeTxPages[--freeTxCount];
+            txInFlight[page] = true;
+            request(page, s == 0 ? length : Math.min(PAGE, length - s * PAGE),
+                (s == 0 ? flags | (gso ? NETTXF_EXTRA_INFO : 0) : 0) | (s + 1 < needed ? NETTXF_MORE_DATA : 0));
+            if (s == 0 && gso)
+            {
+                gsoExtra(gsoType, gsoSize);
+            }
+        }
+        if (tx.pushRequests())
+        {
+            event.notifyPeer();
+        }
+        return true;
+    }
+
+    private void request(final int page, final int size, final int flags)
+    {
+        final int slot = tx.slot(tx.requestProducer());
+        shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
+        shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
+        shared.putShort(slot + TX_REQ_FLAGS, (short)flags, LE);
+        shared.putShort(slot + TX_REQ_ID, (short)page, LE);
+        shared.putShort(slot + TX_REQ_SIZE, (short)size, LE);
+        tx.produceRequest();
+    }
+
+    private void gsoExtra(final int gsoType, final int gsoSize)
+    {
+        final int extra = tx.slot(tx.requestProducer());
+        shared.putByte(extra + EXTRA_TYPE, (byte)XEN_NETIF_EXTRA_TYPE_GSO);
+        shared.putByte(extra + EXTRA_FLAGS, (byte)0);
+        shared.putShort(extra + EXTRA_GSO_SIZE, (short)gsoSize, LE);
+        shared.putByte(extra + EXTRA_GSO_TYPE, (byte)gsoType);
+        shared.putByte(extra + EXTRA_GSO_TYPE + 1, (byte)0);
+        shared.putShort(extra + EXTRA_GSO_FEATURES, (short)0, LE);
+        shared.putInt(extra + 8, 0); // a TX slot's last 4 bytes: padding in an extra
+        tx.produceRequest();
     }
 
     /**
