@@ -226,6 +226,36 @@ class NetbackTest
     }
 
     @Test
+    void shouldHandAFrameOverInItsPagesWithoutAssemblingIt() throws Exception
+    {
+        try (TwoGuests g = new TwoGuests(dir, true))
+        {
+            final byte[] jumbo = new FrameBuilder().ethernet(B, A).raw(0x88B5, 9000).payloadFill(9).toBytes();
+            final UnsafeBuffer sent = new UnsafeBuffer(jumbo);
+            assertTrue(g.front[0].send(sent, 0, jumbo.length, 0));
+            for (int i = 0; i < 10; i++)
+            {
+                g.sw.doWork();
+            }
+            final java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            final int[] pieces = new int[1];
+            assertEquals(1, g.front[1].poll((base, offsets, lengths, count, length) ->
+            {
+                pieces[0] = count;
+                for (int p = 0; p < count; p++)
+                {
+                    final byte[] piece = new byte[lengths[p]];
+                    new UnsafeBuffer(base + offsets[p], lengths[p]).getBytes(0, piece);
+                    got.write(piece, 0, piece.length);
+                }
+                assertEquals(jumbo.length, length);
+            }));
+            assertEquals(3, pieces[0], "a page a piece");
+            assertArrayEquals(jumbo, got.toByteArray());
+        }
+    }
+
+    @Test
     void shouldNotifyFarLessThanOncePerFrameOnABusyRing() throws Exception
     {
         try (TwoGuests g = new TwoGuests(dir, false))

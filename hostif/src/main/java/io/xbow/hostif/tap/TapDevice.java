@@ -249,6 +249,25 @@ public final class TapDevice implements AutoCloseable
     }
 
     /** What a write's result means: written (or lost as on a wire), a full queue, or a device that failed. */
+    /**
+     * Write one frame gathered from several pieces, its virtio-net header first: a frame written straight out of a
+     * guest's pages. Datapath thread.
+     *
+     * @param iovecs address of {@code count} struct iovec (base, length), the header's first.
+     * @param count  how many.
+     * @return false if the TAP's queue is full (the frame is dropped, as a full receive queue drops it).
+     * @throws NativeException if the device failed (the interface was deleted).
+     */
+    public boolean writev(final long iovecs, final int count) throws NativeException
+    {
+        long n;
+        while ((n = libc.writev(fd, iovecs, count)) < 0 && Native.errno() == Native.EINTR)
+        {
+            // interrupted before anything was written: again
+        }
+        return written(n);
+    }
+
     private boolean written(final long result) throws NativeException
     {
         if (result >= 0)

@@ -50,7 +50,10 @@ final class TapShim
     private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 1) * 16, 8));
     private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final UnsafeBuffer offloadHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
-    private final Netfront.FrameHandler toTap = this::toTap;
+    private final Netfront.PagesHandler toTap = this::toTap;
+    /** The iovecs of a frame written to the TAP: its virtio-net header, then its pieces in the guest's RX pages. */
+    private final UnsafeBuffer outIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 4) * 16, 8));
+    private final UnsafeBuffer firstPiece = new UnsafeBuffer(0, 0);
     private boolean roomWanted;
     private long dropped;
     private boolean failed;
@@ -227,21 +230,36 @@ final class TapShim
         return true;
     }
 
-    private void toTap(final DirectBuffer buffer, final int offset, final int length)
+    private void toTap(final long base, final int[] offsets, final int[] lengths, final int pieces, final int length)
     {
+        if (pieces > MAX_PAGES + 3)
+        {
+            dropped++; // more pieces than any frame the backend sends has
+            return;
+        }
         long header = plainHeader.addressOffset();
         if ((netfront.rxFlags() & NETRXF_CSUM_BLANK) != 0 || netfront.rxGsoType() != XEN_NETIF_GSO_TYPE_NONE)
         {
-            if (!offloadHeader(buffer, offset, length))
+            // The headers are in the first piece: a page, or the whole frame.
+            firstPiece.wrap(base + offsets[0], lengths[0]);
+            if (!offloadHeader(firstPiece, 0, lengths[0]))
             {
                 dropped++;
                 return;
             }
             header = offloadHeader.addressOffset();
         }
+        outIovecs.putLong(0, header);
+        outIovecs.putLong(8, TapDevice.VNET_HDR_LENGTH);
+        for (int p = 0; p < pieces; p++)
+        {
+            outIovecs.putLong((p + 1) * 16, base + offsets[p]);
+            outIovecs.putLong((p + 1) * 16 + 8, lengths[p]);
+        }
         try
         {
-            if (!tap.write(header, buffer.addressOffset() + offset, length))
+            // Straight out of the guest's RX pages: no copy in between.
+            if (!tap.writev(outIovecs.addressOffset(), pieces + 1))
             {
                 dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
             }

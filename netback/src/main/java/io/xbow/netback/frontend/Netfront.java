@@ -46,6 +46,23 @@ public final class Netfront
         void onFrame(DirectBuffer buffer, int offset, int length);
     }
 
+    /**
+     * Receives frames where they lie in the guest's RX pages, one piece a page, without a copy (for a native
+     * call such as a TAP's {@code writev}); the pieces are valid during the call.
+     */
+    @FunctionalInterface
+    public interface PagesHandler
+    {
+        /**
+         * @param base    the address of the guest's memory in this process.
+         * @param offsets each piece's offset from there.
+         * @param lengths each piece's length.
+         * @param pieces  how many.
+         * @param length  the frame's length, their sum.
+         */
+        void onFrame(long base, int[] offsets, int[] lengths, int pieces, int length);
+    }
+
     private final GuestMemory memory;
     private final UnsafeBuffer shared;
     private final SharedRing tx;
@@ -57,7 +74,11 @@ public final class Netfront
     /** Direct, so that a guest can hand an assembled frame to a native call (a TAP's writev) as it is. */
     private final MutableDirectBuffer assembly =
         new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(XEN_NETIF_MAX_TX_SIZE + PAGE));
-    private int assembled;
+    private static final int MAX_PIECES = XEN_NETIF_NR_SLOTS_MIN + 2;
+    private final int[] pieceOffsets = new int[MAX_PIECES];
+    private final int[] pieceLengths = new int[MAX_PIECES];
+    private int pieces;
+    private int received;
     private boolean assemblyFailed;
     /** The RX buffer posted at each ring index: an extra-info response overlays the id that says which it was. */
     private final int[] postedAt = new int[RX_RING_SIZE];
@@ -371,6 +392,22 @@ public final class Netfront
      */
     public int poll(final FrameHandler handler)
     {
+        return poll(handler, null);
+    }
+
+    /**
+     * Take received frames off the ring as they lie in the RX pages, without assembling them.
+     *
+     * @param handler gets each frame's pieces.
+     * @return frames handed over.
+     */
+    public int poll(final PagesHandler handler)
+    {
+        return poll(null, handler);
+    }
+
+    private int poll(final FrameHandler frames, final PagesHandler pages)
+    {
         reclaim();
         final int n = rx.responsesAvailable();
         int delivered = 0;
@@ -391,10 +428,7 @@ public final class Netfront
                 postRxBuffer(postedAt[index & (RX_RING_SIZE - 1)]);
                 if (!extrasExpected && !dataExpected)
                 {
-                    deliver(handler, assembly, 0, assembled);
-                    delivered += assemblyFailed ? 0 : 1;
-                    assembled = 0;
-                    assemblyFailed = false;
+                    delivered += deliver(frames, pages);
                 }
                 continue;
             }
@@ -409,37 +443,26 @@ public final class Netfront
                 rxGsoType = XEN_NETIF_GSO_TYPE_NONE;
                 rxGsoSize = 0;
             }
-            if (first && assembled == 0 && !assemblyFailed && (flags & (NETRXF_MORE_DATA | NETRXF_EXTRA_INFO)) == 0 &&
-                status >= 0 && id < RX_RING_SIZE && offset + status <= PAGE)
-            {
-                // A frame in one page: handed over where it lies, no copy.
-                handler.onFrame(shared, memory.pageOffset(RX_FIRST + id) + offset, status);
-                delivered++;
-                postRxBuffer(id);
-                continue;
-            }
-            if (status < 0 || id >= RX_RING_SIZE || offset + status > PAGE ||
-                assembled + status > assembly.capacity())
+            // The pages stay as they are until this poll pushes the buffers back: a frame's pieces are read in place.
+            if (status < 0 || id >= RX_RING_SIZE || offset + status > PAGE || pieces == MAX_PIECES ||
+                received + status > XEN_NETIF_MAX_TX_SIZE + PAGE)
             {
                 assemblyFailed = true;
             }
             else
             {
-                assembly.putBytes(assembled, shared, memory.pageOffset(RX_FIRST + id) + offset, status);
-                assembled += status;
+                pieceOffsets[pieces] = memory.pageOffset(RX_FIRST + id) + offset;
+                pieceLengths[pieces++] = status;
+                received += status;
             }
-            final boolean firstWithExtras = first && (flags & NETRXF_EXTRA_INFO) != 0;
             dataExpected = (flags & NETRXF_MORE_DATA) != 0;
-            if (firstWithExtras)
+            if (first && (flags & NETRXF_EXTRA_INFO) != 0)
             {
                 extrasExpected = true; // the frame is complete after its extras (and more data, if flagged)
             }
             else if (!dataExpected)
             {
-                deliver(handler, assembly, 0, assembled);
-                delivered += assemblyFailed ? 0 : 1;
-                assembled = 0;
-                assemblyFailed = false;
+                delivered += deliver(frames, pages);
             }
             postRxBuffer(id < RX_RING_SIZE ? id : postedAt[index & (RX_RING_SIZE - 1)]);
         }
@@ -451,16 +474,39 @@ public final class Netfront
         return delivered;
     }
 
-    private void deliver(final FrameHandler handler, final DirectBuffer buffer, final int offset, final int length)
+    /** Hand over the frame whose pieces were collected, as the handler wants it; then start the next. */
+    private int deliver(final FrameHandler frames, final PagesHandler pages)
     {
-        if (assemblyFailed)
+        int delivered = 0;
+        if (assemblyFailed || pieces == 0)
         {
             rxErrors++;
         }
+        else if (pages != null)
+        {
+            pages.onFrame(shared.addressOffset(), pieceOffsets, pieceLengths, pieces, received);
+            delivered = 1;
+        }
+        else if (pieces == 1)
+        {
+            frames.onFrame(shared, pieceOffsets[0], pieceLengths[0]); // where it lies, no copy
+            delivered = 1;
+        }
         else
         {
-            handler.onFrame(buffer, offset, length);
+            int at = 0;
+            for (int p = 0; p < pieces; p++)
+            {
+                assembly.putBytes(at, shared, pieceOffsets[p], pieceLengths[p]);
+                at += pieceLengths[p];
+            }
+            frames.onFrame(assembly, 0, at);
+            delivered = 1;
         }
+        pieces = 0;
+        received = 0;
+        assemblyFailed = false;
+        return delivered;
     }
 
     /**
