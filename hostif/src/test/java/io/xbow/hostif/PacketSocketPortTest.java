@@ -62,7 +62,8 @@ class PacketSocketPortTest
         }
         final Readiness readiness = new Readiness("xbow-test-readiness");
         cleanup.add(readiness);
-        sw = new VirtualSwitch("net0", new FramePool(2048), SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
+        sw = new VirtualSwitch("net0", new FramePool(2048, 1522, 8), SwitchConfig.defaults(),
+            SystemNanoClock.INSTANCE);
 
         lan = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "lan"));
         cleanup.add(lan);
@@ -133,6 +134,44 @@ class PacketSocketPortTest
         final String back = lan.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "203.0.113.2");
         assertTrue(back.contains("2 received"), back);
         assertTrue(uplink.counter(PacketSocketPort.RX_FRAMES) >= 4 && uplink.counter(PacketSocketPort.TX_FRAMES) >= 4);
+        assertEquals(0, datapath.errors());
+    }
+
+    @Test
+    void aLanHostsTcpSuperFramesShouldCrossWholeAndBeCutOnlyForTheGuestThatCannotTakeThem() throws Exception
+    {
+        final Process server = guest1.processBuilder(List.of("python3", "-c", String.join("\n",
+            "import socket", "s = socket.socket()", "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "s.bind(('203.0.113.2', 9000))", "s.listen(1)", "c, _ = s.accept()", "n = 0", "while True:",
+            "    d = c.recv(65536)", "    if not d: break", "    n += len(d)", "print(n)")))
+            .redirectErrorStream(true).start();
+        try
+        {
+            String sent = null;
+            for (int attempt = 0; attempt < 50 && sent == null; attempt++)
+            {
+                try
+                {
+                    sent = lan.exec("python3", "-c", "import socket; s = socket.create_connection(('203.0.113.2', " +
+                        "9000), 2); s.sendall(b'x' * 4000000); s.close()");
+                }
+                catch (final io.xbow.hostif.host.HostCommandException notYet)
+                {
+                    Thread.sleep(100);
+                }
+            }
+            assertNotNull(sent, "connected");
+            assertTrue(server.waitFor(20, TimeUnit.SECONDS));
+            assertEquals("4000000", new String(server.getInputStream().readAllBytes()).strip());
+        }
+        finally
+        {
+            server.destroyForcibly();
+        }
+        // The LAN's veth hands over TCP super-frames; they enter the switch whole and are cut for the TAP.
+        assertTrue(uplink.counter(PacketSocketPort.SUPER_FRAMES) > 0, "super-frames from the LAN");
+        assertTrue(sw.counters().get(io.xbow.vswitch.VirtualSwitch.SEGMENTED) > 0, "cut for the guest's TAP");
+        assertEquals(0, uplink.counter(PacketSocketPort.RX_DROPPED));
         assertEquals(0, datapath.errors());
     }
 

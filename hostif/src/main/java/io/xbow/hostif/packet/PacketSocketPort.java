@@ -5,6 +5,7 @@ import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
 import io.xbow.vlan.VlanTagger;
@@ -268,6 +269,29 @@ public final class PacketSocketPort implements PortDevice
         {
             assembly.putBytes(inSlot, overflow, message * OVERFLOW, length - inSlot);
         }
+        final int large = pool.allocateLarge();
+        if (large != FramePool.NO_FRAME && length <= pool.capacity(large))
+        {
+            // Whole, as it came: the switch cuts it only for a port that cannot take it.
+            frames.putBytes(pool.offset(large), assembly, 0, length);
+            pool.length(large, length);
+            final boolean partial = (Offloads.flags(frames, vnet) & Offloads.F_NEEDS_CSUM) != 0;
+            pool.offload(large, FrameOffload.of(partial ? FrameOffload.CSUM_PARTIAL : 0, gsoType, mss));
+            pool.csum(large, Offloads.csumStart(frames, vnet), Offloads.csumOffset(frames, vnet));
+            pool.free(frame);
+            if (tci != NO_TAG && !VlanTagger.push(pool, large, tci))
+            {
+                drop(large, DropReason.NO_BUFFER);
+                return;
+            }
+            backlog.add(large);
+            counters.incrementAndGet(SUPER_FRAMES);
+            return;
+        }
+        if (large != FramePool.NO_FRAME)
+        {
+            pool.free(large);
+        }
         pool.free(frame);
         final int before = backlog.count();
         if (Offloads.segment(assembly, 0, length, gsoType, mss, pool, backlog) < 0)
@@ -288,6 +312,38 @@ public final class PacketSocketPort implements PortDevice
                 }
             }
         }
+    }
+
+    /**
+     * A frame with a partial checksum or a super-frame goes out as it is, its virtio-net header saying so: the
+     * kernel finishes or segments it, in the device if it can.
+     */
+    private void offloadHeader(final int frame, final int header)
+    {
+        final int offload = pool.offload(frame);
+        if ((offload & FrameOffload.CSUM_PARTIAL) == 0)
+        {
+            return;
+        }
+        final int start = pool.csumStart(frame);
+        final int at = pool.csumOffset(frame);
+        frames.putByte(header, (byte)Offloads.F_NEEDS_CSUM);
+        frames.putByte(header + 1, (byte)FrameOffload.gsoType(offload));
+        // The kernel needs the headers up to the checksum at least in the first part; it finds the rest itself.
+        frames.putShort(header + 2, (short)(start + at + 2), ByteOrder.LITTLE_ENDIAN);
+        frames.putShort(header + 4, (short)FrameOffload.gsoSize(offload), ByteOrder.LITTLE_ENDIAN);
+        frames.putShort(header + 6, (short)start, ByteOrder.LITTLE_ENDIAN);
+        frames.putShort(header + 8, (short)at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * With {@code PACKET_VNET_HDR} the kernel takes partial checksums and TCP super-frames on send, and finishes or
+     * segments what the interface cannot.
+     */
+    @Override
+    public int offloads()
+    {
+        return FrameOffload.CAN_CSUM | FrameOffload.CAN_TSO4 | FrameOffload.CAN_TSO6;
     }
 
     private void drop(final int frame, final DropReason reason)
@@ -353,6 +409,10 @@ public final class PacketSocketPort implements PortDevice
                 final int header = pool.offset(frame) - HDR;
                 frames.putLong(header, 0); // a plain frame: no offload asked of the kernel
                 frames.putShort(header + 8, (short)0);
+                if (pool.hasOffload(frame))
+                {
+                    offloadHeader(frame, header);
+                }
                 txIovecs.putLong(iov, base + header, NATIVE);
                 txIovecs.putLong(iov + 8, HDR + pool.length(frame), NATIVE);
             }
