@@ -39,7 +39,7 @@ class HostOnlyNetworkTest
     @BeforeEach
     void setUp() throws Exception
     {
-        RootNetwork.assume("a host-only network", "/usr/bin/ping");
+        RootNetwork.assume("a host-only network", "/usr/bin/ping", "/usr/bin/socat");
         NetworkNamespace.removeLeftovers(PREFIX);
         host = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "host"));
         daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).inNamespace(host.name()).start();
@@ -96,6 +96,40 @@ class HostOnlyNetworkTest
             new String[] {"create", dir.resolve("g.cfg").toString()}), err.toString());
         final String ping = host.exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "203.0.113.2");
         assertTrue(ping.contains("3 received"), ping);
+
+        // A TCP stream from the guest: its super-frames reach the host's stack whole, through the TAP's header.
+        final Path data = dir.resolve("data");
+        Files.write(data, new byte[4_000_000]);
+        final Process sink = host.processBuilder(List.of("socat", "-u", "TCP-LISTEN:9000,bind=203.0.113.1,reuseaddr",
+            "SYSTEM:wc -c")).redirectErrorStream(true).start();
+        try
+        {
+            final String namespace = client.xl().call("namespace", java.util.Map.of("domain", "g")).rows().get(0).get(0);
+            boolean sent = false;
+            String why = "";
+            for (int attempt = 0; attempt < 50 && !sent; attempt++)
+            {
+                try
+                {
+                    // The daemon runs in a namespace of its own, so its guests' namespaces are mounted where it is.
+                    HostCommand.run(List.of("nsenter", "-t", Long.toString(daemon.pid()), "-m", "--", "ip", "netns",
+                        "exec", namespace, "socat", "-u", "OPEN:" + data, "TCP:203.0.113.1:9000,connect-timeout=2"));
+                    sent = true;
+                }
+                catch (final HostCommandException notYet)
+                {
+                    why = notYet.getMessage();
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(sent, "connected: " + why);
+            assertTrue(sink.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals("4000000", new String(sink.getInputStream().readAllBytes()).strip());
+        }
+        finally
+        {
+            sink.destroyForcibly();
+        }
 
         // Renamed, the interface follows; reset, it goes; the name of an existing interface is refused.
         dladm("rename-link", "hostnet0", "hostnet1");

@@ -315,28 +315,6 @@ public final class PacketSocketPort implements PortDevice
     }
 
     /**
-     * A frame with a partial checksum or a super-frame goes out as it is, its virtio-net header saying so: the
-     * kernel finishes or segments it, in the device if it can.
-     */
-    private void offloadHeader(final int frame, final int header)
-    {
-        final int offload = pool.offload(frame);
-        if ((offload & FrameOffload.CSUM_PARTIAL) == 0)
-        {
-            return;
-        }
-        final int start = pool.csumStart(frame);
-        final int at = pool.csumOffset(frame);
-        frames.putByte(header, (byte)Offloads.F_NEEDS_CSUM);
-        frames.putByte(header + 1, (byte)FrameOffload.gsoType(offload));
-        // The kernel needs the headers up to the checksum at least in the first part; it finds the rest itself.
-        frames.putShort(header + 2, (short)(start + at + 2), ByteOrder.LITTLE_ENDIAN);
-        frames.putShort(header + 4, (short)FrameOffload.gsoSize(offload), ByteOrder.LITTLE_ENDIAN);
-        frames.putShort(header + 6, (short)start, ByteOrder.LITTLE_ENDIAN);
-        frames.putShort(header + 8, (short)at, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /**
      * With {@code PACKET_VNET_HDR} the kernel takes partial checksums and TCP super-frames on send, and finishes or
      * segments what the interface cannot.
      */
@@ -407,12 +385,7 @@ public final class PacketSocketPort implements PortDevice
                 final int frame = in.handle(sent + i);
                 final int iov = i * IOVEC;
                 final int header = pool.offset(frame) - HDR;
-                frames.putLong(header, 0); // a plain frame: no offload asked of the kernel
-                frames.putShort(header + 8, (short)0);
-                if (pool.hasOffload(frame))
-                {
-                    offloadHeader(frame, header);
-                }
+                Offloads.writeHeader(pool, frame, header);
                 txIovecs.putLong(iov, base + header, NATIVE);
                 txIovecs.putLong(iov + 8, HDR + pool.length(frame), NATIVE);
             }

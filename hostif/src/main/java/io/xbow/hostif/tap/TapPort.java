@@ -5,7 +5,9 @@ import io.xbow.hostif.sys.NativeException;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.offload.Offloads;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
@@ -157,6 +159,16 @@ public final class TapPort implements PortDevice
         return null;
     }
 
+    /**
+     * The host's stack takes partial checksums and TCP super-frames written to a TAP (its virtio-net header says
+     * what to finish); what it hands us is plain (no offloads asked with TUNSETOFFLOAD).
+     */
+    @Override
+    public int offloads()
+    {
+        return FrameOffload.CAN_CSUM | FrameOffload.CAN_TSO4 | FrameOffload.CAN_TSO6;
+    }
+
     @Override
     public int transmit(final FrameBatch batch)
     {
@@ -166,9 +178,7 @@ public final class TapPort implements PortDevice
         {
             final int frame = batch.handle(sent);
             final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
-            // A plain frame: no offload asked of the kernel.
-            frames.putLong(header, 0);
-            frames.putShort(header + 8, (short)0);
+            Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
             final boolean written;
             try
             {

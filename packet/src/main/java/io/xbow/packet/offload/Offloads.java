@@ -2,6 +2,7 @@ package io.xbow.packet.offload;
 
 import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -165,6 +166,35 @@ public final class Offloads
             out.add(handle);
         }
         return segments;
+    }
+
+    /**
+     * Write the virtio-net header a frame is sent with through a TAP or a packet socket: its partial checksum and
+     * super-frame state, for the kernel to finish or segment (in the device if it can); zeros for a plain frame.
+     *
+     * @param pool   the frame's pool; the header goes in the frame's headroom, in the pool's buffer.
+     * @param frame  the frame.
+     * @param header where the header goes: {@link #VNET_HDR_LENGTH} bytes before the frame.
+     */
+    public static void writeHeader(final FramePool pool, final int frame, final int header)
+    {
+        final MutableDirectBuffer buffer = pool.buffer();
+        buffer.putLong(header, 0);
+        buffer.putShort(header + 8, (short)0);
+        final int offload = pool.offload(frame);
+        if ((offload & FrameOffload.CSUM_PARTIAL) == 0)
+        {
+            return; // a plain frame, or one whose checksum is complete: nothing asked of the kernel
+        }
+        final int start = pool.csumStart(frame);
+        final int at = pool.csumOffset(frame);
+        buffer.putByte(header, (byte)F_NEEDS_CSUM);
+        buffer.putByte(header + 1, (byte)FrameOffload.gsoType(offload));
+        // The headers up to the checksum at least; the kernel finds the rest of them itself.
+        buffer.putShort(header + 2, (short)(start + at + 2), ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(header + 4, (short)FrameOffload.gsoSize(offload), ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(header + 6, (short)start, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(header + 8, (short)at, ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
