@@ -138,7 +138,7 @@ class PacketSocketPortTest
     }
 
     @Test
-    void aLanHostsTcpSuperFramesShouldCrossWholeAndBeCutOnlyForTheGuestThatCannotTakeThem() throws Exception
+    void aLanHostsTcpSuperFramesShouldCrossTheSwitchWholeIntoTheGuestsTap() throws Exception
     {
         final Process server = guest1.processBuilder(List.of("python3", "-c", String.join("\n",
             "import socket", "s = socket.socket()", "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
@@ -168,11 +168,12 @@ class PacketSocketPortTest
         {
             server.destroyForcibly();
         }
-        // The LAN's veth hands over TCP super-frames; they enter the switch whole and are cut for the TAP.
+        // The LAN's veth hands over TCP super-frames; they cross the switch whole, and the guest's TAP takes them
+        // with a virtio-net header (its kernel finishes them): every byte arrived, nothing was cut in user space.
         assertTrue(uplink.counter(PacketSocketPort.SUPER_FRAMES) > 0, "super-frames from the LAN");
-        assertTrue(sw.counters().get(io.xbow.vswitch.VirtualSwitch.SEGMENTED) > 0, "cut for the guest's TAP");
-        assertEquals(0, uplink.counter(PacketSocketPort.RX_DROPPED));
-        assertEquals(0, datapath.errors());
+        assertEquals(0, sw.counters().get(io.xbow.vswitch.VirtualSwitch.SEGMENTED), "none cut for the guest's TAP");
+        assertEquals(0, uplink.counter(PacketSocketPort.RX_DROPPED), "uplink drops: " + sw.port(veth).counters());
+        assertEquals(0, datapath.errors(), "datapath errors");
     }
 
     @Test

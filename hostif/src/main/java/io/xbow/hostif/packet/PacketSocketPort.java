@@ -55,6 +55,8 @@ public final class PacketSocketPort implements PortDevice
     private static final int HDR = Offloads.VNET_HDR_LENGTH;
     /** Room for a whole super-frame: 64 KiB of IP and the link headers. */
     private static final int OVERFLOW = 65_536 + 64;
+    /** Segments of a super-frame at a 1448-byte MSS, the most a backlog must hold for one. */
+    private static final int MAX_SEGMENTS = 46;
 
     private static final int MMSGHDR = 64;
     private static final int IOVEC = 16;
@@ -145,7 +147,10 @@ public final class PacketSocketPort implements PortDevice
         {
             return out.count() - start;
         }
-        final int room = Math.min(batch, out.capacity() - out.count());
+        // Every message taken must have a place should it be a super-frame: a large slot, or room in the backlog
+        // for its segments. Fewer messages are taken while large slots are short, none are lost.
+        final int room = Math.min(Math.min(batch, out.capacity() - out.count()),
+            pool.availableLarge() + backlog.capacity() / MAX_SEGMENTS);
         int posted = 0;
         for (; posted < room; posted++)
         {
@@ -297,7 +302,9 @@ public final class PacketSocketPort implements PortDevice
         if (Offloads.segment(assembly, 0, length, gsoType, mss, pool, backlog) < 0)
         {
             counters.incrementAndGet(RX_DROPPED);
-            context.dropped(DropReason.MALFORMED); // or no slot left for its segments
+            // Not a TCP super-frame after all, or (with segments smaller than a full MSS's worth) no room for them.
+            context.dropped(mss > 0 && (length + mss - 1) / mss > backlog.capacity() - backlog.count() ?
+                DropReason.NO_BUFFER : DropReason.MALFORMED);
             return;
         }
         counters.incrementAndGet(SUPER_FRAMES);
