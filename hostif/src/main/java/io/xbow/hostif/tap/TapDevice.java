@@ -158,23 +158,12 @@ public final class TapDevice implements AutoCloseable
      */
     public int readv(final long iovecs, final int count) throws NativeException
     {
-        while (true)
+        long n;
+        while ((n = libc.readv(fd, iovecs, count)) < 0 && Native.errno() == Native.EINTR)
         {
-            final long n = libc.readv(fd, iovecs, count);
-            if (n >= 0)
-            {
-                return (int)n;
-            }
-            final int errno = Native.errno();
-            if (errno == Native.EAGAIN)
-            {
-                return -1;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw Native.failure("read from " + name);
-            }
+            // interrupted before anything was read: again
         }
+        return received(n);
     }
 
     /**
@@ -187,23 +176,12 @@ public final class TapDevice implements AutoCloseable
      */
     public int read(final long address, final int capacity) throws NativeException
     {
-        while (true)
+        long n;
+        while ((n = libc.read(fd, address, capacity)) < 0 && Native.errno() == Native.EINTR)
         {
-            final long n = libc.read(fd, address, capacity);
-            if (n >= 0)
-            {
-                return (int)n;
-            }
-            final int errno = Native.errno();
-            if (errno == Native.EAGAIN)
-            {
-                return -1;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw Native.failure("read from " + name);
-            }
+            // interrupted before anything was read: again
         }
+        return received(n);
     }
 
     /**
@@ -266,6 +244,19 @@ public final class TapDevice implements AutoCloseable
             // interrupted before anything was written: again
         }
         return written(n);
+    }
+
+    private int received(final long result) throws NativeException
+    {
+        if (result >= 0)
+        {
+            return (int)result;
+        }
+        if (Native.errno() == Native.EAGAIN)
+        {
+            return -1;
+        }
+        throw Native.failure("read from " + name);
     }
 
     private boolean written(final long result) throws NativeException

@@ -177,29 +177,22 @@ public final class Netfront
     {
         reclaim();
         final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
-        final boolean gso = gsoType != XEN_NETIF_GSO_TYPE_NONE;
-        if (needed > freeTxCount || needed + (gso ? 1 : 0) > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
+        if (!hasRoom(needed, length, gsoType))
         {
             return false;
         }
-        for (int s = 0; s < needed; s++)
+        for (int k = 0; k < needed; k++)
         {
-            final int page = freeTxPages[--freeTxCount];
-            txInFlight[page] = true;
-            final int chunk = Math.min(PAGE, length - s * PAGE);
-            shared.putBytes(memory.pageOffset(TX_FIRST + page), frame, offset + s * PAGE, chunk);
-            request(page, s == 0 ? length : chunk,
-                (s == 0 ? flags | (gso ? NETTXF_EXTRA_INFO : 0) : 0) | (s + 1 < needed ? NETTXF_MORE_DATA : 0));
-            if (s == 0 && gso)
-            {
-                gsoExtra(gsoType, gsoSize);
-            }
+            shared.putBytes(memory.pageOffset(TX_FIRST + freeTxPages[freeTxCount - 1 - k]), frame, offset + k * PAGE,
+                Math.min(PAGE, length - k * PAGE));
         }
-        if (tx.pushRequests())
-        {
-            event.notifyPeer();
-        }
-        return true;
+        return sendInPages(length, flags, gsoType, gsoSize);
+    }
+
+    private boolean hasRoom(final int pages, final int length, final int gsoType)
+    {
+        return pages <= freeTxCount && pages + (gsoType != XEN_NETIF_GSO_TYPE_NONE ? 1 : 0) <= tx.freeRequests() &&
+            length <= XEN_NETIF_MAX_TX_SIZE;
     }
 
     /**
@@ -238,7 +231,7 @@ public final class Netfront
     {
         final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
         final boolean gso = gsoType != XEN_NETIF_GSO_TYPE_NONE;
-        if (needed > freeTxCount || needed + (gso ? 1 : 0) > tx.freeRequests() || length > XEN_NETIF_MAX_TX_SIZE)
+        if (!hasRoom(needed, length, gsoType))
         {
             return false;
         }
