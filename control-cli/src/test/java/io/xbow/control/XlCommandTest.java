@@ -130,6 +130,28 @@ class XlCommandTest
     }
 
     @Test
+    void shouldCreateAPausedDomainFromAFileNamedWithF() throws Exception
+    {
+        dladm("create-etherstub", "stub0");
+        final Path cfg = dir.resolve("a.cfg");
+        Files.writeString(cfg, "name = 'a'\nvif = [ 'bridge=stub0,ip=192.0.2.1' ]\n");
+        Files.writeString(dir.resolve("b.cfg"), "name = 'b'\nvif = [ 'bridge=stub0,ip=192.0.2.2' ]\n");
+        ok("create", "-p", "-f", cfg.toString());
+        ok("create", dir.resolve("b.cfg").toString());
+        final String paused = ok("list", "a");
+        assertTrue(paused.lines().anyMatch(l -> l.startsWith("a ") && l.contains("--p---")), paused);
+        // A paused guest never ran: it answers nothing until unpaused.
+        final Result silent = xl("ping", "b", "192.0.2.1", "-c", "1", "-W", "1");
+        assertNotEquals(0, silent.status, silent.out);
+        ok("unpause", "a");
+        assertTrue(ok("list", "a").lines().anyMatch(l -> l.startsWith("a ") && l.contains("r-----")));
+        assertTrue(ok("ping", "b", "192.0.2.1", "-c", "1", "-W", "2").contains("1 received"));
+        final Result usage = xl("create", "-p");
+        assertEquals(2, usage.status);
+        assertTrue(usage.err.contains("usage: xl create"), usage.err);
+    }
+
+    @Test
     void shouldPingFromInsideAGuest() throws Exception
     {
         dladm("create-etherstub", "stub0");

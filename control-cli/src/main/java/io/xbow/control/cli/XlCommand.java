@@ -262,10 +262,15 @@ public final class XlCommand
     private static int create(final Backend backend, final ConfigFiles files, final PrintWriter err,
         final List<String> args)
     {
-        final List<String> words = parse("create", new CreateArgs(), args, false).words;
+        final CreateArgs a = parse("create", new CreateArgs(), args, false);
+        final List<String> words = new ArrayList<>(a.words);
+        if (a.file != null)
+        {
+            words.add(0, a.file);
+        }
         if (words.isEmpty())
         {
-            throw new CommandFailure("usage: xl create FILE [key=value ...]", 2);
+            throw new CommandFailure("usage: xl create [-p] [-q] [-f] FILE [key=value ...]", 2);
         }
         final Path file = Path.of(words.get(0));
         final String text;
@@ -282,6 +287,10 @@ public final class XlCommand
         request.put("source", file.toString());
         request.put("text", text);
         request.put("overrides", words.subList(1, words.size()));
+        if (a.paused)
+        {
+            request.put("paused", true);
+        }
         final Table created = backend.call("create", request);
         for (final List<String> row : created.rows())
         {
@@ -453,6 +462,12 @@ public final class XlCommand
     {
         @Option(names = "-q")
         boolean quiet;
+        /** xl's {@code -f FILE}: the config file named as an option, as well as the first word. */
+        @Option(names = "-f")
+        String file;
+        /** Created paused: its guest does not run until {@code xl unpause}. */
+        @Option(names = "-p")
+        boolean paused;
         @Parameters
         List<String> words = new ArrayList<>();
     }

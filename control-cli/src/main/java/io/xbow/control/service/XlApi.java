@@ -158,7 +158,7 @@ public final class XlApi implements CommandApi
         {
             throw new IllegalArgumentException(ex.getMessage(), ex);
         }
-        final Domain domain = hypervisor.create(config);
+        final Domain domain = hypervisor.create(config, a.flag("paused"));
         final List<List<String>> rows = new ArrayList<>();
         rows.add(List.of(Integer.toString(domain.id()), domain.name(), ""));
         for (final String warning : config.warnings())

@@ -152,6 +152,16 @@ public final class Hypervisor implements AutoCloseable
      */
     public synchronized Domain create(final XlConfig config)
     {
+        return create(config, false);
+    }
+
+    /**
+     * @param config the parsed configuration.
+     * @param paused {@code xl create -p}: the domain starts paused, its guest never running until unpaused.
+     * @return the domain.
+     */
+    public synchronized Domain create(final XlConfig config, final boolean paused)
+    {
         if (!"emulated".equals(config.type()) && !"netns".equals(config.type()))
         {
             throw new DomainException("domain type '" + config.type() + "' cannot be built here: xbow builds " +
@@ -184,6 +194,11 @@ public final class Hypervisor implements AutoCloseable
         catch (final IllegalStateException ex)
         {
             throw new DomainException(ex.getMessage(), ex);
+        }
+        if (paused)
+        {
+            domain.state(DomainState.PAUSED);
+            domain.guest().running(false);
         }
         if (runner != null)
         {
