@@ -297,24 +297,8 @@ public final class Netfront
     public boolean sendPrepared(final int length, final int flags)
     {
         reclaim();
-        if (freeTxCount == 0 || tx.freeRequests() == 0 || length > PAGE)
-        {
-            return false;
-        }
-        final int page = freeTxPages[--freeTxCount];
-        txInFlight[page] = true;
-        final int slot = tx.slot(tx.requestProducer());
-        shared.putInt(slot + TX_REQ_GREF, TX_FIRST + page, LE);
-        shared.putShort(slot + TX_REQ_OFFSET, (short)0, LE);
-        shared.putShort(slot + TX_REQ_FLAGS, (short)flags, LE);
-        shared.putShort(slot + TX_REQ_ID, (short)page, LE);
-        shared.putShort(slot + TX_REQ_SIZE, (short)length, LE);
-        tx.produceRequest();
-        if (tx.pushRequests())
-        {
-            event.notifyPeer();
-        }
-        return true;
+        // nextTxPage() is the page sendInPages takes first.
+        return length <= PAGE && sendInPages(length, flags, XEN_NETIF_GSO_TYPE_NONE, 0);
     }
 
     /**
