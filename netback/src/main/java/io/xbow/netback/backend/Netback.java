@@ -360,8 +360,8 @@ public final class Netback implements PortDevice
         }
         final boolean superFrame = gsoType != FrameOffload.GSO_NONE;
         // A super-frame is judged by its segments (the VNIC checks them against the MTU), a frame by its length.
-        if (superFrame ? total > FrameDescriptor.MAX_SUPER_FRAME_LENGTH || gsoSize + 54 > maxFrameLength :
-            total > maxFrameLength)
+        if (superFrame ? total > FrameDescriptor.MAX_SUPER_FRAME_LENGTH || !FrameOffload.segmentsFit(gsoSize,
+            maxFrameLength) : total > maxFrameLength)
         {
             return NetbackCounters.Reason.OVERSIZE;
         }

@@ -119,6 +119,16 @@ public final class FrameOffload
     public static boolean fits(final int length, final int offload, final int maxFrameLength)
     {
         final int gsoSize = gsoSize(offload);
-        return length <= maxFrameLength || gsoSize != 0 && gsoSize + MIN_SEGMENT_HEADERS <= maxFrameLength;
+        return length <= maxFrameLength || gsoSize != 0 && segmentsFit(gsoSize, maxFrameLength);
+    }
+
+    /**
+     * @param gsoSize        a super-frame's segment size.
+     * @param maxFrameLength the largest frame a link takes.
+     * @return true if its segments, their payload with the least headers, fit that.
+     */
+    public static boolean segmentsFit(final int gsoSize, final int maxFrameLength)
+    {
+        return gsoSize + MIN_SEGMENT_HEADERS <= maxFrameLength;
     }
 }
