@@ -3,6 +3,8 @@ package io.xbow.hostif.tap;
 import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
+import io.xbow.packet.frame.FrameOffload;
+import io.xbow.packet.offload.Offloads;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -19,14 +21,14 @@ import java.nio.charset.StandardCharsets;
 public final class TapDevice implements AutoCloseable
 {
     /** struct virtio_net_hdr, as TUNSETVNETHDRSZ leaves it by default. */
-    public static final int VNET_HDR_LENGTH = 10;
+    public static final int VNET_HDR_LENGTH = Offloads.VNET_HDR_LENGTH;
     /** virtio_net_hdr flags: the checksum at csum_start + csum_offset must still be computed. */
-    public static final int VNET_HDR_F_NEEDS_CSUM = 1;
+    public static final int VNET_HDR_F_NEEDS_CSUM = FrameOffload.CSUM_PARTIAL;
     /** virtio_net_hdr flags: the checksums were checked. */
-    public static final int VNET_HDR_F_DATA_VALID = 2;
-    public static final int VNET_HDR_GSO_NONE = 0;
-    public static final int VNET_HDR_GSO_TCPV4 = 1;
-    public static final int VNET_HDR_GSO_TCPV6 = 4;
+    public static final int VNET_HDR_F_DATA_VALID = FrameOffload.CSUM_VALID;
+    public static final int VNET_HDR_GSO_NONE = FrameOffload.GSO_NONE;
+    public static final int VNET_HDR_GSO_TCPV4 = FrameOffload.GSO_TCPV4;
+    public static final int VNET_HDR_GSO_TCPV6 = FrameOffload.GSO_TCPV6;
 
     /** TUNSETOFFLOAD flags. */
     public static final int TUN_F_CSUM = 0x01;

@@ -3,7 +3,6 @@ package io.xbow.hostif.tap;
 import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.packet.DropReason;
-import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
@@ -13,7 +12,6 @@ import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
 
 import java.io.UncheckedIOException;
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -136,25 +134,19 @@ public final class TapPort implements PortDevice
      */
     private DropReason acceptOffloads(final int header, final int offset, final int length)
     {
-        final int flags = frames.getByte(header) & 0xFF;
-        final int gsoType = frames.getByte(header + 1) & 0xFF;
-        if (gsoType != TapDevice.VNET_HDR_GSO_NONE)
+        if (Offloads.gsoType(frames, header) != Offloads.GSO_NONE)
         {
             return DropReason.OVERSIZE; // a super-frame, though this side took no offloads
         }
-        if ((flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) == 0)
+        if ((Offloads.flags(frames, header) & Offloads.F_NEEDS_CSUM) == 0)
         {
             return null;
         }
-        final int start = frames.getShort(header + 6, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
-        final int at = start + (frames.getShort(header + 8, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
-        if (start >= length || at + 2 > length)
+        if (!Offloads.finishChecksum(frames, offset, length, Offloads.csumStart(frames, header),
+            Offloads.csumOffset(frames, header)))
         {
             return DropReason.MALFORMED;
         }
-        // The kernel put the pseudo-header sum in the checksum field: summing from csum_start finishes it.
-        final int checksum = InternetChecksum.finish(InternetChecksum.sum(frames, offset + start, length - start));
-        frames.putShort(offset + at, (short)checksum, ByteOrder.BIG_ENDIAN);
         counters.incrementAndGet(CHECKSUMS_FINISHED);
         return null;
     }

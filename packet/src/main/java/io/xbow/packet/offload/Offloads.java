@@ -20,11 +20,12 @@ public final class Offloads
 {
     /** struct virtio_net_hdr. */
     public static final int VNET_HDR_LENGTH = 10;
-    public static final int F_NEEDS_CSUM = 1;
-    public static final int GSO_NONE = 0;
-    public static final int GSO_TCPV4 = 1;
-    public static final int GSO_TCPV6 = 4;
-    public static final int GSO_ECN = 0x80;
+    /** Its flags and GSO types: a frame's offload state uses virtio's own values ({@link FrameOffload}). */
+    public static final int F_NEEDS_CSUM = FrameOffload.CSUM_PARTIAL;
+    public static final int GSO_NONE = FrameOffload.GSO_NONE;
+    public static final int GSO_TCPV4 = FrameOffload.GSO_TCPV4;
+    public static final int GSO_TCPV6 = FrameOffload.GSO_TCPV6;
+    public static final int GSO_ECN = FrameOffload.GSO_ECN;
 
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
