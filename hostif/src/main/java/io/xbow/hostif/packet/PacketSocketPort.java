@@ -260,25 +260,25 @@ public final class PacketSocketPort implements PortDevice
     }
 
     /**
-     * A super-frame: its head is in the slot, its tail (past the slot) in this message's overflow area; made
-     * contiguous, cut into segments that go to the backlog, then given back.
-     *
+     * A super-frame: its head is in the slot, its tail (past the slot) in this message's overflow area. It goes to
+     * the backlog whole, in a large slot; or, with none free, made contiguous and cut into segments.
      */
     private void superFrame(final int message, final int frame, final int length, final int gsoType, final int tci)
     {
         final int vnet = pool.offset(frame) - HDR;
         final int mss = Offloads.gsoSize(frames, vnet);
         final int inSlot = Math.min(length, pool.capacity(frame));
-        assembly.putBytes(0, frames, pool.offset(frame), inSlot);
-        if (length > inSlot)
-        {
-            assembly.putBytes(inSlot, overflow, message * OVERFLOW, length - inSlot);
-        }
         final int large = pool.allocateLarge();
         if (large != FramePool.NO_FRAME && length <= pool.capacity(large))
         {
-            // Whole, as it came: the switch cuts it only for a port that cannot take it.
-            frames.putBytes(pool.offset(large), assembly, 0, length);
+            // Whole, as it came (its head from the slot, its tail from the overflow, straight into the large slot):
+            // the switch cuts it only for a port that cannot take it.
+            final int at = pool.offset(large);
+            frames.putBytes(at, frames, pool.offset(frame), inSlot);
+            if (length > inSlot)
+            {
+                frames.putBytes(at + inSlot, overflow, message * OVERFLOW, length - inSlot);
+            }
             pool.length(large, length);
             final boolean partial = (Offloads.flags(frames, vnet) & Offloads.F_NEEDS_CSUM) != 0;
             pool.offload(large, FrameOffload.of(partial ? FrameOffload.CSUM_PARTIAL : 0, gsoType, mss));
@@ -296,6 +296,12 @@ public final class PacketSocketPort implements PortDevice
         if (large != FramePool.NO_FRAME)
         {
             pool.free(large);
+        }
+        // No large slot: made contiguous, cut into segments here.
+        assembly.putBytes(0, frames, pool.offset(frame), inSlot);
+        if (length > inSlot)
+        {
+            assembly.putBytes(inSlot, overflow, message * OVERFLOW, length - inSlot);
         }
         pool.free(frame);
         final int before = backlog.count();
