@@ -17,8 +17,6 @@ import io.xbow.vnic.uplink.HostLink;
 import io.xbow.vnic.uplink.HostLinks;
 import io.xbow.vswitch.port.PortDevice;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -100,11 +98,7 @@ final class HostUplinks implements HostLinks, AutoCloseable
     @Override
     public synchronized Uplink hostInterface(final String name, final long mac, final int mtu)
     {
-        if (HostInterfaces.find(name) != null || Files.exists(Path.of("/sys/class/net", name)))
-        {
-            throw new LinkException("cannot make " + name + " a host interface: the host has an interface of that " +
-                "name");
-        }
+        // A name the host has is refused by TapDevice.create, which knows why TUNSETIFF must not see it.
         final TapDevice tap;
         try
         {
