@@ -6,6 +6,7 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
+import io.xbow.packet.offload.SuperFrameCutter;
 import io.xbow.packet.parse.HeaderChain;
 import io.xbow.packet.parse.ParseResult;
 import io.xbow.vlan.VlanId;
@@ -60,6 +61,7 @@ final class Forwarder
     private final FrameBatch rx;
     /** Segments of a super-frame being cut for a port that cannot take it whole. */
     private final FrameBatch segments = new FrameBatch(FrameBatch.MAX_CAPACITY);
+    private final SuperFrameCutter cutter = new SuperFrameCutter();
     private final SwitchPort[] portsByIndex;
     private final SwitchPort[] dirty;
     private FloodLists floodLists = FloodLists.EMPTY;
@@ -180,7 +182,7 @@ final class Forwarder
             pool.timestampNs(frame, nowNs);
             if (inTaps != null)
             {
-                CapturePoint.offer(inTaps, buffer, pool.offset(frame), length, nowNs, FrameFilter.NO_TAG);
+                CapturePoint.offer(inTaps, pool, frame, nowNs, FrameFilter.NO_TAG);
             }
 
             final int vid = in.policy.ingress(pool, frame, chain);
@@ -193,7 +195,7 @@ final class Forwarder
             if (allTaps != null)
             {
                 // The whole switch is captured as a trunk would carry it: frames outside VLAN 1 show their tag.
-                CapturePoint.offer(allTaps, buffer, offset, pool.length(frame), nowNs,
+                CapturePoint.offer(allTaps, pool, frame, nowNs,
                     vid == VlanId.DEFAULT ? FrameFilter.NO_TAG : pool.vlanTci(frame));
             }
             final long source = MacAddress.read(buffer, offset + 6);
@@ -350,11 +352,14 @@ final class Forwarder
             segments.clear();
             final int length = pool.length(frame);
             final int gsoSize = FrameOffload.gsoSize(offload);
-            if (Offloads.segment(buffer, pool.offset(frame), length, gsoType, gsoSize, pool, segments) < 0)
+            if (cutter.wrap(buffer, pool.offset(frame), length, gsoType, gsoSize) < 0)
             {
-                // Out of frames for the segments, or a super-frame that is not one (a guest's lie): dropped whole.
-                drop(out, frame, gsoSize > 0 && pool.available() < length / gsoSize + 1 ?
-                    DropReason.NO_BUFFER : DropReason.MALFORMED);
+                drop(out, frame, DropReason.MALFORMED); // a super-frame that is not one: a guest's lie
+                return true;
+            }
+            if (cutter.cutInto(pool, segments) < 0)
+            {
+                drop(out, frame, DropReason.NO_BUFFER); // out of frames for the segments: dropped whole
                 return true;
             }
             counters.increment(VirtualSwitch.SEGMENTED);
@@ -415,8 +420,7 @@ final class Forwarder
             bytes += length;
             if (outTaps != null)
             {
-                CapturePoint.offer(outTaps, buffer, pool.offset(frame), length, pool.timestampNs(frame),
-                    FrameFilter.NO_TAG);
+                CapturePoint.offer(outTaps, pool, frame, pool.timestampNs(frame), FrameFilter.NO_TAG);
             }
         }
         int accepted;

@@ -3,6 +3,10 @@ package io.xbow.vswitch;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
+import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vlan.VlanSet;
 import io.xbow.vswitch.capture.CaptureDirection;
@@ -10,10 +14,13 @@ import io.xbow.vswitch.capture.CaptureLink;
 import io.xbow.vswitch.capture.CaptureRegistry;
 import io.xbow.vswitch.capture.CaptureSession;
 import io.xbow.vswitch.capture.FrameFilter;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +31,7 @@ class CaptureTest
     private static final long A = MacAddress.parse("00:16:3e:00:00:0a");
     private static final long B = MacAddress.parse("00:16:3e:00:00:0b");
 
-    private final SwitchHarness h = new SwitchHarness(SwitchConfig.defaults());
+    private final SwitchHarness h = new SwitchHarness(SwitchConfig.defaults(), new FramePool(1024, 1522, 4));
     private final CaptureRegistry captures = new CaptureRegistry();
     private final List<CaptureSession> sessions = new ArrayList<>();
 
@@ -181,5 +188,50 @@ class CaptureTest
         assertEquals(0, drain(second).size());
         assertThrows(IllegalArgumentException.class, () -> captures.start(List.of("a"), CaptureDirection.IN,
             FrameFilter.ALL, 1500, 1 << 20));
+    }
+
+    @Test
+    void shouldShowASuperFrameAsTheSegmentsTheWireCarriesWhileItCrossesWhole()
+    {
+        h.devices.get("b").offloads(FrameOffload.CAN_CSUM | FrameOffload.CAN_TSO4);
+        h.attach("plain", VlanPolicy.DEFAULT);
+        h.cycle();
+        final CaptureSession session = start(List.of("a", "b"), CaptureDirection.INOUT, FrameFilter.ALL,
+            CaptureSession.DEFAULT_SNAPLEN, 1 << 20);
+        final int src = Ipv4Address.parse("192.0.2.1");
+        final int dst = Ipv4Address.parse("192.0.2.2");
+        final int payload = 10_000;
+        final byte[] bytes = new FrameBuilder().ethernet(B, A).ipv4(src, dst).tcp(40000, 5001, 0x18, 1, payload)
+            .payloadFill(0x77).toBytes();
+        final int frame = h.pool.allocateLarge();
+        h.pool.put(frame, bytes);
+        // As a guest's TSO hands it over: the TCP checksum field holds only the pseudo-header's sum.
+        ((MutableDirectBuffer)h.pool.buffer()).putShort(h.pool.offset(frame) + 50, (short)InternetChecksum
+            .fold(InternetChecksum.pseudoHeaderSum(src, dst, 6, bytes.length - 34)), ByteOrder.BIG_ENDIAN);
+        h.pool.offload(frame, FrameOffload.of(FrameOffload.CSUM_PARTIAL, FrameOffload.GSO_TCPV4, 1448));
+        h.pool.csum(frame, 34, 16);
+        h.send("a", frame);
+        h.cycle();
+
+        final FrameBatch whole = new FrameBatch(4);
+        h.devices.get("b").drainTo(whole);
+        assertEquals(1, whole.count(), "b takes the super-frame whole");
+        h.pool.freeAll(whole);
+        final List<byte[]> wire = h.received("plain"); // cut by the switch for a port without TSO
+        assertEquals(7, wire.size());
+
+        final List<Captured> seen = drain(session);
+        assertEquals(14, seen.size(), "7 segments in at a, the same 7 out at b");
+        for (int i = 0; i < seen.size(); i++)
+        {
+            final Captured c = seen.get(i);
+            assertEquals(i < 7 ? CaptureLink.IN : CaptureLink.OUT, c.direction());
+            assertArrayEquals(wire.get(i % 7), c.bytes(), "segment " + i % 7 + " as the wire carries it");
+            assertEquals(c.bytes().length, c.originalLength());
+            final UnsafeBuffer s = new UnsafeBuffer(c.bytes());
+            assertEquals(s.getShort(50, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                InternetChecksum.tcpChecksum(s, 34, c.bytes().length - 34, src, dst), "a complete TCP checksum");
+        }
+        assertEquals(14, session.matched());
     }
 }

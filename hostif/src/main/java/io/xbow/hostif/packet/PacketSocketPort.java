@@ -8,6 +8,7 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
+import io.xbow.packet.offload.SuperFrameCutter;
 import io.xbow.vlan.VlanTagger;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * What the host hands over with offloads is made whole here, until the switch carries offloads itself: a partial
  * checksum (a local sender's checksum offload) is finished; a TCP super-frame (GRO on the interface, a local
  * sender's TSO; up to 64 KiB, its tail received into an overflow area beside the slot) is cut into segments
- * ({@link Offloads#segment}), which wait in a backlog for room in the switch's batches.
+ * ({@link SuperFrameCutter}), which wait in a backlog for room in the switch's batches.
  * <p>
  * Why not a {@code PACKET_MMAP} ring (measured with {@code perf/native/pktrx.sh}; see the README): a TPACKET_V3
  * ring takes 1.7 times the frames of a flood but holds a lone frame until its block times out (a median 0.5 ms
@@ -80,6 +81,7 @@ public final class PacketSocketPort implements PortDevice
     private final int[] rxFrames;
     private final UnsafeBuffer overflow;
     private final UnsafeBuffer assembly = new UnsafeBuffer(BufferUtil.allocateDirectAligned(OVERFLOW + 4096, 64));
+    private final SuperFrameCutter cutter = new SuperFrameCutter();
     private final FrameBatch backlog = new FrameBatch(256);
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private PortContext context = PortContext.DETACHED;
@@ -305,12 +307,16 @@ public final class PacketSocketPort implements PortDevice
         }
         pool.free(frame);
         final int before = backlog.count();
-        if (Offloads.segment(assembly, 0, length, gsoType, mss, pool, backlog) < 0)
+        if (cutter.wrap(assembly, 0, length, gsoType, mss) < 0)
         {
             counters.incrementAndGet(RX_DROPPED);
-            // Not a TCP super-frame after all, or (with segments smaller than a full MSS's worth) no room for them.
-            context.dropped(mss > 0 && (length + mss - 1) / mss > backlog.capacity() - backlog.count() ?
-                DropReason.NO_BUFFER : DropReason.MALFORMED);
+            context.dropped(DropReason.MALFORMED); // not a TCP super-frame after all
+            return;
+        }
+        if (cutter.cutInto(pool, backlog) < 0)
+        {
+            counters.incrementAndGet(RX_DROPPED);
+            context.dropped(DropReason.NO_BUFFER); // no room for its segments
             return;
         }
         counters.incrementAndGet(SUPER_FRAMES);

@@ -249,7 +249,7 @@ public final class VnicPort implements PortDevice, IngressStage
                 for (int i = first, n = batch.count(); i < n; i++)
                 {
                     final int frame = batch.handle(i);
-                    CapturePoint.offer(taps, buffer, pool.offset(frame), pool.length(frame), now, FrameFilter.NO_TAG);
+                    CapturePoint.offer(taps, pool, frame, now, FrameFilter.NO_TAG);
                 }
             }
         }
@@ -403,8 +403,7 @@ public final class VnicPort implements PortDevice, IngressStage
             for (int i = 0; i < count; i++)
             {
                 final int frame = frames.handle(i);
-                CapturePoint.offer(taps, buffer, pool.offset(frame), pool.length(frame), pool.timestampNs(frame),
-                    FrameFilter.NO_TAG);
+                CapturePoint.offer(taps, pool, frame, pool.timestampNs(frame), FrameFilter.NO_TAG);
             }
         }
         final int accepted = dev.transmit(frames);

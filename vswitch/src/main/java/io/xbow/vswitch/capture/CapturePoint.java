@@ -1,5 +1,7 @@
 package io.xbow.vswitch.capture;
 
+import io.xbow.packet.frame.FrameOffload;
+import io.xbow.packet.frame.FramePool;
 import org.agrona.DirectBuffer;
 
 import java.util.Arrays;
@@ -44,6 +46,40 @@ public final class CapturePoint
         for (final CaptureTap tap : taps)
         {
             tap.offer(buffer, offset, length, timestampNs, insertedTci);
+        }
+    }
+
+    /**
+     * Offer a frame of a pool to every tap as the wire would carry it: a super-frame as its segments, a partial
+     * checksum finished (see {@link CaptureTap}).
+     *
+     * @param taps        what {@link #taps()} returned for this batch.
+     * @param pool        the frame's pool.
+     * @param frame       the frame.
+     * @param timestampNs when it entered the switch (the switch's clock).
+     * @param insertedTci {@link FrameFilter#NO_TAG} or a VLAN tag to show.
+     */
+    public static void offer(
+        final CaptureTap[] taps,
+        final FramePool pool,
+        final int frame,
+        final long timestampNs,
+        final int insertedTci)
+    {
+        final DirectBuffer buffer = pool.buffer();
+        final int offset = pool.offset(frame);
+        final int length = pool.length(frame);
+        final int offload = pool.offload(frame);
+        if (FrameOffload.needs(offload) == 0)
+        {
+            offer(taps, buffer, offset, length, timestampNs, insertedTci);
+            return;
+        }
+        final int csumStart = pool.csumStart(frame);
+        final int csumOffset = pool.csumOffset(frame);
+        for (final CaptureTap tap : taps)
+        {
+            tap.offerCompleted(buffer, offset, length, offload, csumStart, csumOffset, timestampNs, insertedTci);
         }
     }
 

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * payload is the next gso_size bytes, its sequence number advanced, FIN and PSH on the last only, every checksum
  * right.
  */
-class OffloadsTest
+class SuperFrameCutterTest
 {
     private static final int SRC = Ipv4Address.parse("198.51.100.1");
     private static final int DST = Ipv4Address.parse("198.51.100.2");
@@ -36,7 +36,9 @@ class OffloadsTest
             .ipv4(SRC, DST).tcp(40000, 5201, 0x18 | 0x01, 1_000_000L, 0).payload(payload).toBytes());
         final FramePool pool = new FramePool(16);
         final FrameBatch out = new FrameBatch(16);
-        assertEquals(3, Offloads.segment(superFrame, 0, superFrame.capacity(), Offloads.GSO_TCPV4, 1448, pool, out));
+        final SuperFrameCutter cutter = new SuperFrameCutter();
+        assertEquals(3, cutter.wrap(superFrame, 0, superFrame.capacity(), Offloads.GSO_TCPV4, 1448));
+        assertEquals(3, cutter.cutInto(pool, out));
 
         final HeaderChain chain = new HeaderChain();
         final UnsafeBuffer frames = (UnsafeBuffer)pool.buffer();
@@ -73,7 +75,9 @@ class OffloadsTest
             .toBytes());
         final FramePool pool = new FramePool(4);
         final FrameBatch out = new FrameBatch(8);
-        assertEquals(-1, Offloads.segment(udp, 0, udp.capacity(), Offloads.GSO_TCPV4, 1448, pool, out));
+        final SuperFrameCutter cutter = new SuperFrameCutter();
+        assertEquals(-1, cutter.wrap(udp, 0, udp.capacity(), Offloads.GSO_TCPV4, 1448));
+        assertEquals(-1, cutter.cutInto(pool, out));
         assertEquals(0, out.count());
         assertEquals(0, pool.outstanding());
     }
