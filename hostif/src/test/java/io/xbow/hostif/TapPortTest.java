@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Two Linux network stacks, each in its own namespace behind a TAP device, talk through an xbow switch: ping and
- * TCP (iperf3) between them; a TAP that disappears takes its port out of service without stopping the switch.
+ * TCP (iperf3) between them, TCP as super-frames from one kernel's TSO to the other's; a TAP that disappears takes
+ * its port out of service without stopping the switch.
  */
 class TapPortTest
 {
@@ -44,7 +45,7 @@ class TapPortTest
         NetworkNamespace.removeLeftovers(PREFIX);
         final Readiness readiness = new Readiness("xbow-test-readiness");
         cleanup.add(readiness);
-        final FramePool pool = new FramePool(2048);
+        final FramePool pool = new FramePool(2048, 1522, 64);
         sw = new VirtualSwitch("stub0", pool, SwitchConfig.defaults(), SystemNanoClock.INSTANCE);
         a = guest("a", "192.0.2.1/24", readiness);
         portA = lastPort;
@@ -121,6 +122,8 @@ class TapPortTest
             assertNotNull(client, "iperf3 never connected");
             assertTrue(client.contains("\"sum_received\""), client);
             assertTrue(portA.counter(TapPort.RX_FRAMES) > 1000, "TCP segments went through the TAP");
+            assertTrue(portA.counter(TapPort.SUPER_FRAMES) > 100, "the host's TSO hands over super-frames");
+            assertEquals(0, sw.counters().get(VirtualSwitch.SEGMENTED), "and they cross whole to the other TAP");
         }
         finally
         {

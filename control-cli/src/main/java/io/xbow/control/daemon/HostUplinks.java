@@ -128,7 +128,16 @@ final class HostUplinks implements HostLinks, AutoCloseable
             tap.close();
             throw new LinkException("cannot make " + name + " a host interface: " + ex.getMessage());
         }
-        final TapPort port = new TapPort(tap, readiness, BATCH);
+        final TapPort port;
+        try
+        {
+            port = new TapPort(tap, readiness, BATCH);
+        }
+        catch (final NativeException ex)
+        {
+            tap.close();
+            throw new LinkException("cannot make " + name + " a host interface: " + ex.getMessage());
+        }
         return new Uplink()
         {
             private String current = name;

@@ -1,6 +1,7 @@
 package io.xbow.hostif.packet;
 
 import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.io.SuperFrameIntake;
 import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.packet.DropReason;
@@ -8,7 +9,6 @@ import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
-import io.xbow.packet.offload.SuperFrameCutter;
 import io.xbow.vlan.VlanTagger;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
@@ -26,10 +26,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * slots (no copy), their virtio-net header in the slot's headroom. A VLAN tag the kernel took off a received frame
  * is put back from the auxiliary data, so the uplink's trunk policy sees the frame as it was on the wire.
  * <p>
- * What the host hands over with offloads is made whole here, until the switch carries offloads itself: a partial
- * checksum (a local sender's checksum offload) is finished; a TCP super-frame (GRO on the interface, a local
- * sender's TSO; up to 64 KiB, its tail received into an overflow area beside the slot) is cut into segments
- * ({@link SuperFrameCutter}), which wait in a backlog for room in the switch's batches.
+ * What the host hands over with offloads: a partial checksum (a local sender's checksum offload) is finished; a TCP
+ * super-frame (GRO on the interface, a local sender's TSO; up to 64 KiB, its tail received into an overflow area
+ * beside the slot) goes to the switch whole, or cut where no large slot is free ({@link SuperFrameIntake}).
  * <p>
  * Why not a {@code PACKET_MMAP} ring (measured with {@code perf/native/pktrx.sh}; see the README): a TPACKET_V3
  * ring takes 1.7 times the frames of a flood but holds a lone frame until its block times out (a median 0.5 ms
@@ -48,16 +47,13 @@ public final class PacketSocketPort implements PortDevice
     public static final int TX_QUEUE_FULL = 3;
     /** Counter: VLAN tags put back from auxiliary data. */
     public static final int TAGS_RESTORED = 4;
-    /** Counter: super-frames cut into segments. */
+    /** Counter: super-frames received (passed on whole, or cut into segments with no large slot free). */
     public static final int SUPER_FRAMES = 5;
     /** Counter: partial checksums finished. */
     public static final int CHECKSUMS_FINISHED = 6;
     private static final int COUNTERS = 7;
     private static final int HDR = Offloads.VNET_HDR_LENGTH;
-    /** Room for a whole super-frame: 64 KiB of IP and the link headers. */
-    private static final int OVERFLOW = 65_536 + 64;
-    /** Segments of a super-frame at a 1448-byte MSS, the most a backlog must hold for one. */
-    private static final int MAX_SEGMENTS = 46;
+    private static final int OVERFLOW = SuperFrameIntake.OVERFLOW;
 
     private static final int MMSGHDR = 64;
     private static final int IOVEC = 16;
@@ -80,9 +76,7 @@ public final class PacketSocketPort implements PortDevice
     private final UnsafeBuffer txIovecs;
     private final int[] rxFrames;
     private final UnsafeBuffer overflow;
-    private final UnsafeBuffer assembly = new UnsafeBuffer(BufferUtil.allocateDirectAligned(OVERFLOW + 4096, 64));
-    private final SuperFrameCutter cutter = new SuperFrameCutter();
-    private final FrameBatch backlog = new FrameBatch(256);
+    private final SuperFrameIntake intake = new SuperFrameIntake(256);
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private PortContext context = PortContext.DETACHED;
     private FramePool pool;
@@ -134,6 +128,7 @@ public final class PacketSocketPort implements PortDevice
         this.pool = context.pool();
         this.frames = pool.buffer();
         this.base = frames.addressOffset();
+        intake.attached(pool);
         if (registration == null)
         {
             registration = readiness.register(socket.fd(), () -> this.context.wakeup());
@@ -144,15 +139,14 @@ public final class PacketSocketPort implements PortDevice
     public int receive(final FrameBatch out)
     {
         final int start = out.count();
-        drainBacklog(out);
-        if (!registration.isReadable() || backlog.count() > 0 || out.isFull())
+        intake.drainTo(out);
+        if (!registration.isReadable() || out.isFull())
         {
             return out.count() - start;
         }
         // Every message taken must have a place should it be a super-frame: a large slot, or room in the backlog
         // for its segments. Fewer messages are taken while large slots are short, none are lost.
-        final int room = Math.min(Math.min(batch, out.capacity() - out.count()),
-            pool.availableLarge() + backlog.capacity() / MAX_SEGMENTS);
+        final int room = Math.min(Math.min(batch, out.capacity() - out.count()), intake.room());
         int posted = 0;
         for (; posted < room; posted++)
         {
@@ -211,7 +205,14 @@ public final class PacketSocketPort implements PortDevice
             }
             if (gsoType != Offloads.GSO_NONE)
             {
-                superFrame(i, frame, length, gsoType, tci);
+                final DropReason refused = intake.take(frame, length, vnet, overflow, i * OVERFLOW, tci);
+                if (refused != null)
+                {
+                    counters.incrementAndGet(RX_DROPPED);
+                    context.dropped(refused);
+                    continue;
+                }
+                counters.incrementAndGet(SUPER_FRAMES);
                 taken++;
                 continue;
             }
@@ -230,7 +231,7 @@ public final class PacketSocketPort implements PortDevice
             {
                 continue;
             }
-            out.add(frame);
+            intake.pass(frame, out); // behind a super-frame read before it, if one waits
             taken++;
         }
         for (int i = n; i < posted; i++)
@@ -245,92 +246,8 @@ public final class PacketSocketPort implements PortDevice
         {
             counters.addAndGet(RX_FRAMES, taken);
         }
-        drainBacklog(out);
+        intake.drainTo(out);
         return out.count() - start;
-    }
-
-    /** Move segments waiting in the backlog into the switch's batch. */
-    private void drainBacklog(final FrameBatch out)
-    {
-        int i = 0;
-        final int count = backlog.count();
-        for (; i < count && !out.isFull(); i++)
-        {
-            out.add(backlog.handle(i));
-        }
-        backlog.removeFirst(i);
-    }
-
-    /**
-     * A super-frame: its head is in the slot, its tail (past the slot) in this message's overflow area. It goes to
-     * the backlog whole, in a large slot; or, with none free, made contiguous and cut into segments.
-     */
-    private void superFrame(final int message, final int frame, final int length, final int gsoType, final int tci)
-    {
-        final int vnet = pool.offset(frame) - HDR;
-        final int mss = Offloads.gsoSize(frames, vnet);
-        final int inSlot = Math.min(length, pool.capacity(frame));
-        final int large = pool.allocateLarge();
-        if (large != FramePool.NO_FRAME && length <= pool.capacity(large))
-        {
-            // Whole, as it came (its head from the slot, its tail from the overflow, straight into the large slot):
-            // the switch cuts it only for a port that cannot take it.
-            final int at = pool.offset(large);
-            frames.putBytes(at, frames, pool.offset(frame), inSlot);
-            if (length > inSlot)
-            {
-                frames.putBytes(at + inSlot, overflow, message * OVERFLOW, length - inSlot);
-            }
-            pool.length(large, length);
-            final boolean partial = (Offloads.flags(frames, vnet) & Offloads.F_NEEDS_CSUM) != 0;
-            pool.offload(large, FrameOffload.of(partial ? FrameOffload.CSUM_PARTIAL : 0, gsoType, mss));
-            pool.csum(large, Offloads.csumStart(frames, vnet), Offloads.csumOffset(frames, vnet));
-            pool.free(frame);
-            if (tci != NO_TAG && !VlanTagger.push(pool, large, tci))
-            {
-                drop(large, DropReason.NO_BUFFER);
-                return;
-            }
-            backlog.add(large);
-            counters.incrementAndGet(SUPER_FRAMES);
-            return;
-        }
-        if (large != FramePool.NO_FRAME)
-        {
-            pool.free(large);
-        }
-        // No large slot: made contiguous, cut into segments here.
-        assembly.putBytes(0, frames, pool.offset(frame), inSlot);
-        if (length > inSlot)
-        {
-            assembly.putBytes(inSlot, overflow, message * OVERFLOW, length - inSlot);
-        }
-        pool.free(frame);
-        final int before = backlog.count();
-        if (cutter.wrap(assembly, 0, length, gsoType, mss) < 0)
-        {
-            counters.incrementAndGet(RX_DROPPED);
-            context.dropped(DropReason.MALFORMED); // not a TCP super-frame after all
-            return;
-        }
-        if (cutter.cutInto(pool, backlog) < 0)
-        {
-            counters.incrementAndGet(RX_DROPPED);
-            context.dropped(DropReason.NO_BUFFER); // no room for its segments
-            return;
-        }
-        counters.incrementAndGet(SUPER_FRAMES);
-        if (tci != NO_TAG)
-        {
-            for (int i = before; i < backlog.count(); i++)
-            {
-                if (!VlanTagger.push(pool, backlog.handle(i), tci))
-                {
-                    counters.incrementAndGet(RX_DROPPED); // no headroom: cannot happen with fresh slots
-                    context.dropped(DropReason.NO_BUFFER);
-                }
-            }
-        }
     }
 
     /**
@@ -443,10 +360,7 @@ public final class PacketSocketPort implements PortDevice
     @Override
     public void onDetach()
     {
-        if (pool != null)
-        {
-            pool.freeAll(backlog); // segments that never reached the switch
-        }
+        intake.clear(); // what never reached the switch
         if (registration != null)
         {
             registration.cancel();

@@ -228,7 +228,6 @@ public final class TapDevice implements AutoCloseable
         return written(n);
     }
 
-    /** What a write's result means: written (or lost as on a wire), a full queue, or a device that failed. */
     /**
      * Write one frame gathered from several pieces, its virtio-net header first: a frame written straight out of a
      * guest's pages. Datapath thread.
@@ -261,6 +260,7 @@ public final class TapDevice implements AutoCloseable
         throw Native.failure("read from " + name);
     }
 
+    /** What a write's result means: written (or lost as on a wire), a full queue, or a device that failed. */
     private boolean written(final long result) throws NativeException
     {
         if (result >= 0)

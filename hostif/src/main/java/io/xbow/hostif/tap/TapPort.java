@@ -1,6 +1,7 @@
 package io.xbow.hostif.tap;
 
 import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.io.SuperFrameIntake;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
@@ -9,9 +10,12 @@ import io.xbow.packet.frame.FramePool;
 import io.xbow.packet.offload.Offloads;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
+import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -20,9 +24,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code read} or {@code write} and is never copied. When a read finds nothing the port stops reading and asks
  * {@link Readiness} to say when there is something (an idle TAP costs no CPU and no syscall per cycle).
  * <p>
- * Offloads are off for now ({@code TUNSETOFFLOAD 0}): the kernel hands over only complete, MTU-sized frames. A
- * frame that still comes with {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} has its checksum finished here; one that claims
- * segmentation (which the kernel must not send us) is dropped and counted.
+ * Offloads are on both ways ({@code TUNSETOFFLOAD} CSUM, TSO4, TSO6): the host's stack hands over partial checksums
+ * and TCP super-frames of up to 64 KiB, read as a slot and an overflow area ({@code readv}) and passed on whole in a
+ * large slot ({@link SuperFrameIntake}); the switch finishes or cuts them only for a port that cannot take them.
+ * One read carries what would be some forty MTU-sized frames.
  */
 public final class TapPort implements PortDevice
 {
@@ -30,19 +35,27 @@ public final class TapPort implements PortDevice
     public static final int RX_FRAMES = 0;
     /** Counter: frames written to the TAP. */
     public static final int TX_FRAMES = 1;
-    /** Counter: frames read that were dropped (runts, super-frames, partial checksums that could not be finished). */
+    /** Counter: frames read that were dropped (runts, super-frames that are not, no room, bad checksum offsets). */
     public static final int RX_DROPPED = 2;
     /** Counter: writes the TAP refused with a full queue (the frames go back to the switch, counted there). */
     public static final int TX_QUEUE_FULL = 3;
-    /** Counter: checksums finished for frames the kernel handed over with a partial one. */
-    public static final int CHECKSUMS_FINISHED = 4;
-    private static final int COUNTERS = 5;
+    /** Counter: partial checksums passed on, for the switch to finish where a port needs it. */
+    public static final int PARTIAL_CHECKSUMS = 4;
+    /** Counter: super-frames read (passed on whole, or cut with no large slot free). */
+    public static final int SUPER_FRAMES = 5;
+    private static final int COUNTERS = 6;
     private static final int MIN_FRAME = 14;
+    private static final int NO_TAG = -1;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final TapDevice tap;
     private final Readiness readiness;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final int maxReadsPerPoll;
+    private final SuperFrameIntake intake = new SuperFrameIntake(256);
+    private final UnsafeBuffer overflow = new UnsafeBuffer(BufferUtil.allocateDirectAligned(SuperFrameIntake.OVERFLOW,
+        64));
+    private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(32, 64));
     private PortContext context = PortContext.DETACHED;
     private FramePool pool;
     private MutableDirectBuffer frames;
@@ -53,12 +66,16 @@ public final class TapPort implements PortDevice
      * @param tap             the device; the port does not close it.
      * @param readiness       the thread that says when it is readable.
      * @param maxReadsPerPoll frames read at most per cycle (a fair share against other ports).
+     * @throws NativeException if the TAP refuses offloads.
      */
-    public TapPort(final TapDevice tap, final Readiness readiness, final int maxReadsPerPoll)
+    public TapPort(final TapDevice tap, final Readiness readiness, final int maxReadsPerPoll) throws NativeException
     {
+        tap.offload(TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6);
         this.tap = tap;
         this.readiness = readiness;
         this.maxReadsPerPoll = maxReadsPerPoll;
+        iovecs.putLong(16, overflow.addressOffset(), NATIVE); // the second catches a super-frame's tail
+        iovecs.putLong(24, SuperFrameIntake.OVERFLOW, NATIVE);
     }
 
     @Override
@@ -68,6 +85,7 @@ public final class TapPort implements PortDevice
         this.pool = context.pool();
         this.frames = pool.buffer();
         this.base = frames.addressOffset();
+        intake.attached(pool);
         if (registration == null)
         {
             registration = readiness.register(tap.fd(), () -> this.context.wakeup());
@@ -77,24 +95,30 @@ public final class TapPort implements PortDevice
     @Override
     public int receive(final FrameBatch batch)
     {
+        final int start = batch.count();
+        intake.drainTo(batch);
         if (!registration.isReadable())
         {
-            return 0;
+            return batch.count() - start;
         }
         int received = 0;
-        for (int reads = 0; reads < maxReadsPerPoll && !batch.isFull(); reads++)
+        // Each read may be a super-frame that needs a place: read no more than there are places for.
+        final int reads = Math.min(maxReadsPerPoll, intake.room());
+        for (int i = 0; i < reads; i++)
         {
             final int frame = pool.allocate();
             if (frame == FramePool.NO_FRAME)
             {
-                return received; // the pool is dry: try again next cycle, leaving the frames in the kernel's queue
+                break; // the pool is dry: try again next cycle, leaving the frames in the kernel's queue
             }
             final int offset = pool.offset(frame);
             final int header = offset - TapDevice.VNET_HDR_LENGTH;
+            iovecs.putLong(0, base + header, NATIVE);
+            iovecs.putLong(8, TapDevice.VNET_HDR_LENGTH + pool.capacity(frame), NATIVE);
             final int n;
             try
             {
-                n = tap.read(base + header, TapDevice.VNET_HDR_LENGTH + pool.capacity(frame));
+                n = tap.readv(iovecs.addressOffset(), 2);
             }
             catch (final NativeException ex)
             {
@@ -108,46 +132,64 @@ public final class TapPort implements PortDevice
                 break;
             }
             final int length = n - TapDevice.VNET_HDR_LENGTH;
-            final DropReason refused =
-                length < MIN_FRAME ? DropReason.MALFORMED : acceptOffloads(header, offset, length);
+            final DropReason refused = length < MIN_FRAME ? DropReason.MALFORMED : accept(frame, header, length, batch);
             if (refused != null)
             {
-                pool.free(frame);
                 counters.incrementAndGet(RX_DROPPED);
                 context.dropped(refused);
                 continue;
             }
-            pool.length(frame, length);
-            batch.add(frame);
             received++;
         }
         if (received > 0)
         {
             counters.addAndGet(RX_FRAMES, received);
         }
-        return received;
+        intake.drainTo(batch);
+        return batch.count() - start;
     }
 
     /**
-     * @return why this port cannot take the frame (a super-frame, a partial checksum outside the frame), or null
-     *         when it can (a partial checksum is finished here).
+     * A frame read: a super-frame goes to the intake, a plain one into the batch with its partial checksum, if any,
+     * noted for the switch.
+     *
+     * @return null if it was taken, or why it was dropped (the slot freed).
      */
-    private DropReason acceptOffloads(final int header, final int offset, final int length)
+    private DropReason accept(final int frame, final int header, final int length, final FrameBatch batch)
     {
         if (Offloads.gsoType(frames, header) != Offloads.GSO_NONE)
         {
-            return DropReason.OVERSIZE; // a super-frame, though this side took no offloads
+            final DropReason refused = intake.take(frame, length, header, overflow, 0, NO_TAG);
+            if (refused == null)
+            {
+                counters.incrementAndGet(SUPER_FRAMES);
+            }
+            return refused;
         }
-        if ((Offloads.flags(frames, header) & Offloads.F_NEEDS_CSUM) == 0)
+        if (length > pool.capacity(frame))
         {
-            return null;
+            pool.free(frame);
+            return DropReason.OVERSIZE; // larger than a slot, not a super-frame: an MTU above the pool's frames
         }
-        if (!Offloads.finishChecksum(frames, offset, length, Offloads.csumStart(frames, header),
-            Offloads.csumOffset(frames, header)))
+        pool.length(frame, length);
+        if ((Offloads.flags(frames, header) & Offloads.F_NEEDS_CSUM) != 0)
         {
-            return DropReason.MALFORMED;
+            final int csumStart = Offloads.csumStart(frames, header);
+            final int csumOffset = Offloads.csumOffset(frames, header);
+            if (csumStart < MIN_FRAME || csumStart + csumOffset + 2 > length)
+            {
+                pool.free(frame);
+                return DropReason.MALFORMED;
+            }
+            pool.offload(frame, FrameOffload.of(FrameOffload.CSUM_PARTIAL, FrameOffload.GSO_NONE, 0));
+            pool.csum(frame, csumStart, csumOffset);
+            counters.incrementAndGet(PARTIAL_CHECKSUMS);
         }
-        counters.incrementAndGet(CHECKSUMS_FINISHED);
+        else
+        {
+            pool.offload(frame, FrameOffload.NONE);
+        }
+        intake.pass(frame, batch);
         return null;
     }
 
@@ -197,6 +239,7 @@ public final class TapPort implements PortDevice
     @Override
     public void onDetach()
     {
+        intake.clear(); // what never reached the switch
         if (registration != null)
         {
             registration.cancel();
