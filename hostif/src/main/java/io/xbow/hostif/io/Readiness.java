@@ -6,12 +6,19 @@ import io.xbow.hostif.sys.NativeException;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tells the datapath when a descriptor it stopped polling has something to read, so that an idle TAP or packet
  * socket costs no CPU: one thread sleeps in {@code epoll_wait} for every registered descriptor.
+ * <p>
+ * Either a thread of its own does ({@link #Readiness(String)}), whose listeners wake the reader's thread: two
+ * wakeups for a frame after a quiet spell. Or the reader's thread sleeps here itself ({@link #ownedByCaller()}):
+ * it calls {@link #prepareToSleep()}, looks for work once more, then {@link #await}s, and others wake it with
+ * {@link #wake()} (an eventfd); a descriptor that becomes readable wakes it directly, one wakeup instead of two.
+ * On a virtual machine a wakeup of an idle CPU costs tens of microseconds, and a ping crosses several threads.
  * <p>
  * A descriptor is registered one-shot ({@code EPOLLONESHOT}): when it becomes readable its listener runs once (it
  * marks the registration readable and runs its listener, which wakes the reader), and the descriptor stays quiet
@@ -36,7 +43,14 @@ public final class Readiness implements AutoCloseable
     private final int stop;
     private final ConcurrentHashMap<Integer, Registration> registrations = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final UnsafeBuffer events = new UnsafeBuffer(BufferUtil.allocateDirectAligned(MAX_EVENTS * EVENT_SIZE, 8));
+    private final UnsafeBuffer timeout = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
+    private final UnsafeBuffer counter = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
+    private final UnsafeBuffer drain = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
     private volatile boolean running = true;
+    /** Owned by the caller: its thread is about to sleep here, or sleeps; {@link #wake()} must write. */
+    private volatile boolean sleeping;
+    private boolean nanosecondTimeouts = true;
 
     /**
      * What a readable descriptor runs: on the readiness thread, quickly (mark and wake).
@@ -101,6 +115,22 @@ public final class Readiness implements AutoCloseable
      */
     public Readiness(final String name) throws NativeException
     {
+        this(name, true);
+    }
+
+    /**
+     * A readiness set with no thread of its own: the thread that reads the descriptors sleeps in {@link #await}.
+     *
+     * @return it.
+     * @throws NativeException if epoll or eventfd cannot be created.
+     */
+    public static Readiness ownedByCaller() throws NativeException
+    {
+        return new Readiness(null, false);
+    }
+
+    private Readiness(final String name, final boolean ownThread) throws NativeException
+    {
         epoll = libc.epoll_create1(EPOLL_CLOEXEC);
         if (epoll < 0)
         {
@@ -123,9 +153,94 @@ public final class Readiness implements AutoCloseable
             libc.close(epoll);
             throw ex;
         }
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
-        thread.start();
+        counter.putLong(0, 1, ByteOrder.nativeOrder());
+        if (ownThread)
+        {
+            thread = new Thread(this::run, name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+        else
+        {
+            thread = null;
+        }
+    }
+
+    /**
+     * Owner's thread: it is about to sleep. Look for work once more after this, then {@link #await} (or
+     * {@link #awake()} if there is some): a {@link #wake()} from then on is not lost.
+     */
+    public void prepareToSleep()
+    {
+        sleeping = true;
+        VarHandle.fullFence(); // the flag before the owner's last look for work: the other half of wake()'s fence
+    }
+
+    /**
+     * Owner's thread: it found work after {@link #prepareToSleep()} and does not sleep.
+     */
+    public void awake()
+    {
+        sleeping = false;
+    }
+
+    /**
+     * Owner's thread: sleep until a registered descriptor is readable (its listener runs here first), a
+     * {@link #wake()}, or the timeout.
+     *
+     * @param timeoutNs longest sleep; {@link Long#MAX_VALUE} for none.
+     */
+    public void await(final long timeoutNs)
+    {
+        final int n;
+        if (nanosecondTimeouts)
+        {
+            long at = 0;
+            if (timeoutNs != Long.MAX_VALUE)
+            {
+                timeout.putLong(0, timeoutNs / 1_000_000_000L, ByteOrder.nativeOrder());
+                timeout.putLong(8, timeoutNs % 1_000_000_000L, ByteOrder.nativeOrder());
+                at = timeout.addressOffset();
+            }
+            n = epollPwait2(at);
+        }
+        else
+        {
+            // Without epoll_pwait2 (a kernel before 5.11): milliseconds, rounded up, so timed work is never early.
+            n = libc.epoll_wait(epoll, events.addressOffset(), MAX_EVENTS, timeoutNs == Long.MAX_VALUE ? -1 :
+                (int)Math.min(Integer.MAX_VALUE, (timeoutNs + 999_999) / 1_000_000));
+        }
+        sleeping = false;
+        if (n > 0)
+        {
+            dispatch(n);
+        }
+    }
+
+    private int epollPwait2(final long at)
+    {
+        try
+        {
+            return libc.epoll_pwait2(epoll, events.addressOffset(), MAX_EVENTS, at, 0);
+        }
+        catch (final UnsatisfiedLinkError ex)
+        {
+            nanosecondTimeouts = false;
+            return 0; // a spurious wakeup: the owner looks for work and sleeps again, in milliseconds
+        }
+    }
+
+    /**
+     * Wake the owner's thread if it sleeps here, or is about to; any thread, after publishing the work.
+     */
+    public void wake()
+    {
+        VarHandle.fullFence();
+        if (sleeping)
+        {
+            sleeping = false;
+            libc.write(stop, counter.addressOffset(), 8);
+        }
     }
 
     /**
@@ -161,7 +276,6 @@ public final class Readiness implements AutoCloseable
 
     private void run()
     {
-        final UnsafeBuffer events = new UnsafeBuffer(BufferUtil.allocateDirectAligned(MAX_EVENTS * EVENT_SIZE, 8));
         while (running)
         {
             final int n = libc.epoll_wait(epoll, events.addressOffset(), MAX_EVENTS, -1);
@@ -175,21 +289,32 @@ public final class Readiness implements AutoCloseable
                     "epoll_wait failed: " + libc.strerror(Native.errno()));
                 return;
             }
-            for (int i = 0; i < n; i++)
+            dispatch(n);
+        }
+    }
+
+    private void dispatch(final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            final int fd = (int)events.getLong(i * EVENT_SIZE + 4, ByteOrder.nativeOrder());
+            if (fd == stop)
             {
-                final int fd = (int)events.getLong(i * EVENT_SIZE + 4, ByteOrder.nativeOrder());
-                final Registration registration = registrations.get(fd);
-                if (registration != null)
-                {
-                    registration.readable = true;
-                    registration.listener.readable();
-                }
+                libc.read(stop, drain.addressOffset(), 8); // reset the eventfd: the wake is taken
+                continue;
+            }
+            final Registration registration = registrations.get(fd);
+            if (registration != null)
+            {
+                registration.readable = true;
+                registration.listener.readable();
             }
         }
     }
 
     /**
-     * Stop the readiness thread. Registered descriptors are the owners' to close.
+     * Stop the readiness thread (owned by the caller: after its thread no longer awaits). Registered descriptors are
+     * the owners' to close.
      */
     @Override
     public void close()
@@ -199,16 +324,19 @@ public final class Readiness implements AutoCloseable
             return;
         }
         running = false;
-        final UnsafeBuffer one = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
-        one.putLong(0, 1, ByteOrder.nativeOrder());
-        libc.write(stop, one.addressOffset(), 8);
-        try
+        if (thread != null)
         {
-            thread.join(5000);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
+            final UnsafeBuffer one = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
+            one.putLong(0, 1, ByteOrder.nativeOrder());
+            libc.write(stop, one.addressOffset(), 8);
+            try
+            {
+                thread.join(5000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
         libc.close(stop);
         libc.close(epoll);

@@ -48,6 +48,10 @@ public interface LibC
     @SaveError
     int epoll_wait(int epfd, long events, int maxEvents, int timeoutMs);
 
+    /** Linux 5.11, glibc 2.35: epoll_wait with a nanosecond timeout (a struct timespec; 0 for none). */
+    @SaveError
+    int epoll_pwait2(int epfd, long events, int maxEvents, long timeout, long sigmask);
+
     @SaveError
     int eventfd(int initial, int flags);
 

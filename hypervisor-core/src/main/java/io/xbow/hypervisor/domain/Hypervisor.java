@@ -186,15 +186,29 @@ public final class Hypervisor implements AutoCloseable
         }
         final int domid = nextDomid++;
         final Domain domain = new Domain(domid, config.name(), uuid, config, clock.nanoTime(), DomainState.RUNNING);
+        final boolean netns = "netns".equals(config.type());
+        GuestRunner own = null;
         try
         {
-            domain.guest("netns".equals(config.type()) ? new NetnsGuest(config.name(), domid, readiness()) :
+            if (netns && runner != null)
+            {
+                // A netns guest's shim spends its time in its TAPs' system calls (the receiving guest's kernel stack
+                // runs inside our write): each gets a thread of its own, so that one guest's traffic does not wait
+                // on another's, sleeping where its TAPs are watched. Emulated guests share one.
+                own = GuestRunner.withReadiness("xbow-netns-" + domid, clock);
+            }
+            domain.guest(netns ? new NetnsGuest(config.name(), domid, own != null ? own.readiness() : readiness()) :
                 new EmulatedGuest(config.name()));
         }
         catch (final IllegalStateException ex)
         {
+            if (own != null)
+            {
+                own.close();
+            }
             throw new DomainException(ex.getMessage(), ex);
         }
+        domain.runner(own);
         if (paused)
         {
             domain.state(DomainState.PAUSED);
@@ -202,13 +216,6 @@ public final class Hypervisor implements AutoCloseable
         }
         if (runner != null)
         {
-            // A netns guest's shim spends its time in its TAPs' system calls (the receiving guest's kernel stack runs
-            // inside our write): each gets a thread of its own, so that one guest's traffic does not wait on
-            // another's. Emulated guests share one.
-            if (domain.guest() instanceof NetnsGuest)
-            {
-                domain.runner(new GuestRunner("xbow-netns-" + domid, clock));
-            }
             runnerOf(domain).add(domain.guest()); // before the vifs: it takes their interfaces (and lets them go)
         }
         final String path = "/local/domain/" + domid;
@@ -702,7 +709,7 @@ public final class Hypervisor implements AutoCloseable
         return domain.runner() != null ? domain.runner() : runner;
     }
 
-    /** The thread that says when netns guests' TAPs have frames; made with the first such guest. */
+    /** Where netns guests run by the caller (tests: no runner) watch their TAPs; made with the first such guest. */
     private Readiness readiness()
     {
         if (readiness == null)
