@@ -144,6 +144,18 @@ public final class XbowMain
         @Option(names = "--allow-remote", description = "Allow a --listen address that is not loopback (clear text).")
         boolean allowRemote;
 
+        @Option(names = "--guest-threads", paramLabel = "datapath|own", defaultValue = "datapath",
+            description = "Where netns guests' frontends run: on the datapath thread (a frame between guests " +
+                "crosses no thread; the default), or each guest on a thread of its own (guests' traffic in " +
+                "parallel, on hosts with cores to spare).")
+        String guestThreads;
+
+        @Option(names = "--poll-us", paramLabel = "MICROSECONDS", defaultValue = "0",
+            description = "Keep the datapath polling this long after its last frame before it sleeps: lower " +
+                "latency for a frame after a pause, at the cost of a core while traffic is that frequent " +
+                "(as Linux's net.core.busy_poll). Default 0.")
+        long pollMicros;
+
         private final String launcherSocket;
         private final PrintWriter err;
 
@@ -157,8 +169,18 @@ public final class XbowMain
         public Integer call()
         {
             final String socketPath = socket != null ? socket : launcherSocket;
+            if (!"datapath".equals(guestThreads) && !"own".equals(guestThreads))
+            {
+                err.println("xbow daemon: invalid --guest-threads '" + guestThreads + "': datapath or own");
+                return 2;
+            }
+            if (pollMicros < 0 || pollMicros > 10_000_000)
+            {
+                err.println("xbow daemon: invalid --poll-us " + pollMicros + ": 0 to 10000000 microseconds");
+                return 2;
+            }
             final Xbowd daemon = new Xbowd(Paths.socket(socketPath), Paths.stateDirectory(state), listen, token,
-                allowRemote, Version.VERSION);
+                allowRemote, Version.VERSION).datapath("datapath".equals(guestThreads), pollMicros);
             try
             {
                 daemon.start();

@@ -30,6 +30,25 @@ final class HostUplinks implements HostLinks, AutoCloseable
     private static final int BATCH = 32;
 
     private Readiness readiness;
+    /** False when the readiness is the datapath thread's own (the daemon's to close). */
+    private final boolean ownsReadiness;
+
+    /**
+     * Uplinks whose descriptors a readiness thread of their own watches.
+     */
+    public HostUplinks()
+    {
+        this.ownsReadiness = true;
+    }
+
+    /**
+     * @param datapath the epoll the datapath thread sleeps in: the uplinks' descriptors wake it directly.
+     */
+    public HostUplinks(final Readiness datapath)
+    {
+        this.readiness = datapath;
+        this.ownsReadiness = datapath == null;
+    }
 
     @Override
     public List<HostLink> list()
@@ -176,7 +195,7 @@ final class HostUplinks implements HostLinks, AutoCloseable
     @Override
     public synchronized void close()
     {
-        if (readiness != null)
+        if (readiness != null && ownsReadiness)
         {
             readiness.close();
             readiness = null;

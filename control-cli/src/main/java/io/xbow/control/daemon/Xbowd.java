@@ -24,6 +24,9 @@ import io.xbow.vnic.RegistryConfig;
 import io.xbow.vswitch.capture.CaptureSession;
 import io.xbow.vswitch.capture.FrameFilter;
 import io.xbow.vswitch.thread.ThreadedDatapath;
+import io.xbow.hypervisor.guest.DatapathGuests;
+import io.xbow.hostif.sys.NativeException;
+import io.xbow.hostif.io.Readiness;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -67,6 +70,9 @@ public final class Xbowd implements AutoCloseable
     private FileChannel stateLock;
     private LinkRegistry registry;
     private HostUplinks uplinks;
+    private Readiness datapathIo;
+    private boolean netnsGuestsOnDatapath = true;
+    private long pollNs;
     private Hypervisor hypervisor;
     private CaptureService captures;
     private ApiServer server;
@@ -123,8 +129,12 @@ public final class Xbowd implements AutoCloseable
         final InetSocketAddress tcp = listen == null ? null : tcpAddress();
         final byte[] token = listen == null ? null : readToken();
 
-        uplinks = new HostUplinks();
-        registry = new LinkRegistry(RegistryConfig.defaults(), new ThreadedDatapath("xbow-datapath"),
+        // The datapath thread sleeps in the epoll where the uplinks' and netns guests' descriptors are watched: a
+        // frame arriving wakes it directly (see DatapathGuests for what that saves).
+        datapathIo = datapathReadiness();
+        final ThreadedDatapath datapath = new ThreadedDatapath("xbow-datapath", datapathIo, pollNs);
+        uplinks = new HostUplinks(datapathIo);
+        registry = new LinkRegistry(RegistryConfig.defaults(), datapath,
             SystemNanoClock.INSTANCE, new SplittableRandom(new SecureRandom().nextLong()), uplinks);
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
         try
@@ -150,6 +160,12 @@ public final class Xbowd implements AutoCloseable
         }
         hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE,
             new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
+        if (datapathIo != null && netnsGuestsOnDatapath)
+        {
+            final DatapathGuests guests = new DatapathGuests(SystemNanoClock.INSTANCE, datapath.thread(), datapathIo);
+            datapath.add(guests);
+            hypervisor.runNetnsGuestsOn(guests);
+        }
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor)),
@@ -383,6 +399,36 @@ public final class Xbowd implements AutoCloseable
         }
     }
 
+    /**
+     * How the datapath thread spends its time; before {@link #start()}.
+     *
+     * @param guestsOnDatapath netns guests' frontends run on the datapath thread (a frame between two guests then
+     *                         crosses no thread), rather than each guest on a thread of its own.
+     * @param pollMicros       how long the datapath thread keeps polling after its last frame before it sleeps.
+     * @return this.
+     */
+    public Xbowd datapath(final boolean guestsOnDatapath, final long pollMicros)
+    {
+        this.netnsGuestsOnDatapath = guestsOnDatapath;
+        this.pollNs = pollMicros * 1_000;
+        return this;
+    }
+
+    /** The epoll for the datapath thread to sleep in; null (it parks, a thread watches descriptors) without one. */
+    private static Readiness datapathReadiness()
+    {
+        try
+        {
+            return Readiness.ownedByCaller();
+        }
+        catch (final NativeException | RuntimeException | LinkageError ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "no epoll for the datapath thread (" + ex.getMessage() +
+                "): it parks, and a thread of its own watches descriptors");
+            return null;
+        }
+    }
+
     @Override
     public synchronized void close()
     {
@@ -410,6 +456,11 @@ public final class Xbowd implements AutoCloseable
         {
             uplinks.close();
             uplinks = null;
+        }
+        if (datapathIo != null)
+        {
+            datapathIo.close(); // after the datapath thread, which slept in it, has stopped
+            datapathIo = null;
         }
         if (stateLock != null)
         {

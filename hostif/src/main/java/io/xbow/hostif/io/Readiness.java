@@ -3,6 +3,7 @@ package io.xbow.hostif.io;
 import io.xbow.hostif.sys.LibC;
 import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
+import io.xbow.vswitch.thread.Sleeper;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * while the reader reads it dry. The reader says {@link Registration#drained} when a read finds nothing: one
  * {@code epoll_ctl} per transition to idle, never per frame, and no frame crosses threads.
  */
-public final class Readiness implements AutoCloseable
+public final class Readiness implements AutoCloseable, Sleeper
 {
     private static final int EPOLL_CLOEXEC = 0x80000;
     private static final int EPOLL_CTL_ADD = 1;
@@ -170,6 +171,7 @@ public final class Readiness implements AutoCloseable
      * Owner's thread: it is about to sleep. Look for work once more after this, then {@link #await} (or
      * {@link #awake()} if there is some): a {@link #wake()} from then on is not lost.
      */
+    @Override
     public void prepareToSleep()
     {
         sleeping = true;
@@ -179,6 +181,7 @@ public final class Readiness implements AutoCloseable
     /**
      * Owner's thread: it found work after {@link #prepareToSleep()} and does not sleep.
      */
+    @Override
     public void awake()
     {
         sleeping = false;
@@ -190,6 +193,7 @@ public final class Readiness implements AutoCloseable
      *
      * @param timeoutNs longest sleep; {@link Long#MAX_VALUE} for none.
      */
+    @Override
     public void await(final long timeoutNs)
     {
         final int n;
@@ -233,6 +237,7 @@ public final class Readiness implements AutoCloseable
     /**
      * Wake the owner's thread if it sleeps here, or is about to; any thread, after publishing the work.
      */
+    @Override
     public void wake()
     {
         VarHandle.fullFence();

@@ -3,6 +3,7 @@ package io.xbow.hypervisor.domain;
 import io.xbow.hypervisor.config.XlConfig;
 import io.xbow.hypervisor.guest.Guest;
 import io.xbow.hypervisor.guest.GuestRunner;
+import io.xbow.hypervisor.guest.GuestThread;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ public final class Domain
     private volatile DomainState state;
     private Guest guest;
     private GuestRunner runner;
+    private GuestThread guestThread;
 
     Domain(final int id, final String name, final UUID uuid, final XlConfig config, final long createdNanos,
         final DomainState state)
@@ -82,6 +84,20 @@ public final class Domain
     void runner(final GuestRunner runner)
     {
         this.runner = runner;
+    }
+
+    /**
+     * @return where this domain's guest runs, when not on the hypervisor's shared runner: its own runner, or the
+     *         datapath thread; null otherwise.
+     */
+    GuestThread guestThread()
+    {
+        return guestThread;
+    }
+
+    void guestThread(final GuestThread thread)
+    {
+        this.guestThread = thread;
     }
 
     public DomainState state()

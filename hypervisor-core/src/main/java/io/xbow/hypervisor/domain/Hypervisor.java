@@ -7,7 +7,9 @@ import io.xbow.hostif.sys.NativeException;
 import io.xbow.hypervisor.guest.EmulatedGuest;
 import io.xbow.hypervisor.guest.GuestNic;
 import io.xbow.hypervisor.guest.NetnsGuest;
+import io.xbow.hypervisor.guest.DatapathGuests;
 import io.xbow.hypervisor.guest.GuestRunner;
+import io.xbow.hypervisor.guest.GuestThread;
 import io.xbow.hypervisor.guest.Ping;
 import io.xbow.netback.frontend.Netfront;
 import io.xbow.netback.shm.GuestMemory;
@@ -58,6 +60,8 @@ public final class Hypervisor implements AutoCloseable
     private final EventChannels channels;
     private final NanoClock clock;
     private final GuestRunner runner;
+    /** Where netns guests run when not on threads of their own: the datapath thread; null for their own. */
+    private volatile DatapathGuests netnsGuests;
     private FaultInjector faults = step -> { };
     private final TreeMap<Integer, Domain> domains = new TreeMap<>();
     private Readiness readiness;
@@ -90,6 +94,16 @@ public final class Hypervisor implements AutoCloseable
             DomainState.RUNNING));
         store.write("/local/domain/0/name", HOST_NAME);
         links.onLinkDown(this::linkDown);
+    }
+
+    /**
+     * Run netns guests' frontends on the datapath thread from now on, rather than each on a thread of its own.
+     *
+     * @param guests the agent on the datapath thread.
+     */
+    public void runNetnsGuestsOn(final DatapathGuests guests)
+    {
+        this.netnsGuests = guests;
     }
 
     /** A link under a vif went down (its uplink vanished): the guest sees its interface lose carrier. */
@@ -188,17 +202,19 @@ public final class Hypervisor implements AutoCloseable
         final Domain domain = new Domain(domid, config.name(), uuid, config, clock.nanoTime(), DomainState.RUNNING);
         final boolean netns = "netns".equals(config.type());
         GuestRunner own = null;
+        GuestThread place = null;
         try
         {
             if (netns && runner != null)
             {
-                // A netns guest's shim spends its time in its TAPs' system calls (the receiving guest's kernel stack
-                // runs inside our write): each gets a thread of its own, so that one guest's traffic does not wait
-                // on another's, sleeping where its TAPs are watched. Emulated guests share one.
-                own = GuestRunner.withReadiness("xbow-netns-" + domid, clock);
+                // A netns guest's frontends spend their time in its TAPs' system calls. On the datapath thread a
+                // frame crosses no thread between two guests; on threads of their own (each sleeping where its
+                // TAPs are watched) one guest's traffic does not wait on another's.
+                place = netnsGuests != null ? netnsGuests : (own = GuestRunner.withReadiness("xbow-netns-" + domid,
+                    clock));
             }
-            domain.guest(netns ? new NetnsGuest(config.name(), domid, own != null ? own.readiness() : readiness()) :
-                new EmulatedGuest(config.name()));
+            domain.guest(netns ? new NetnsGuest(config.name(), domid, place != null ? place.readiness() :
+                readiness()) : new EmulatedGuest(config.name()));
         }
         catch (final IllegalStateException ex)
         {
@@ -209,6 +225,7 @@ public final class Hypervisor implements AutoCloseable
             throw new DomainException(ex.getMessage(), ex);
         }
         domain.runner(own);
+        domain.guestThread(place);
         if (paused)
         {
             domain.state(DomainState.PAUSED);
@@ -216,7 +233,7 @@ public final class Hypervisor implements AutoCloseable
         }
         if (runner != null)
         {
-            runnerOf(domain).add(domain.guest()); // before the vifs: it takes their interfaces (and lets them go)
+            threadOf(domain).add(domain.guest()); // before the vifs: it takes their interfaces (and lets them go)
         }
         final String path = "/local/domain/" + domid;
         store.write(path + "/name", config.name());
@@ -549,7 +566,7 @@ public final class Hypervisor implements AutoCloseable
         store.remove("/local/domain/" + domain.id());
         if (runner != null)
         {
-            runnerOf(domain).remove(domain.guest());
+            threadOf(domain).remove(domain.guest());
             if (domain.runner() != null)
             {
                 domain.runner().close();
@@ -703,10 +720,10 @@ public final class Hypervisor implements AutoCloseable
         return ((NetnsGuest)domain.guest()).namespace();
     }
 
-    /** The thread that runs a domain's guest: its own, or the one emulated guests share. */
-    private GuestRunner runnerOf(final Domain domain)
+    /** The thread that runs a domain's guest: its own, the datapath's, or the one emulated guests share. */
+    private GuestThread threadOf(final Domain domain)
     {
-        return domain.runner() != null ? domain.runner() : runner;
+        return domain.guestThread() != null ? domain.guestThread() : runner;
     }
 
     /** Where netns guests run by the caller (tests: no runner) watch their TAPs; made with the first such guest. */

@@ -4,8 +4,6 @@ import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.NativeException;
 import org.agrona.concurrent.NanoClock;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,12 +16,12 @@ import java.util.concurrent.locks.LockSupport;
  * where its TAPs' descriptors are watched: a frame from the guest's kernel wakes it directly, rather than waking a
  * readiness thread that wakes it (a ping's round trip crosses four such wakeups fewer).
  */
-public final class GuestRunner implements AutoCloseable
+public final class GuestRunner implements AutoCloseable, GuestThread
 {
     /** With nothing to time: a backstop only, every wakeup comes from an event or a ping's deadline. */
     static final long IDLE_PARK_NANOS = 60_000_000_000L;
 
-    private final List<Guest> guests = new CopyOnWriteArrayList<>();
+    private final GuestSet guests = new GuestSet();
     private final NanoClock clock;
     private final long idleParkNanos;
     private final Readiness readiness;
@@ -74,6 +72,7 @@ public final class GuestRunner implements AutoCloseable
         thread.start();
     }
 
+    @Override
     public void add(final Guest guest)
     {
         guest.wakeupBy(this::wakeup);
@@ -84,6 +83,7 @@ public final class GuestRunner implements AutoCloseable
     /**
      * @return where the guests of a runner {@link #withReadiness} watch their descriptors; null for others.
      */
+    @Override
     public Readiness readiness()
     {
         return readiness;
@@ -102,6 +102,7 @@ public final class GuestRunner implements AutoCloseable
         }
     }
 
+    @Override
     public void remove(final Guest guest)
     {
         guests.remove(guest);
@@ -111,22 +112,8 @@ public final class GuestRunner implements AutoCloseable
     {
         while (!stop)
         {
-            int work = 0;
             final long now = clock.nanoTime();
-            for (final Guest guest : guests)
-            {
-                try
-                {
-                    work += guest.step(now);
-                }
-                catch (final RuntimeException ex)
-                {
-                    System.getLogger(GuestRunner.class.getName()).log(System.Logger.Level.WARNING,
-                        "guest " + guest.name() + " stopped: " + ex);
-                    guests.remove(guest);
-                }
-            }
-            if (work > 0)
+            if (guests.step(now) > 0)
             {
                 continue;
             }
@@ -136,13 +123,8 @@ public final class GuestRunner implements AutoCloseable
             {
                 readiness.prepareToSleep(); // before the last look for work: a wake from now on is kept
             }
-            boolean ready = false;
-            long deadline = now + idleParkNanos;
-            for (final Guest guest : guests)
-            {
-                ready |= guest.armWakeups();
-                deadline = Math.min(deadline, guest.nextDeadlineNanos(now));
-            }
+            final boolean ready = guests.armWakeups();
+            final long deadline = Math.min(now + idleParkNanos, guests.nextDeadlineNanos(now));
             final long sleep = deadline - clock.nanoTime();
             if (readiness != null)
             {

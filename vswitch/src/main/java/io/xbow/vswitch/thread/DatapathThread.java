@@ -46,6 +46,10 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     private final List<Agent> agents;
     private final long maxParkNs;
     private final Idle idle;
+    /** Where it sleeps when not parking: the epoll of the descriptors its ports read, or null. */
+    private final Sleeper sleeper;
+    /** How long it keeps polling after its last work before it sleeps: latency bought with CPU. */
+    private final long pollNs;
     private final Thread thread;
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong wakeups = new AtomicLong();
@@ -73,7 +77,7 @@ public final class DatapathThread implements AutoCloseable, Wakeup
      */
     public static DatapathThread start(final String threadName, final long maxParkNs, final Agent... agents)
     {
-        return new DatapathThread(threadName, maxParkNs, null, agents);
+        return new DatapathThread(threadName, maxParkNs, null, null, 0, agents);
     }
 
     /**
@@ -85,12 +89,31 @@ public final class DatapathThread implements AutoCloseable, Wakeup
      */
     public static DatapathThread start(final String threadName, final Idle idle, final Agent... agents)
     {
-        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, idle, agents);
+        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, idle, null, 0, agents);
     }
 
-    private DatapathThread(final String threadName, final long maxParkNs, final Idle idle, final Agent... agents)
+    /**
+     * @param threadName name of the thread.
+     * @param idle       asked, on the thread, before it sleeps.
+     * @param sleeper    where it sleeps (the epoll of the descriptors its ports read), or null to park.
+     * @param pollNs     how long it keeps polling (its sleeper's descriptors, or yielding) after its last work
+     *                   before it sleeps: 0 for a few turns only. Each frame after a quiet spell then costs no
+     *                   wakeup, at the price of a core while traffic comes more often than this.
+     * @param agents     to run, in order, each cycle.
+     * @return the running thread.
+     */
+    public static DatapathThread start(final String threadName, final Idle idle, final Sleeper sleeper,
+        final long pollNs, final Agent... agents)
+    {
+        return new DatapathThread(threadName, DEFAULT_MAX_PARK_NS, idle, sleeper, pollNs, agents);
+    }
+
+    private DatapathThread(final String threadName, final long maxParkNs, final Idle idle, final Sleeper sleeper,
+        final long pollNs, final Agent... agents)
     {
         this.agents = List.of(agents);
+        this.sleeper = sleeper;
+        this.pollNs = Math.max(0, pollNs);
         this.idle = idle != null ? idle : idleOf(agents);
         this.maxParkNs = Math.max(MIN_PARK_NS, maxParkNs);
         for (final Agent agent : agents)
@@ -113,12 +136,17 @@ public final class DatapathThread implements AutoCloseable, Wakeup
         }
         int idleCycles = 0;
         long parkNs = MIN_PARK_NS;
+        long lastWorkNs = 0;
         while (running)
         {
             if (cycle() > 0)
             {
                 idleCycles = 0;
                 parkNs = MIN_PARK_NS;
+                if (pollNs > 0)
+                {
+                    lastWorkNs = System.nanoTime();
+                }
                 continue;
             }
             idleCycles++;
@@ -126,22 +154,45 @@ public final class DatapathThread implements AutoCloseable, Wakeup
             {
                 Thread.onSpinWait();
             }
-            else if (idleCycles <= SPINS + YIELDS)
+            else if (idleCycles <= SPINS + YIELDS || pollNs > 0 && System.nanoTime() - lastWorkNs < pollNs)
             {
-                Thread.yield();
+                if (sleeper != null)
+                {
+                    sleeper.await(0); // a look at the descriptors, as cheap as a yield
+                }
+                else
+                {
+                    Thread.yield();
+                }
             }
             else
             {
                 parked = true;
+                if (sleeper != null)
+                {
+                    sleeper.prepareToSleep();
+                }
                 if (cycle() > 0)
                 {
                     parked = false;
+                    if (sleeper != null)
+                    {
+                        sleeper.awake();
+                    }
                     idleCycles = 0;
                     parkNs = MIN_PARK_NS;
                     continue;
                 }
                 // Never past a port's timed work (a shaper's next release): it comes on time, not a park late.
-                LockSupport.parkNanos(this, Math.min(parkNs, Math.max(MIN_TIMED_PARK_NS, idle.nextDelayNs())));
+                final long sleepNs = Math.min(parkNs, Math.max(MIN_TIMED_PARK_NS, idle.nextDelayNs()));
+                if (sleeper != null)
+                {
+                    sleeper.await(sleepNs); // a readable descriptor's listener runs in here, on this thread
+                }
+                else
+                {
+                    LockSupport.parkNanos(this, sleepNs);
+                }
                 parked = false;
                 parkNs = Math.min(parkNs * 2, idle.quiescent() ? Math.max(maxParkNs, QUIESCENT_PARK_NS) : maxParkNs);
             }
@@ -267,8 +318,16 @@ public final class DatapathThread implements AutoCloseable, Wakeup
         VarHandle.fullFence();
         if (parked)
         {
-            wakeups.incrementAndGet();
-            LockSupport.unpark(thread);
+            if (sleeper == null)
+            {
+                wakeups.incrementAndGet();
+                LockSupport.unpark(thread);
+            }
+            else if (Thread.currentThread() != thread)
+            {
+                wakeups.incrementAndGet();
+                sleeper.wake();
+            }
         }
     }
 
@@ -303,6 +362,10 @@ public final class DatapathThread implements AutoCloseable, Wakeup
     public void close()
     {
         running = false;
+        if (sleeper != null)
+        {
+            sleeper.wake();
+        }
         LockSupport.unpark(thread);
         try
         {
