@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The end-to-end harness: the same two-guest topology through (a) xbow with netns guests on an etherstub (as it
-# starts by default, and polling 10 ms after its last frame), (b) the
+# starts by default, and polling 10 ms after its last frame; and a guest to a LAN host through its uplink), (b) the
 # Linux bridge with veth pairs, (c) Open vSwitch's userspace datapath (datapath_type=netdev), without and with
 # userspace TSO; for each, single-stream and 4-stream TCP (iperf3, 5 s), 64-byte UDP datagrams (received per
 # second and loss) and ping RTT (200 pings, 5 ms apart); RUNS rounds (default 3), medians. Prints one table with the
@@ -33,6 +33,7 @@ cleanup() {
     [ -n "$XBOW_PID" ] && kill "$XBOW_PID" 2>/dev/null && wait "$XBOW_PID" 2>/dev/null
     for f in "$WORK"/ovs-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
     for ns in $(ip netns list | awk '{print $1}' | grep "^$TAG-"); do ip netns delete "$ns"; done
+    ip link delete "xu$$" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -127,18 +128,43 @@ run_xbow() {   # run_xbow NAME [DAEMON OPTIONS]
     kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
 }
 
+# A netns guest and a LAN host (a namespace behind a veth) through xbow's uplink on the veth's other end: a packet
+# socket with PACKET_VNET_HDR (compare with the bridge row, the same two namespaces on a Linux bridge).
+run_xbow_uplink() {
+    local dir="$WORK/uplink"; mkdir -p "$dir"
+    local link="xu$$"
+    ip netns add "$TAG-lan"; ip netns exec "$TAG-lan" ip link set lo up
+    ip link add "$link" type veth peer name eth0 netns "$TAG-lan"
+    sysctl -q -w "net.ipv6.conf.$link.disable_ipv6=1" || true
+    ip link set "$link" up
+    ip netns exec "$TAG-lan" ip addr add $B/24 dev eth0; ip netns exec "$TAG-lan" ip link set eth0 up
+    bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" > "$dir/xbowd.log" 2>&1 &
+    XBOW_PID=$!
+    for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+    local x="bin/xbow --socket $dir/xbowd.sock"
+    printf "name = 'a'\ntype = 'netns'\nvif = [ 'bridge=$link,ip=$A/24' ]\n" > "$dir/a.cfg"
+    $x xl create "$dir/a.cfg"
+    sleep 0.5
+    for r in $(seq "$RUNS"); do measure xbow-uplink "$x xl exec a --" "ip netns exec $TAG-lan"; done
+    $x xl destroy a
+    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+    ip link delete "$link" 2>/dev/null || true; ip netns delete "$TAG-lan"
+}
+
 run_xbow xbow
 # The same with the datapath polling 10 ms after its last frame (--poll-us): a frame after a pause costs no wakeup.
 run_xbow xbow-poll --poll-us 10000
+run_xbow_uplink
 run_bridge
 if [ "$WITH_OVS" = 1 ]; then run_ovs ovs false; run_ovs ovs-tso true; fi
 
-python3 - "$RUNS" "${RESULT[xbow]:-}" "${RESULT[xbow-poll]:-}" "${RESULT[bridge]:-}" "${RESULT[ovs]:-}" \
-    "${RESULT[ovs-tso]:-}" <<'PY' | tee "$WORK/table.md"
+python3 - "$RUNS" "${RESULT[xbow]:-}" "${RESULT[xbow-poll]:-}" "${RESULT[xbow-uplink]:-}" "${RESULT[bridge]:-}" \
+    "${RESULT[ovs]:-}" "${RESULT[ovs-tso]:-}" <<'PY' | tee "$WORK/table.md"
 import sys, statistics
 runs = sys.argv[1]
-names = ["xbow", "xbow-poll", "bridge", "ovs", "ovs-tso"]
+names = ["xbow", "xbow-poll", "xbow-uplink", "bridge", "ovs", "ovs-tso"]
 labels = {"xbow": "xbow (netns guests, netif rings)", "xbow-poll": "xbow, --poll-us 10000",
+          "xbow-uplink": "xbow, guest to LAN host through the uplink",
           "bridge": "Linux bridge (veth)",
           "ovs": "OVS userspace (netdev)", "ovs-tso": "OVS userspace + userspace-tso"}
 med = {}
@@ -153,8 +179,8 @@ print("|---|" + "---|" * len(cols))
 for name in names:
     if name in med:
         print(f"| {labels[name]} | " + " | ".join(f"{v:.2f}" if i < 2 else f"{v:.1f}" for i, v in enumerate(med[name])) + " |")
-for ours in ["xbow", "xbow-poll"]:
-    for other in ["bridge", "ovs", "ovs-tso"]:
+for ours in ["xbow", "xbow-poll", "xbow-uplink"]:
+    for other in ["bridge", "ovs", "ovs-tso"] if ours != "xbow-uplink" else ["bridge"]:
         if ours in med and other in med:
             ratios = []
             for i, (x, o) in enumerate(zip(med[ours], med[other])):
