@@ -18,6 +18,10 @@ import java.util.function.Supplier;
  * handed over from other threads comes with a {@link #wakeup()}, which unparks it at once, so an idle datapath
  * costs close to no CPU and still answers the first frame after a quiet spell without waiting out a park.
  * <p>
+ * It parks, or sleeps in a {@link Sleeper}: the epoll of the descriptors its ports and agents read, so that a frame
+ * arriving on one wakes it directly. In the yield phase it then looks at those descriptors instead of yielding, and
+ * it may keep doing so for a while after its last work ({@code pollNs}), trading a core for latency.
+ * <p>
  * No wakeup is lost: before parking the thread announces it ({@code parked}, a volatile store) and runs one more
  * cycle; a producer publishes its work, fences, and unparks the thread if it has announced. Either the extra cycle
  * sees the work or the producer sees the announcement. Timers need no wakeup: the park ends at the first of them.
