@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * {@code xl list -l}: libxl_domain_config as JSON, byte for byte, as xl prints it.
@@ -134,5 +135,91 @@ class XlListLongTest
             ""), all.substring(all.indexOf("            \"nics\": [],")));
         assertEquals("[]\n", xl(0, "list", "-l", "Domain-0"));
         xl(1, "list", "-l", "nosuch");
+    }
+
+    @Test
+    void aDryRunShouldPrintTheConfigurationWithWhatXbowKeepsAndLeaveNoTrace() throws Exception
+    {
+        Files.writeString(dir.resolve("pv.cfg"), String.join("\n",
+            "name = 'pv1'",
+            "uuid = '00000000-0000-4000-8000-0000000000aa'",
+            "type = 'pv'",
+            "kernel = '/boot/vmlinuz'",
+            "root = '/dev/xvda1 ro'",
+            "extra = 'console=hvc0'",
+            "disk = [ 'phy:/dev/vg/pv1,xvda,w', 'format=qcow2, vdev=xvdb, access=ro, target=/img/b.qcow2' ]",
+            "bootloader = 'pygrub'",
+            "cpus = '0-1'",
+            "vif = [ 'bridge=nosuch' ]",
+            ""));
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(out), new PrintWriter(err), new String[] {"create",
+            "-n", dir.resolve("pv.cfg").toString()}), err.toString());
+        assertEquals("Parsing config from " + dir.resolve("pv.cfg") + "\n", err.toString(), "and no warning: xl's");
+        assertEquals(String.join("\n",
+            "{",
+            "    \"c_info\": {",
+            "        \"type\": \"pv\",",
+            "        \"name\": \"pv1\",",
+            "        \"uuid\": \"00000000-0000-4000-8000-0000000000aa\"",
+            "    },",
+            "    \"b_info\": {",
+            "        \"max_vcpus\": 1,",
+            "        \"avail_vcpus\": [",
+            "            0",
+            "        ],",
+            "        \"max_memkb\": 131072,",
+            "        \"target_memkb\": 131072,",
+            "        \"kernel\": \"/boot/vmlinuz\",",
+            "        \"cmdline\": \"root=/dev/xvda1 ro console=hvc0\",",
+            "        \"type.pv\": {",
+            "            \"bootloader\": \"pygrub\"",
+            "        }",
+            "    },",
+            "    \"disks\": [",
+            "        {",
+            "            \"backend_domid\": 0,",
+            "            \"pdev_path\": \"/dev/vg/pv1\",",
+            "            \"vdev\": \"xvda\",",
+            "            \"format\": \"raw\",",
+            "            \"readwrite\": 1",
+            "        },",
+            "        {",
+            "            \"backend_domid\": 0,",
+            "            \"pdev_path\": \"/img/b.qcow2\",",
+            "            \"vdev\": \"xvdb\",",
+            "            \"format\": \"qcow2\",",
+            "            \"readwrite\": 0",
+            "        }",
+            "    ],",
+            "    \"nics\": [",
+            "        {",
+            "            \"backend_domid\": 0,",
+            "            \"devid\": 0,",
+            "            \"mac\": \"00:00:00:00:00:00\",",
+            "            \"bridge\": \"nosuch\",",
+            "            \"script\": \"vif-bridge\",",
+            "            \"nictype\": \"vif\"",
+            "        }",
+            "    ],",
+            "    \"on_poweroff\": \"destroy\",",
+            "    \"on_reboot\": \"restart\",",
+            "    \"on_watchdog\": \"destroy\",",
+            "    \"on_crash\": \"destroy\",",
+            "    \"on_soft_reset\": \"soft_reset\",",
+            "    \"xbow_unused_settings\": {",
+            "        \"cpus\": \"0-1\"",
+            "    }",
+            "}",
+            ""), out.toString());
+        assertEquals("Name                                        ID   Mem VCPUs\tState\tTime(s)\n",
+            xl(0, "list").lines().findFirst().get() + "\n");
+        assertEquals(1, xl(0, "list").lines().count() - 1, "only Domain-0: the dry run created nothing");
+        final StringWriter links = new StringWriter();
+        assertEquals(0, DladmCommand.run(client, new PrintWriter(links), new PrintWriter(new StringWriter()),
+            "show-link", "-p", "-o", "link"));
+        assertFalse(links.toString().contains("xvm"), "and no VNIC: " + links);
+        assertEquals("[]\n", xl(0, "list", "-l"));
     }
 }

@@ -56,7 +56,22 @@ class XlConfigParserTest
         assertEquals("vif-bridge", first.script());
         assertEquals(100, config.vifs().get(1).vlanid());
         assertEquals("web1-eth1", config.vifs().get(1).vifname());
-        assertEquals(List.of("web1.cfg:10: unknown key 'extra' ignored"), config.warnings());
+        assertEquals(List.of(), config.warnings(), "xl accepts keys it does not use, silently");
+        assertEquals(java.util.Map.of("extra", "console=hvc0"), config.others(), "kept, for xl list -l");
+    }
+
+    @Test
+    void shouldKeepTheSettingsXlKnowsAndXbowDoesNotAndWarnWhereXlWarns() throws Exception
+    {
+        final XlConfig pv = XlConfigParser.parse("pv.cfg", "name = 'pv'\ntype = 'pv'\nkernel = '/boot/vmlinuz'\n" +
+            "disk = [ 'phy:/dev/vg/pv,xvda,w' ]\nbootloader = 'pygrub'\nmemory = 256\n", List.of());
+        assertEquals(List.of("kernel", "disk", "bootloader"), List.copyOf(pv.others().keySet()), "in the file's order");
+        assertEquals(List.of("phy:/dev/vg/pv,xvda,w"), pv.others().get("disk"));
+        assertEquals(List.of(), pv.warnings());
+        final XlConfig hvm = XlConfigParser.parse("hvm.cfg", "name = 'h'\ntype = 'hvm'\nkernel = '/boot/x'\n",
+            List.of());
+        assertEquals(List.of("ignoring \"kernel\" directive for HVM guest. Use \"firmware_override\" instead if " +
+            "you really want a non-default firmware"), hvm.warnings());
     }
 
     @Test

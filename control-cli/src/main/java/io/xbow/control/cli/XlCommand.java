@@ -29,11 +29,12 @@ public final class XlCommand
 {
     static final String USAGE = String.join("\n",
         "Usage: xl <subcommand> [args]",
-        "  create FILE [key=value ...]           create a domain from an xl.cfg file",
-        "  list [-l] [DOMAIN ...]                list domains (-l: their configuration as JSON)",
-        "  destroy DOMAIN                        terminate a domain immediately",
-        "  shutdown DOMAIN                       shut a domain down gracefully",
-        "  reboot DOMAIN                         reboot a domain",
+        "  create [-p] [-n] [-q] [-f] FILE [key=value ...]",
+        "                                        create a domain from an xl.cfg file (-p paused, -n dry run)",
+        "  list [-l] [-v] [DOMAIN ...]           list domains (-l: their configuration as JSON; -v: UUIDs)",
+        "  destroy [-f] DOMAIN                   terminate a domain immediately",
+        "  shutdown [-w] [-F] -a|DOMAIN          shut a domain (-a: every guest) down gracefully (-w: wait)",
+        "  reboot [-w] [-F] -a|DOMAIN            reboot a domain",
         "  pause DOMAIN | unpause DOMAIN         pause or unpause a domain",
         "  network-attach DOMAIN KEY=VALUE ...   add a vif (mac=, bridge=, ip=, rate=, vifname=, vlanid=)",
         "  network-detach DOMAIN DEVID|MAC       remove a vif",
@@ -164,7 +165,7 @@ public final class XlCommand
         switch (command)
         {
             case "create":
-                return create(backend, files, err, args);
+                return create(backend, files, out, err, args);
             case "list":
             {
                 final ListArgs a = parse(command, new ListArgs(), args, false);
@@ -172,20 +173,42 @@ public final class XlCommand
                 {
                     return listLong(backend, out, a.domains);
                 }
-                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)");
+                // xl_info.c's list_domains: -v adds the UUID, the shutdown reason and the security label.
+                out.println("Name                                        ID   Mem VCPUs\tState\tTime(s)" +
+                    (a.verbose ? "   UUID                            Reason-Code\tSecurity Label" : ""));
                 for (final String domain : a.domains.isEmpty() ? Arrays.asList((String)null) : a.domains)
                 {
-                    printList(out, backend.call("list", domain == null ? Map.of() : Map.of("domain", domain)));
+                    final Map<String, Object> request = new LinkedHashMap<>();
+                    if (domain != null)
+                    {
+                        request.put("domain", domain);
+                    }
+                    if (a.verbose)
+                    {
+                        request.put("long", true);
+                    }
+                    printList(out, backend.call("list", request), a.verbose);
                 }
                 return 0;
             }
             case "destroy":
+            {
+                final DestroyArgs a = parse(command, new DestroyArgs(), args, false);
+                exactly(command, a.words, 1, "[-f] DOMAIN");
+                if (!a.force && isDomainZero(backend, a.words.get(0)))
+                {
+                    throw new CommandFailure("Destroying domid 0 is not permitted.", 1); // xl's words
+                }
+                backend.call(command, Map.of("domain", a.words.get(0)));
+                return 0;
+            }
             case "shutdown":
+            case "reboot":
+                return shutdownOrReboot(backend, err, command, parse(command, new ShutdownArgs(), args, false));
             case "pause":
             case "unpause":
-            case "reboot":
             {
-                final List<String> words = parse(command, new DomainArgs(), args, false).words;
+                final List<String> words = words(command, args);
                 exactly(command, words, 1, "DOMAIN");
                 backend.call(command, Map.of("domain", words.get(0)));
                 return 0;
@@ -247,7 +270,18 @@ public final class XlCommand
                     final Map<String, Object> request = domain == null ? Map.of() : Map.of("domain", domain);
                     for (final List<String> r : backend.call(command, request).rows())
                     {
-                        out.printf("%-33s %4s %s%n", r.get(0), r.get(1), uptime(Long.parseLong(r.get(2))));
+                        final long seconds = Long.parseLong(r.get(2));
+                        if (a.short_)
+                        {
+                            // xl uptime -s: " 12:34:56 up 1 day,  1:01, web (1)", as uptime(1) prints it.
+                            out.printf(" %s up %s, %s (%s)%n", java.time.LocalTime.now().withNano(0)
+                                .format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")),
+                                uptime(seconds, true), r.get(0), r.get(1));
+                        }
+                        else
+                        {
+                            out.printf("%-33s %4s %s%n", r.get(0), r.get(1), uptime(seconds, false));
+                        }
                     }
                 }
                 return 0;
@@ -259,8 +293,72 @@ public final class XlCommand
         }
     }
 
-    private static int create(final Backend backend, final ConfigFiles files, final PrintWriter err,
-        final List<String> args)
+    /**
+     * shutdown and reboot as xl_vmcontrol.c does them: "Shutting down domain N" (or "Rebooting") for each on
+     * standard error; -a for every guest; -w waits for each to go, saying so as xl's log does. Ours have gone when
+     * the call answers. -F (an ACPI power button for a guest without PV drivers) changes nothing here: every xbow
+     * guest takes the PV request.
+     */
+    private static int shutdownOrReboot(final Backend backend, final PrintWriter err, final String command,
+        final ShutdownArgs a)
+    {
+        final List<String> targets = new ArrayList<>();
+        if (a.all)
+        {
+            if (!a.words.isEmpty())
+            {
+                throw new CommandFailure("usage: xl " + command + " [-w] [-F] -a|DOMAIN", 2);
+            }
+            for (final List<String> row : backend.call("list", Map.of()).rows())
+            {
+                if (!row.get(1).equals("0"))
+                {
+                    targets.add(row.get(1));
+                }
+            }
+        }
+        else
+        {
+            if (a.words.isEmpty())
+            {
+                throw new CommandFailure("You must specify -a or a domain id.", 1); // xl's words
+            }
+            exactly(command, a.words, 1, "[-w] [-F] -a|DOMAIN");
+            targets.add(backend.call("domid", Map.of("domain", a.words.get(0))).rows().get(0).get(0));
+        }
+        for (final String domid : targets)
+        {
+            err.println((command.equals("reboot") ? "Rebooting" : "Shutting down") + " domain " + domid);
+            err.flush();
+            backend.call(command, Map.of("domain", domid));
+        }
+        if (a.await)
+        {
+            err.println("Waiting for " + targets.size() + " domains");
+            for (final String domid : targets)
+            {
+                // LIBXL_SHUTDOWN_REASON_POWEROFF (0) or _REBOOT (1), as the shutdown event reports it.
+                err.println("Domain " + domid + " has been shut down, reason code " +
+                    (command.equals("reboot") ? 1 : 0));
+            }
+        }
+        return 0;
+    }
+
+    private static boolean isDomainZero(final Backend backend, final String ref)
+    {
+        try
+        {
+            return backend.call("domid", Map.of("domain", ref)).rows().get(0).get(0).equals("0");
+        }
+        catch (final CommandFailure ex)
+        {
+            return false; // no such domain: destroy says so
+        }
+    }
+
+    private static int create(final Backend backend, final ConfigFiles files, final PrintWriter out,
+        final PrintWriter err, final List<String> args)
     {
         final CreateArgs a = parse("create", new CreateArgs(), args, false);
         final List<String> words = new ArrayList<>(a.words);
@@ -270,7 +368,7 @@ public final class XlCommand
         }
         if (words.isEmpty())
         {
-            throw new CommandFailure("usage: xl create [-p] [-q] [-f] FILE [key=value ...]", 2);
+            throw new CommandFailure("usage: xl create [-p] [-n] [-q] [-f] FILE [key=value ...]", 2);
         }
         final Path file = Path.of(words.get(0));
         final String text;
@@ -282,7 +380,10 @@ public final class XlCommand
         {
             throw new CommandFailure("cannot read config file " + file + ": " + ex.getMessage(), 1);
         }
-        err.println("Parsing config from " + file);
+        if (!a.quiet)
+        {
+            err.println("Parsing config from " + file);
+        }
         final Map<String, Object> request = new LinkedHashMap<>();
         request.put("source", file.toString());
         request.put("text", text);
@@ -291,7 +392,18 @@ public final class XlCommand
         {
             request.put("paused", true);
         }
+        if (a.dryRun)
+        {
+            request.put("dryRun", true);
+        }
         final Table created = backend.call("create", request);
+        if (a.dryRun)
+        {
+            // xl create -n: the domain's configuration as libxl_domain_config JSON on standard output; nothing made.
+            final StringBuilder sb = new StringBuilder();
+            Json.write(sb, Json.parse(created.rows().get(0).get(1)), "");
+            out.println(sb);
+        }
         for (final List<String> row : created.rows())
         {
             if (!row.get(2).isEmpty())
@@ -419,20 +531,24 @@ public final class XlCommand
         }
     }
 
-    private static void printList(final PrintWriter out, final Table table)
+    private static void printList(final PrintWriter out, final Table table, final boolean verbose)
     {
         for (final List<String> r : table.rows())
         {
-            out.println(String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1), r.get(2),
-                r.get(3), r.get(4), r.get(5)));
+            final String line = String.format(Locale.ROOT, "%-40s %5s %5s %5s     %s %9s", r.get(0), r.get(1),
+                r.get(2), r.get(3), r.get(4), r.get(5));
+            // A domain that has shut down is gone at once here: its reason code is always "-"; no XSM labels.
+            out.println(verbose ? line + " " + r.get(6) + String.format(Locale.ROOT, " %8s %16s", "-", "-") : line);
         }
     }
 
-    private static String uptime(final long seconds)
+    /** xl's uptime_to_string: hours padded to two places, seconds left out in short mode. */
+    private static String uptime(final long seconds, final boolean shortMode)
     {
         final long days = seconds / 86_400;
-        final String clock = String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600 % 24, seconds / 60 % 60,
-            seconds % 60);
+        final String clock = shortMode ?
+            String.format(Locale.ROOT, "%2d:%02d", seconds / 3600 % 24, seconds / 60 % 60) :
+            String.format(Locale.ROOT, "%2d:%02d:%02d", seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
         return days == 0 ? clock : days + (days == 1 ? " day, " : " days, ") + clock;
     }
 
@@ -453,6 +569,8 @@ public final class XlCommand
     {
         @Option(names = {"-l", "--long"})
         boolean long_;
+        @Option(names = {"-v", "--verbose"})
+        boolean verbose;
         @Parameters
         List<String> domains = new ArrayList<>();
     }
@@ -460,25 +578,43 @@ public final class XlCommand
     @Command(name = "create")
     static final class CreateArgs
     {
-        @Option(names = "-q")
+        /** No "Parsing config from" on standard error. */
+        @Option(names = {"-q", "--quiet"})
         boolean quiet;
         /** xl's {@code -f FILE}: the config file named as an option, as well as the first word. */
-        @Option(names = "-f")
+        @Option(names = {"-f", "--defconfig"})
         String file;
         /** Created paused: its guest does not run until {@code xl unpause}. */
         @Option(names = "-p")
         boolean paused;
+        /** Print the configuration libxl would build, as JSON, and create nothing. */
+        @Option(names = {"-n", "--dryrun"})
+        boolean dryRun;
         @Parameters
         List<String> words = new ArrayList<>();
     }
 
-    /** destroy, shutdown, reboot, pause, unpause. */
-    @Command(name = "domain")
-    static final class DomainArgs
+    @Command(name = "destroy")
+    static final class DestroyArgs
     {
-        /** shutdown/reboot -w: ours complete before they answer anyway. */
-        @Option(names = "-w")
+        /** Allow domain 0 (which, being the host here, still cannot be destroyed). */
+        @Option(names = "-f")
+        boolean force;
+        @Parameters
+        List<String> words = new ArrayList<>();
+    }
+
+    /** shutdown and reboot, as xl's main_shutdown_or_reboot reads them. */
+    @Command(name = "shutdown")
+    static final class ShutdownArgs
+    {
+        @Option(names = {"-a", "--all"})
+        boolean all;
+        @Option(names = {"-w", "--wait"})
         boolean await;
+        /** Fall back to an ACPI power event for a guest without PV drivers: every xbow guest has them. */
+        @Option(names = "-F")
+        boolean fallback;
         @Parameters
         List<String> words = new ArrayList<>();
     }

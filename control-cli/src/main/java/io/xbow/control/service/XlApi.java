@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -158,6 +159,31 @@ public final class XlApi implements CommandApi
         {
             throw new IllegalArgumentException(ex.getMessage(), ex);
         }
+        if (a.flag("dryRun"))
+        {
+            // xl create -n: the configuration as libxl would build it, and nothing created.
+            final List<Map<String, Object>> nics = new ArrayList<>();
+            for (int devid = 0; devid < config.vifs().size(); devid++)
+            {
+                final VifSpec spec = config.vifs().get(devid);
+                nics.add(nic(spec, devid, spec.mac() == null ? 0 : spec.mac()));
+            }
+            final UUID uuid = config.uuid() != null ? config.uuid() : UUID.randomUUID();
+            final List<List<String>> rows = new ArrayList<>();
+            try
+            {
+                rows.add(List.of("", JSON.writeValueAsString(domainConfig(config, config.name(), uuid, nics)), ""));
+            }
+            catch (final JsonProcessingException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+            for (final String warning : config.warnings())
+            {
+                rows.add(List.of("", "", warning));
+            }
+            return new Table(List.of("DOMID", "CONFIG", "WARNING"), rows);
+        }
         final Domain domain = hypervisor.create(config, a.flag("paused"));
         final List<List<String>> rows = new ArrayList<>();
         rows.add(List.of(Integer.toString(domain.id()), domain.name(), ""));
@@ -232,11 +258,43 @@ public final class XlApi implements CommandApi
 
     private static Map<String, Object> domainConfig(final Domain d)
     {
-        final XlConfig c = d.config();
+        final List<Map<String, Object>> nics = new ArrayList<>();
+        for (final Vif vif : d.vifs())
+        {
+            nics.add(nic(vif.spec(), vif.devid(), vif.mac()));
+        }
+        return domainConfig(d.config(), d.name(), d.uuid(), nics);
+    }
+
+    /** A vif as libxl_device_nic's JSON has it; a MAC not given yet (a dry run) is zeros, as libxl leaves it. */
+    private static Map<String, Object> nic(final VifSpec spec, final int devid, final long mac)
+    {
+        final Map<String, Object> nic = new LinkedHashMap<>();
+        nic.put("backend_domid", Hypervisor.HOST_DOMID);
+        nic.put("devid", devid);
+        putIfSet(nic, "model", spec.model());
+        nic.put("mac", xenMac(mac));
+        putIfSet(nic, "ip", spec.ips().isEmpty() ? null : String.join(" ", spec.ips()));
+        putIfSet(nic, "bridge", spec.bridge());
+        putIfSet(nic, "ifname", spec.vifname());
+        nic.put("script", spec.script());
+        nic.put("nictype", "ioemu".equals(spec.type()) ? "vif_ioemu" : "vif");
+        if (spec.rate() != null)
+        {
+            nic.put("rate_bytes_per_interval", spec.rate().bytesPerSecond() * spec.rate().intervalUs() / 1_000_000);
+            nic.put("rate_interval_usecs", spec.rate().intervalUs());
+        }
+        return nic;
+    }
+
+    private static Map<String, Object> domainConfig(final XlConfig c, final String name, final UUID uuid,
+        final List<Map<String, Object>> nics)
+    {
+        final Map<String, Object> others = new LinkedHashMap<>(c.others());
         final Map<String, Object> cInfo = new LinkedHashMap<>();
         cInfo.put("type", c.type());
-        cInfo.put("name", d.name());
-        cInfo.put("uuid", d.uuid().toString());
+        cInfo.put("name", name);
+        cInfo.put("uuid", uuid.toString());
         final Map<String, Object> bInfo = new LinkedHashMap<>();
         bInfo.put("max_vcpus", c.vcpus());
         final List<Integer> vcpus = new ArrayList<>();
@@ -247,37 +305,141 @@ public final class XlApi implements CommandApi
         bInfo.put("avail_vcpus", vcpus);
         bInfo.put("max_memkb", c.maxmemMb() * 1024L);
         bInfo.put("target_memkb", c.memoryMb() * 1024L);
-        final List<Map<String, Object>> nics = new ArrayList<>();
-        for (final Vif vif : d.vifs())
+        // What xl reads into libxl_domain_build_info from settings xbow keeps but does not act on.
+        moveString(others, "kernel", bInfo, "kernel");
+        moveString(others, "ramdisk", bInfo, "ramdisk");
+        final String cmdline = cmdline(others);
+        putIfSet(bInfo, "cmdline", cmdline);
+        if (others.get("bootloader") instanceof String && !"hvm".equals(c.type()))
         {
-            final VifSpec spec = vif.spec();
-            final Map<String, Object> nic = new LinkedHashMap<>();
-            nic.put("backend_domid", Hypervisor.HOST_DOMID);
-            nic.put("devid", vif.devid());
-            putIfSet(nic, "model", spec.model());
-            nic.put("mac", xenMac(vif.mac()));
-            putIfSet(nic, "ip", spec.ips().isEmpty() ? null : String.join(" ", spec.ips()));
-            putIfSet(nic, "bridge", spec.bridge());
-            putIfSet(nic, "ifname", spec.vifname());
-            nic.put("script", spec.script());
-            nic.put("nictype", "ioemu".equals(spec.type()) ? "vif_ioemu" : "vif");
-            if (spec.rate() != null)
-            {
-                nic.put("rate_bytes_per_interval", spec.rate().bytesPerSecond() * spec.rate().intervalUs() / 1_000_000);
-                nic.put("rate_interval_usecs", spec.rate().intervalUs());
-            }
-            nics.add(nic);
+            final Map<String, Object> pv = new LinkedHashMap<>();
+            moveString(others, "bootloader", pv, "bootloader");
+            bInfo.put("type." + ("pvh".equals(c.type()) ? "pvh" : "pv"), pv);
         }
+        final List<Map<String, Object>> disks = disks(others);
         final Map<String, Object> config = new LinkedHashMap<>();
         config.put("c_info", cInfo);
         config.put("b_info", bInfo);
+        if (!disks.isEmpty())
+        {
+            config.put("disks", disks);
+        }
         config.put("nics", nics);
         config.put("on_poweroff", libxlAction(c.onPoweroff()));
         config.put("on_reboot", libxlAction(c.onReboot()));
         config.put("on_watchdog", "destroy");
         config.put("on_crash", libxlAction(c.onCrash()));
         config.put("on_soft_reset", "soft_reset");
+        if (!others.isEmpty())
+        {
+            // Not libxl's: the settings xl would act on and xbow does not (a disk, a kernel for HVM, ...), kept.
+            config.put("xbow_unused_settings", others);
+        }
         return config;
+    }
+
+    private static void moveString(final Map<String, Object> from, final String key, final Map<String, Object> to,
+        final String field)
+    {
+        if (from.get(key) instanceof String)
+        {
+            to.put(field, from.remove(key));
+        }
+    }
+
+    /** xl's kernel command line: {@code cmdline}, or {@code root=ROOT EXTRA} from {@code root} and {@code extra}. */
+    private static String cmdline(final Map<String, Object> others)
+    {
+        if (others.get("cmdline") instanceof String)
+        {
+            others.remove("root");
+            others.remove("extra");
+            return (String)others.remove("cmdline");
+        }
+        final String root = others.get("root") instanceof String ? (String)others.remove("root") : null;
+        final String extra = others.get("extra") instanceof String ? (String)others.remove("extra") : null;
+        if (root == null && extra == null)
+        {
+            return null;
+        }
+        return root == null ? extra : extra == null ? "root=" + root : "root=" + root + " " + extra;
+    }
+
+    /**
+     * {@code disk = [ 'phy:/dev/vg/web,xvda,w', 'format=qcow2, vdev=xvdb, target=/img/b.qcow2' ]} as
+     * libxl_device_disk: the positional forms {@code TARGET,VDEV,ACCESS} and {@code TARGET,FORMAT,VDEV,ACCESS} and
+     * the keyed one. A list that does not read so stays among the unused settings as it was written.
+     */
+    private static List<Map<String, Object>> disks(final Map<String, Object> others)
+    {
+        if (!(others.get("disk") instanceof List))
+        {
+            return List.of();
+        }
+        final List<Map<String, Object>> disks = new ArrayList<>();
+        for (final Object entry : (List<?>)others.get("disk"))
+        {
+            if (!(entry instanceof String))
+            {
+                return List.of();
+            }
+            final Map<String, String> keyed = new LinkedHashMap<>();
+            final List<String> positional = new ArrayList<>();
+            for (final String part : ((String)entry).split(","))
+            {
+                final String field = part.trim();
+                final int eq = field.indexOf('=');
+                if (eq > 0 && !field.startsWith("/"))
+                {
+                    keyed.put(field.substring(0, eq).trim(), field.substring(eq + 1).trim());
+                }
+                else
+                {
+                    positional.add(field);
+                }
+            }
+            if (positional.size() == 3 || positional.size() == 4)
+            {
+                keyed.putIfAbsent("target", positional.get(0));
+                if (positional.size() == 4)
+                {
+                    keyed.putIfAbsent("format", positional.get(1));
+                }
+                keyed.putIfAbsent("vdev", positional.get(positional.size() - 2));
+                keyed.putIfAbsent("access", positional.get(positional.size() - 1));
+            }
+            else if (!positional.isEmpty() && !(positional.size() == 1 && positional.get(0).isEmpty()))
+            {
+                return List.of();
+            }
+            if (!keyed.containsKey("vdev"))
+            {
+                return List.of();
+            }
+            String target = keyed.getOrDefault("target", "");
+            for (final String prefix : List.of("phy:", "file:", "tap:aio:", "aio:", "tap:qcow2:", "qcow2:"))
+            {
+                if (target.startsWith(prefix))
+                {
+                    target = target.substring(prefix.length());
+                    break;
+                }
+            }
+            final Map<String, Object> disk = new LinkedHashMap<>();
+            disk.put("backend_domid", Hypervisor.HOST_DOMID);
+            disk.put("pdev_path", target);
+            disk.put("vdev", keyed.get("vdev"));
+            disk.put("format", keyed.getOrDefault("format", "raw"));
+            final String access = keyed.getOrDefault("access", "rw");
+            disk.put("readwrite", access.equals("w") || access.equals("rw") ? 1 : 0);
+            if ("cdrom".equals(keyed.get("devtype")))
+            {
+                disk.put("is_cdrom", 1);
+            }
+            disks.add(disk);
+        }
+        others.remove("disk");
+        return disks;
     }
 
     private static void putIfSet(final Map<String, Object> map, final String key, final Object value)

@@ -1,6 +1,7 @@
 package io.xbow.hypervisor.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -17,9 +18,12 @@ import java.util.UUID;
  * @param onReboot    what to do when the guest reboots.
  * @param onCrash     what to do when the guest crashes.
  * @param vifs        its network interfaces, devid = index.
- * @param warnings    unknown keys and the like, reported as xl reports them.
+ * @param warnings    what xl warns about (a key set twice, {@code kernel} for an HVM guest, ...).
+ * @param others      the settings xbow does not act on ({@code kernel}, {@code disk}, {@code bootloader}, ...), in
+ *                    the file's order, as xl keeps them: accepted silently, shown by {@code xl list -l}. Values are
+ *                    strings, numbers or lists of them.
  */
 public record XlConfig(String name, UUID uuid, int memoryMb, int maxmemMb, int vcpus, String type, String onPoweroff,
-    String onReboot, String onCrash, List<VifSpec> vifs, List<String> warnings)
+    String onReboot, String onCrash, List<VifSpec> vifs, List<String> warnings, Map<String, Object> others)
 {
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,8 @@ import java.util.UUID;
  * Reads xl.cfg files: {@code KEY = VALUE} settings, one a line or separated by {@code ;}; values are numbers,
  * strings in single or double quotes (with backslash escapes), or lists in square brackets that may span lines;
  * {@code #} starts a comment; a backslash at the end of a line continues it. The last setting of a key wins (with a
- * warning). Unknown keys are warned about and ignored, as xl does; anything else wrong is a
+ * warning). Keys xbow does not act on are kept, silently, as xl accepts any key ({@link XlConfig#others}); xl's own
+ * warnings are given where xl gives them ({@code kernel} for an HVM guest); anything else wrong is a
  * {@link ConfigException} naming the file, the line and the reason.
  */
 public final class XlConfigParser
@@ -82,11 +84,12 @@ public final class XlConfigParser
     private static XlConfig build(final String source, final Map<String, Setting> settings, final List<String> warnings)
         throws ConfigException
     {
+        final Map<String, Object> others = new LinkedHashMap<>();
         for (final Map.Entry<String, Setting> setting : settings.entrySet())
         {
             if (!KNOWN.contains(setting.getKey()))
             {
-                warnings.add(setting.getValue().where() + "unknown key '" + setting.getKey() + "' ignored");
+                others.put(setting.getKey(), setting.getValue().value());
             }
         }
         final Setting nameSetting = settings.get("name");
@@ -130,6 +133,12 @@ public final class XlConfigParser
             final Setting where = settings.containsKey("type") ? settings.get("type") : settings.get("builder");
             throw new ConfigException(where.where() + "invalid type '" + type + "': emulated, netns, pv, pvh or hvm");
         }
+        if (type.equals("hvm") && others.get("kernel") instanceof String)
+        {
+            // xl's own words (xl_parse.c), on standard error, and the domain is still created.
+            warnings.add("ignoring \"kernel\" directive for HVM guest. Use \"firmware_override\" instead if you " +
+                "really want a non-default firmware");
+        }
         final String onPoweroff = action(settings, "on_poweroff", "destroy");
         final String onReboot = action(settings, "on_reboot", "restart");
         final String onCrash = action(settings, "on_crash", "destroy");
@@ -163,7 +172,7 @@ public final class XlConfigParser
             }
         }
         return new XlConfig(name, uuid, memory, maxmem, vcpus, type, onPoweroff, onReboot, onCrash,
-            List.copyOf(vifs), List.copyOf(warnings));
+            List.copyOf(vifs), List.copyOf(warnings), Collections.unmodifiableMap(others));
     }
 
     private static String string(final Setting setting, final String key) throws ConfigException
