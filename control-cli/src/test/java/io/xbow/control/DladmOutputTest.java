@@ -144,6 +144,59 @@ class DladmOutputTest
     }
 
     @Test
+    void showPersistentViews()
+    {
+        assertEquals(0, x.dladm("create-vnic", "-t", "-l", "stub0", "tmp0"));
+        assertEquals(0, x.dladm("set-linkprop", "-t", "-p", "maxbw=50M", "vnic1"));
+        assertEquals(0, x.dladm("show-link", "-P"));
+        assertEquals(
+            "LINK        CLASS     BRIDGE     OVER\n" +
+            "stub0       etherstub --         --\n" +
+            "vnic1       vnic      --         stub0\n" +
+            "xvm12_0     vnic      --         net0\n" +
+            "averyveryverylongname0 vnic --   stub0\n" +
+            "net2000     vlan      --         net0\n", x.out, "no temporary tmp0, no MTU or state");
+        assertEquals(0, x.dladm("show-link", "--persistent", "-p", "-o", "link,over", "vnic1"));
+        assertEquals("vnic1:stub0\n", x.out);
+        assertEquals(1, x.dladm("show-link", "-P", "tmp0"));
+        assertEquals(0, x.dladm("show-vnic", "-P", "-l", "stub0"));
+        assertEquals(
+            "LINK         OVER       SPEED MACADDRESS        MACADDRTYPE VID  ZONE\n" +
+            "vnic1        stub0      0     2:8:20:1:2:3      fixed       100  --\n" +
+            "averyveryverylongname0 stub0 0 2:aa:2f:eb:6e:95 random      0    --\n", x.out);
+        assertEquals(0, x.dladm("show-linkprop", "-P", "-c", "-o", "link,property,value", "-p", "maxbw,priority",
+            "vnic1"));
+        assertEquals("vnic1:maxbw:200\nvnic1:priority:low\n", x.out, "200 kept; the temporary 50 is active only");
+        assertEquals(0, x.dladm("show-linkprop", "-c", "-o", "value", "-p", "maxbw", "vnic1"));
+        assertEquals("50\n", x.out);
+        assertEquals(1, x.dladm("show-linkprop", "-P", "tmp0"));
+        assertTrue(x.err.contains("not in the persistent configuration"), x.err);
+        assertEquals(2, x.dladm("show-link", "-P", "-s"));
+    }
+
+    @Test
+    void showPhysMacAddressesAndLongOptions()
+    {
+        assertEquals(0, x.dladm("show-phys", "-m"));
+        assertEquals(
+            "LINK         SLOT     ADDRESS            INUSE CLIENT\n" +
+            "net0         primary  0:8:20:aa:bb:1     yes  net0\n" +
+            "net0         1        0:8:20:aa:bb:11    yes  xvm12_0\n", x.out);
+        assertEquals(0, x.dladm("delete-vnic", "xvm12_0"));
+        assertEquals(0, x.dladm("show-phys", "-m", "-p", "-o", "slot,inuse,client", "net0"));
+        assertEquals("primary:yes:net0\n1:no:--\n", x.out, "the factory slot is free again");
+        assertEquals(2, x.dladm("show-phys", "-m", "-P"));
+        // illumos's long options, as dladm's getopt_long tables spell them.
+        assertEquals(0, x.dladm("create-vnic", "--link", "stub0", "--vlan-id", "7", "--mac-address", "2:8:20:0:0:7",
+            "--prop", "maxbw=10M", "--temporary", "vnic7"));
+        assertEquals(0, x.dladm("show-vnic", "--parsable", "--output", "link,vid,macaddress", "vnic7"));
+        assertEquals("vnic7:7:2\\:8\\:20\\:0\\:0\\:7\n", x.out);
+        assertEquals(0, x.dladm("create-vlan", "--link", "net0", "--vlan-id", "9", "--forcible", "-t", "net9000"));
+        assertEquals(0, x.dladm("show-vlan", "-p", "-o", "link,vid", "net9000"));
+        assertEquals("net9000:9\n", x.out);
+    }
+
+    @Test
     void shouldRefuseBadOutputOptionsLikeDladm()
     {
         assertEquals(2, x.dladm("show-link", "-p"));

@@ -41,11 +41,12 @@ public final class DladmCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        return showLink(false, null, false, null, null);
+        return showLink(false, false, null, false, null, null);
     }
 
     @Command(name = "show-link", description = "Show data links, or their statistics with -s.")
     int showLink(
+        @Option(names = {"-P", "--persistent"}, description = "Show the persistent configuration.") final boolean persistent,
         @Option(names = {"-s", "--statistics"}, description = "Show statistics.") final boolean statistics,
         @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", description = "Repeat every INTERVAL seconds (with -s).") final Integer interval,
         @Option(names = {"-p", "--parsable", "--parseable"}, description = "Machine-readable output; needs -o.") final boolean parsable,
@@ -56,18 +57,32 @@ public final class DladmCommand implements Callable<Integer>
         {
             throw new UsageException("-i requires -s");
         }
-        final Map<String, Object> args = args("link", link, "statistics", statistics);
-        final List<Ofmt.Field> fields = statistics ? DladmFields.SHOW_LINK_STATS : DladmFields.SHOW_LINK;
+        if (persistent && statistics)
+        {
+            throw new UsageException("the option -P cannot be used with -s"); // statistics are the active link's
+        }
+        final Map<String, Object> args = args("link", link, "statistics", statistics, "persistent", persistent);
+        final List<Ofmt.Field> fields = statistics ? DladmFields.SHOW_LINK_STATS :
+            persistent ? DladmFields.SHOW_LINK_PERSISTENT : DladmFields.SHOW_LINK;
         return repeat(interval, () -> print(backend.call("show-link", args), fields, output, parsable));
     }
 
-    @Command(name = "show-phys", description = "Show physical links.")
+    @Command(name = "show-phys", description = "Show physical links, their MAC addresses (-m), or their persistent " +
+        "configuration (-P).")
     int showPhys(
+        @Option(names = {"-P", "--persistent"}) final boolean persistent,
+        @Option(names = {"-m", "--mac"}) final boolean macs,
         @Option(names = {"-p", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Parameters(arity = "0..1", paramLabel = "phys-link") final String link)
     {
-        print(backend.call("show-phys", args("link", link)), DladmFields.SHOW_PHYS, output, parsable);
+        if (macs && persistent)
+        {
+            throw new UsageException("-m cannot combine with -P");
+        }
+        print(backend.call("show-phys", args("link", link, "persistent", persistent, "macs", macs)),
+            macs ? DladmFields.SHOW_PHYS_MACS : persistent ? DladmFields.SHOW_PHYS_PERSISTENT : DladmFields.SHOW_PHYS,
+            output, parsable);
         return 0;
     }
 
@@ -79,8 +94,8 @@ public final class DladmCommand implements Callable<Integer>
             description = "A MAC address, or auto, random, factory.") final String mac,
         @Option(names = {"-r", "--mac-prefix"}, paramLabel = "prefix") final String prefix,
         @Option(names = {"-n", "--slot"}, paramLabel = "slot") final Integer slot,
-        @Option(names = {"-v", "--vid"}, paramLabel = "vid") final Integer vid,
-        @Option(names = {"-f", "--force"}) final boolean force,
+        @Option(names = {"-v", "--vlan-id", "--vid"}, paramLabel = "vid") final Integer vid,
+        @Option(names = {"-f", "--forcible", "--force"}) final boolean force,
         @Option(names = {"-p", "--prop"}, paramLabel = "prop=value[,...]") final List<String> properties,
         @Parameters(paramLabel = "vnic-link") final String name)
     {
@@ -108,7 +123,7 @@ public final class DladmCommand implements Callable<Integer>
     int modifyVnic(
         @Option(names = {"-t", "--temporary"}) final boolean temporary,
         @Option(names = {"-m", "--mac-address"}, paramLabel = "value") final String mac,
-        @Option(names = {"-v", "--vid"}, paramLabel = "vid") final Integer vid,
+        @Option(names = {"-v", "--vlan-id", "--vid"}, paramLabel = "vid") final Integer vid,
         @Parameters(paramLabel = "vnic-link") final String name)
     {
         if (mac == null && vid == null)
@@ -121,6 +136,7 @@ public final class DladmCommand implements Callable<Integer>
 
     @Command(name = "show-vnic", description = "Show VNICs, or their statistics with -s.")
     int showVnic(
+        @Option(names = {"-P", "--persistent"}) final boolean persistent,
         @Option(names = {"-p", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Option(names = {"-s", "--statistics"}) final boolean statistics,
@@ -132,7 +148,12 @@ public final class DladmCommand implements Callable<Integer>
         {
             throw new UsageException("-i requires -s");
         }
-        final Map<String, Object> args = args("link", name, "over", over, "statistics", statistics);
+        if (persistent && statistics)
+        {
+            throw new UsageException("the option -P cannot be used with -s");
+        }
+        final Map<String, Object> args = args("link", name, "over", over, "statistics", statistics, "persistent",
+            persistent);
         if (!statistics)
         {
             print(backend.call("show-vnic", args), DladmFields.SHOW_VNIC, output, parsable);
@@ -226,9 +247,9 @@ public final class DladmCommand implements Callable<Integer>
     @Command(name = "create-vlan", description = "Create a VLAN link over a physical link.")
     int createVlan(
         @Option(names = {"-t", "--temporary"}) final boolean temporary,
-        @Option(names = {"-f", "--force"}) final boolean force,
+        @Option(names = {"-f", "--forcible", "--force"}) final boolean force,
         @Option(names = {"-l", "--link"}, required = true, paramLabel = "ether-link") final String over,
-        @Option(names = {"-v", "--vid"}, required = true, paramLabel = "vid") final int vid,
+        @Option(names = {"-v", "--vlan-id", "--vid"}, required = true, paramLabel = "vid") final int vid,
         @Parameters(arity = "0..1", paramLabel = "vlan-link") final String name)
     {
         backend.call("create-vlan", args("over", over, "vid", vid, "link", name, "temporary", temporary));
@@ -289,12 +310,13 @@ public final class DladmCommand implements Callable<Integer>
 
     @Command(name = "show-linkprop", description = "Show link properties.")
     int showLinkprop(
+        @Option(names = {"-P", "--persistent"}) final boolean persistent,
         @Option(names = {"-c", "--parsable", "--parseable"}) final boolean parsable,
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Option(names = {"-p", "--prop"}, paramLabel = "prop[,...]") final String properties,
         @Parameters(arity = "0..1", paramLabel = "link") final String link)
     {
-        final Map<String, Object> args = args("link", link);
+        final Map<String, Object> args = args("link", link, "persistent", persistent);
         args.put("properties", properties == null ? List.of() : List.of(properties.split(",")));
         print(backend.call("show-linkprop", args), DladmFields.SHOW_LINKPROP, output, parsable);
         return 0;

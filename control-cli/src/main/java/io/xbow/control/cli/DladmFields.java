@@ -17,6 +17,18 @@ final class DladmFields
     static final List<Ofmt.Field> SHOW_PHYS = List.of(
         new Ofmt.Field("LINK", 13), new Ofmt.Field("MEDIA", 21), new Ofmt.Field("STATE", 11),
         new Ofmt.Field("SPEED", 7), new Ofmt.Field("DUPLEX", 10), new Ofmt.Field("DEVICE", 13));
+    /** show-link -P: the persistent configuration, without the active MTU and state. */
+    static final List<Ofmt.Field> SHOW_LINK_PERSISTENT = List.of(
+        new Ofmt.Field("LINK", 12), new Ofmt.Field("CLASS", 10), new Ofmt.Field("BRIDGE", 11),
+        new Ofmt.Field("OVER", 32));
+    /** show-phys -P: FLAGS {@code r----} for a configured device that is not there. */
+    static final List<Ofmt.Field> SHOW_PHYS_PERSISTENT = List.of(
+        new Ofmt.Field("LINK", 13), new Ofmt.Field("DEVICE", 13), new Ofmt.Field("MEDIA", 21),
+        new Ofmt.Field("FLAGS", 7));
+    /** show-phys -m: a link's MAC addresses, primary and factory slots. */
+    static final List<Ofmt.Field> SHOW_PHYS_MACS = List.of(
+        new Ofmt.Field("LINK", 13), new Ofmt.Field("SLOT", 9), new Ofmt.Field("ADDRESS", 19),
+        new Ofmt.Field("INUSE", 5), new Ofmt.Field("CLIENT", 13));
     static final List<Ofmt.Field> SHOW_VNIC = List.of(
         new Ofmt.Field("LINK", 13), new Ofmt.Field("OVER", 11), new Ofmt.Field("SPEED", 6),
         new Ofmt.Field("MACADDRESS", 18), new Ofmt.Field("MACADDRTYPE", 12), new Ofmt.Field("VID", 5),

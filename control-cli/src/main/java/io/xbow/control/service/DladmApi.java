@@ -39,13 +39,17 @@ public final class DladmApi implements CommandApi
         switch (command)
         {
             case "show-link": return a.flag("statistics") ? service.showLinkStats(a.string("link")) :
+                a.flag("persistent") ? service.showLinkPersistent(a.string("link")) :
                 service.showLink(a.string("link"));
-            case "show-phys": return service.showPhys(a.string("link"));
+            case "show-phys": return a.flag("macs") ? service.showPhysMacs(a.string("link")) :
+                a.flag("persistent") ? service.showPhysPersistent(a.string("link")) :
+                service.showPhys(a.string("link"));
             case "show-vnic": return a.flag("statistics") ? vnicStats(a) :
-                service.showVnic(a.string("link"), a.string("over"));
+                service.showVnic(a.string("link"), a.string("over"), a.flag("persistent"));
             case "show-etherstub": return service.showEtherstub(a.string("link"));
             case "show-vlan": return service.showVlan(a.string("link"));
-            case "show-linkprop": return service.showLinkprop(a.string("link"), a.strings("properties"));
+            case "show-linkprop": return service.showLinkprop(a.string("link"), a.strings("properties"),
+                a.flag("persistent"));
             case "create-etherstub":
                 service.createEtherstub(a.required("link"), a.flag("temporary"));
                 return null;

@@ -16,6 +16,7 @@ import io.xbow.vnic.link.VlanLink;
 import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vnic.mac.MacType;
+import io.xbow.vnic.prop.Bandwidth;
 import io.xbow.vnic.prop.LinkProperty;
 import io.xbow.vnic.prop.PropertyInfo;
 
@@ -697,6 +698,19 @@ public final class DladmService
 
     public synchronized Table showVnic(final String name, final String over)
     {
+        return showVnic(name, over, false);
+    }
+
+    /**
+     * @param persistentView show-vnic -P: the VNICs of the persistent configuration, as they will be re-created (a
+     *                   temporary one is not there; the speed is the active VNIC's, 0 for one not active).
+     */
+    public synchronized Table showVnic(final String name, final String over, final boolean persistentView)
+    {
+        if (persistentView)
+        {
+            return showVnicPersistent(name, over);
+        }
         final List<List<String>> rows = new ArrayList<>();
         for (final Link link : select(name))
         {
@@ -755,18 +769,177 @@ public final class DladmService
 
     public synchronized Table showLinkprop(final String name, final Collection<String> properties)
     {
+        return showLinkprop(name, properties, false);
+    }
+
+    /**
+     * @param persistentView show-linkprop -P: VALUE is what the persistent configuration holds ({@code --} for a
+     *                   property set only with {@code -t}, or not at all); a link with no persistent configuration
+     *                   (a temporary one) is not shown, or, named, refused.
+     */
+    public synchronized Table showLinkprop(final String name, final Collection<String> properties,
+        final boolean persistentView)
+    {
         final List<List<String>> rows = new ArrayList<>();
+        if (persistentView && name != null && !persistent.containsKey(name) && !isHostInterface(registry.link(name)))
+        {
+            throw new LinkException("cannot show link properties of " + name + ": not in the persistent " +
+                "configuration (created with -t)");
+        }
         for (final Link link : select(name))
         {
+            final ConfigEntry entry = persistent.get(link.name());
+            if (persistentView && entry == null && !isHostInterface(link))
+            {
+                continue;
+            }
             final Collection<String> wanted = name == null && !properties.isEmpty() ? applicable(link, properties) :
                 properties;
             for (final PropertyInfo info : registry.showProperties(link.name(), wanted))
             {
-                rows.add(List.of(info.link(), info.property(), info.perm(), info.value(), info.defaultValue(),
+                String value = info.value();
+                if (persistentView)
+                {
+                    final String kept = entry == null ? null : entry.get(info.property());
+                    // Kept exactly (200M); shown as the active value is (200, in Mbit/s).
+                    value = kept == null ? "--" : info.property().equals("maxbw") ?
+                        Bandwidth.format(Bandwidth.parse(kept)) : kept;
+                }
+                rows.add(List.of(info.link(), info.property(), info.perm(), value, info.defaultValue(),
                     info.possible()));
             }
         }
         return new Table(List.of("LINK", "PROPERTY", "PERM", "VALUE", "DEFAULT", "POSSIBLE"), rows);
+    }
+
+    /**
+     * show-link -P: what the persistent configuration holds, as it will be re-created (host interfaces, which the
+     * host keeps, first); {@code LINK CLASS BRIDGE OVER}.
+     */
+    public synchronized Table showLinkPersistent(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final HostLink host : hostLinks().values())
+        {
+            rows.add(List.of(host.name(), "phys", "--", ""));
+        }
+        for (final ConfigEntry entry : persistent.values())
+        {
+            if (entry.kind().equals("phys"))
+            {
+                if (!hostLinks().containsKey(entry.name()))
+                {
+                    rows.add(List.of(entry.name(), "phys", "--", "")); // configured, its device absent
+                }
+                continue;
+            }
+            rows.add(List.of(entry.name(), entry.kind(), "--", entry.get("over") == null ? "" : entry.get("over")));
+        }
+        return new Table(List.of("LINK", "CLASS", "BRIDGE", "OVER"), only(rows, name));
+    }
+
+    /** show-phys -P: {@code LINK DEVICE MEDIA FLAGS}; FLAGS {@code r----} for a configured interface not there. */
+    public synchronized Table showPhysPersistent(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        final Map<String, HostLink> hosts = hostLinks();
+        for (final HostLink host : hosts.values())
+        {
+            rows.add(List.of(host.name(), host.device(), "Ethernet", "-----"));
+        }
+        for (final ConfigEntry entry : persistent.values())
+        {
+            if (entry.kind().equals("phys") && !hosts.containsKey(entry.name()))
+            {
+                rows.add(List.of(entry.name(), "--", "Ethernet", "r----"));
+            }
+        }
+        return new Table(List.of("LINK", "DEVICE", "MEDIA", "FLAGS"), only(rows, name));
+    }
+
+    /**
+     * show-phys -m: each physical link's MAC addresses: its primary ({@code primary}, in use by the link itself
+     * once a switch runs over it) and its factory slots (1, 2, ...) with the VNIC using each.
+     */
+    public synchronized Table showPhysMacs(final String name)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final HostLink host : hostLinks().values())
+        {
+            final boolean active = isActive(host.name()) && registry.link(host.name()) instanceof PhysicalLink;
+            if (!active)
+            {
+                rows.add(List.of(host.name(), "primary", MacAddress.formatDladm(host.mac()), "no", "--"));
+            }
+        }
+        for (final Link link : registry.links())
+        {
+            if (link instanceof PhysicalLink)
+            {
+                final PhysicalLink phys = (PhysicalLink)link;
+                rows.add(List.of(phys.name(), "primary", MacAddress.formatDladm(phys.primaryMac()), "yes",
+                    phys.name()));
+                final long[] factory = phys.factoryMacs();
+                for (int slot = 1; slot <= factory.length; slot++)
+                {
+                    final String client = phys.factoryClient(slot);
+                    rows.add(List.of(phys.name(), Integer.toString(slot), MacAddress.formatDladm(factory[slot - 1]),
+                        client == null ? "no" : "yes", client == null ? "--" : client));
+                }
+            }
+        }
+        if (name != null && rows.stream().noneMatch(r -> r.get(0).equals(name)))
+        {
+            registry.link(name); // "not found" for a name that is nothing
+            throw new LinkException(name + " is not a physical link");
+        }
+        return new Table(List.of("LINK", "SLOT", "ADDRESS", "INUSE", "CLIENT"), only(rows, name));
+    }
+
+    private Table showVnicPersistent(final String name, final String over)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final ConfigEntry entry : persistent.values())
+        {
+            if (!entry.kind().equals("vnic") || over != null && !over.equals(entry.get("over")))
+            {
+                continue;
+            }
+            final String type = entry.get("mactype") == null ? "fixed" : entry.get("mactype");
+            final Link active = isActive(entry.name()) ? registry.link(entry.name()) : null;
+            rows.add(List.of(entry.name(), entry.get("over"), active == null ? "0" : Long.toString(active.speedMbps()),
+                entry.get("mac"), type.startsWith("factory") ? "factory, slot " + type.substring(type.indexOf('/') + 1) :
+                type, entry.get("vid") == null ? "0" : entry.get("vid"), "--"));
+        }
+        if (name != null && rows.stream().noneMatch(r -> r.get(0).equals(name)))
+        {
+            registry.link(name);
+            throw new LinkException(name + " is not a VNIC of the persistent configuration");
+        }
+        return new Table(List.of("LINK", "OVER", "SPEED", "MACADDRESS", "MACADDRTYPE", "VID", "ZONE"),
+            only(rows, name));
+    }
+
+    /** The rows of one link, or all; a name with no row is not found. */
+    private List<List<String>> only(final List<List<String>> rows, final String name)
+    {
+        if (name == null)
+        {
+            return rows;
+        }
+        final List<List<String>> kept = new ArrayList<>();
+        for (final List<String> row : rows)
+        {
+            if (row.get(0).equals(name))
+            {
+                kept.add(row);
+            }
+        }
+        if (kept.isEmpty())
+        {
+            throw LinkException.notFound("link " + name + " is not in the persistent configuration");
+        }
+        return kept;
     }
 
     private Collection<String> applicable(final Link link, final Collection<String> properties)
