@@ -115,7 +115,17 @@ public final class XbowMain
                 return daemon.execute(rest);
             }
             case "completion":
+                // dladm's from its picocli model; xl's and xbow's (capture links, domain names) written by hand.
                 out.print(AutoComplete.bash("dladm", DladmCommand.command(null, out, err)));
+                try (java.io.InputStream script = XbowMain.class.getResourceAsStream("cli/completion.bash"))
+                {
+                    out.print(new String(script.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+                catch (final java.io.IOException | NullPointerException ex)
+                {
+                    err.println("xbow completion: the xl and xbow completion is missing from this build");
+                    return 1;
+                }
                 out.flush();
                 return 0;
             default:
