@@ -3,7 +3,10 @@ package io.xbow.control.cli;
 import io.xbow.control.api.CommandFailure;
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.capture.CaptureStreamFormat;
-import io.xbow.packet.format.FrameFormatter;
+import io.xbow.control.capture.file.CaptureFileReader;
+import io.xbow.control.capture.filter.CaptureFilter;
+import io.xbow.control.capture.print.TcpdumpPrinter;
+import io.xbow.packet.filter.BpfMachine;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,16 +16,11 @@ import picocli.CommandLine.Parameters;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +34,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code xbow capture}: tcpdump's habits over the daemon's capture stream. Options as tcpdump spells them (and in
  * any order, as GNU getopt allows), the rest of the line is the filter expression:
  * <pre>
- *   xbow capture -i LINK [-i LINK ...] [-Q in|out|inout] [-c COUNT] [-s SNAPLEN]
- *                [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES] [-U]] [-e] [-n] [-l] [EXPRESSION]
+ *   xbow capture -i LINK|any [-i LINK ...] [-Q in|out|inout] [-c COUNT] [-s SNAPLEN]
+ *                [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES] [-U]] [PRINTING] [EXPRESSION]
+ *   xbow capture -r FILE [-c COUNT] [PRINTING] [EXPRESSION]
  *   xbow capture -D
+ *   PRINTING: -e -q -v -t|-tt|-ttt|-tttt|-ttttt -x|-xx|-X|-XX|-A -n -nn -l
  * </pre>
- * Without {@code -w} each frame is one line on standard output (time, link, direction, MACs, VLAN, L3/L4); at the
- * end, or on Ctrl-C, tcpdump's three counters go to standard error.
+ * Without {@code -w} each frame is printed as tcpdump prints it ({@link TcpdumpPrinter}), after the link and
+ * direction it was seen on; at the end, or on Ctrl-C, tcpdump's three counters go to standard error. {@code -r}
+ * reads a pcap or pcapng file (tcpdump's or ours) and needs no daemon.
  */
 public final class CaptureCommand
 {
@@ -69,13 +70,21 @@ public final class CaptureCommand
 
     /** The command line, parsed. */
     public record Options(List<String> links, String direction, long count, int snaplen, String file, boolean pcapng,
-        int rotateSeconds, int rotateMegabytes, int fileCount, boolean packetBuffered, boolean list, String filter)
+        int rotateSeconds, int rotateMegabytes, int fileCount, boolean packetBuffered, boolean list, String filter,
+        String readFile, TcpdumpPrinter.Options printing)
     {
+        /** {@code -i any}: every link the daemon can capture. */
+        public boolean anyLink()
+        {
+            return links.contains("any");
+        }
     }
 
-    private static final String USAGE = "usage: xbow capture -i LINK [-i LINK ...] [-Q in|out|inout] [-c COUNT] " +
-        "[-s SNAPLEN] [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES]] [-e] [-n] [EXPRESSION]\n" +
-        "       xbow capture -D";
+    private static final String USAGE = "usage: xbow capture -i LINK|any [-i LINK ...] [-Q in|out|inout] [-c COUNT] " +
+        "[-s SNAPLEN] [-w FILE|- [--pcapng] [-G SECONDS] [-C MB] [-W FILES] [-U]] [PRINTING] [EXPRESSION]\n" +
+        "       xbow capture -r FILE [-c COUNT] [PRINTING] [EXPRESSION]\n" +
+        "       xbow capture -D\n" +
+        "  PRINTING: -e -q -v -t|-tt|-ttt|-tttt|-ttttt -x|-xx|-X|-XX|-A -n -nn -l";
 
     private CaptureCommand()
     {
@@ -111,6 +120,10 @@ public final class CaptureCommand
         }
         try
         {
+            if (options.readFile() != null)
+            {
+                return readFile(out, err, options);
+            }
             if (options.list())
             {
                 final Object links = client.post("/v1/capture/links", Map.of()).get("links");
@@ -157,8 +170,24 @@ public final class CaptureCommand
         boolean packetBuffered;
         @Option(names = "-D")
         boolean list;
-        /** What the output already is, accepted for habit: -n, -e, -l, -q, -v, -p. */
-        @Option(names = {"-n", "-e", "-l", "-q", "-v", "-p"})
+        @Option(names = "-r")
+        String readFile;
+        @Option(names = "-e")
+        boolean linkHeader;
+        @Option(names = "-q")
+        boolean quiet;
+        @Option(names = "-v")
+        boolean[] verbose = new boolean[0];
+        @Option(names = "-t")
+        boolean[] timestamps = new boolean[0];
+        @Option(names = "-x")
+        boolean[] hex = new boolean[0];
+        @Option(names = "-X")
+        boolean[] hexAscii = new boolean[0];
+        @Option(names = "-A")
+        boolean ascii;
+        /** What the output already is, accepted for habit: -n (no names: xbow never resolves), -l, -p. */
+        @Option(names = {"-n", "-l", "-p"})
         boolean[] habits = new boolean[0];
         @Parameters
         List<String> expression = new ArrayList<>();
@@ -198,14 +227,43 @@ public final class CaptureCommand
         final boolean packetBuffered = a.packetBuffered;
         final boolean list = a.list;
         final List<String> expression = a.expression;
+        if (a.verbose.length > 1)
+        {
+            // Refused rather than taken as -v: tcpdump's -vv decodes more than xbow's printer does.
+            throw new UsageException("-vv is not supported (xbow prints what tcpdump prints with -v); use -v");
+        }
+        if (a.timestamps.length > 5 || a.hex.length > 2 || a.hexAscii.length > 2)
+        {
+            throw new UsageException("-t, -x and -X go up to -ttttt, -xx and -XX");
+        }
+        if (a.ascii && (a.hex.length > 0 || a.hexAscii.length > 0))
+        {
+            throw new UsageException("-A cannot be combined with -x or -X");
+        }
+        final TcpdumpPrinter.Options printing = new TcpdumpPrinter.Options(a.timestamps.length, a.linkHeader,
+            a.quiet, a.verbose.length, Math.max(a.hex.length, a.hexAscii.length), a.hexAscii.length > 0, a.ascii,
+            java.time.ZoneId.systemDefault());
         if (list)
         {
             return new Options(links, direction, count, snaplen, file, pcapng, rotateSeconds, rotateMegabytes,
-                fileCount, packetBuffered, true, "");
+                fileCount, packetBuffered, true, "", null, printing);
+        }
+        if (a.readFile != null)
+        {
+            if (!links.isEmpty() || file != null)
+            {
+                throw new UsageException("-r reads a file: it cannot be combined with -i or -w");
+            }
+            return new Options(links, direction, count, snaplen, null, false, 0, 0, 0, false, false,
+                String.join(" ", expression), a.readFile, printing);
         }
         if (links.isEmpty())
         {
-            throw new UsageException("name a link with -i (xbow capture -D lists them)");
+            throw new UsageException("name a link with -i (xbow capture -D lists them), or a file with -r");
+        }
+        if (links.contains("any") && links.size() > 1)
+        {
+            throw new UsageException("-i any already captures every link");
         }
         if (file == null && (pcapng || rotateSeconds > 0 || rotateMegabytes > 0 || fileCount > 0))
         {
@@ -220,7 +278,94 @@ public final class CaptureCommand
             throw new UsageException("-G and -C rotate files; they cannot rotate standard output (-w -)");
         }
         return new Options(links, direction, count, snaplen, file, pcapng, rotateSeconds, rotateMegabytes,
-            fileCount, packetBuffered, false, String.join(" ", expression));
+            fileCount, packetBuffered, false, String.join(" ", expression), null, printing);
+    }
+
+    /**
+     * {@code -r FILE}: print a pcap or pcapng file as tcpdump does, through the same filter, without a daemon. The
+     * filter is compiled by libpcap as tcpdump's is, for the file's link type (Ethernet).
+     */
+    static int readFile(final PrintWriter out, final PrintWriter err, final Options options)
+    {
+        final BpfMachine filter;
+        try
+        {
+            filter = options.filter().isBlank() ? null : CaptureFilter.compile(options.filter(), 262_144);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("xbow capture: " + ex.getMessage());
+            return 1;
+        }
+        final Path path = Path.of(options.readFile());
+        try (InputStream stream = "-".equals(options.readFile()) ? System.in : Files.newInputStream(path);
+            CaptureFileReader reader = new CaptureFileReader(new java.io.BufferedInputStream(stream, 1 << 16),
+                options.readFile()))
+        {
+            final TcpdumpPrinter printer = new TcpdumpPrinter(options.printing());
+            final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+            boolean announced = false;
+            long printed = 0;
+            CaptureFileReader.Frame frame;
+            while ((frame = reader.next()) != null)
+            {
+                if (!announced)
+                {
+                    announced = true;
+                    err.println("reading from file " + options.readFile() + ", link-type " +
+                        linkTypeName(frame.linkType()) + ", snapshot length " + reader.snaplen());
+                    err.flush();
+                }
+                if (filter != null)
+                {
+                    if (frame.linkType() != TcpdumpPrinter.LINKTYPE_ETHERNET)
+                    {
+                        err.println("xbow capture: filters apply to Ethernet captures; this file's link type is " +
+                            frame.linkType());
+                        return 1;
+                    }
+                    view.wrap(frame.data());
+                    if (filter.run(view, 0, frame.data().length, -1) <= 0)
+                    {
+                        continue;
+                    }
+                }
+                out.println(printer.print(frame.timestampNs(), frame.linkType(), frame.data(), frame.data().length,
+                    frame.originalLength(), ""));
+                if (++printed == options.count())
+                {
+                    break;
+                }
+            }
+            if (!announced)
+            {
+                err.println("reading from file " + options.readFile() + ", link-type " +
+                    linkTypeName(reader.linkType()) + ", snapshot length " + reader.snaplen());
+            }
+            out.flush();
+            return 0;
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            err.println("xbow capture: " + options.readFile() + ": No such file or directory");
+            return 1;
+        }
+        catch (final IOException ex)
+        {
+            out.flush();
+            err.println("xbow capture: " + ex.getMessage());
+            return 1;
+        }
+    }
+
+    private static String linkTypeName(final int linkType)
+    {
+        switch (linkType)
+        {
+            case TcpdumpPrinter.LINKTYPE_ETHERNET: return "EN10MB (Ethernet)";
+            case TcpdumpPrinter.LINKTYPE_LINUX_SLL: return "LINUX_SLL (Linux cooked v1)";
+            default: return Integer.toString(linkType);
+        }
     }
 
     private static long positive(final String value, final String option, final String what)
@@ -249,7 +394,18 @@ public final class CaptureCommand
         final FileSinks files, final Options options)
     {
         final Map<String, Object> request = new LinkedHashMap<>();
-        request.put("links", options.links());
+        List<?> links = options.links();
+        if (options.anyLink())
+        {
+            // -i any: every link the daemon can capture, each its own interface in pcapng (cooked headers in pcap).
+            links = (List<?>)client.post("/v1/capture/links", Map.of()).get("links");
+            if (links.isEmpty())
+            {
+                err.println("xbow capture: no link to capture");
+                return 1;
+            }
+        }
+        request.put("links", links);
         request.put("direction", options.direction());
         request.put("filter", options.filter());
         request.put("snaplen", options.snaplen());
@@ -339,7 +495,8 @@ public final class CaptureCommand
                 in.readFully(name);
                 links.add(new String(name, StandardCharsets.UTF_8));
             }
-            sink = options.file() == null ? new TextSink(out, links) : files.open(options, links, snaplen);
+            sink = options.file() == null ? new TextSink(out, links, options.printing()) :
+                files.open(options, links, snaplen);
             err.println("xbow capture: listening on " + String.join(", ", links) +
                 ", link-type EN10MB (Ethernet), snapshot length " + snaplen + " bytes");
             err.flush();
@@ -438,33 +595,31 @@ public final class CaptureCommand
         return status;
     }
 
-    /** One line per frame, tcpdump -e -n style, with the link and direction as tcpdump shows them for -i any. */
+    /**
+     * Each frame as tcpdump prints it ({@link TcpdumpPrinter}, with its -e, -q, -v, -t, -x, -X and -A), after the
+     * link and direction it was seen on, as tcpdump prints a capture of several interfaces.
+     */
     static final class TextSink implements Sink
     {
         private final PrintWriter out;
         private final List<String> links;
         private final int linkWidth;
-        private final FrameFormatter formatter = new FrameFormatter();
-        private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
-        private final ZoneId zone = ZoneId.systemDefault();
+        private final TcpdumpPrinter printer;
 
-        TextSink(final PrintWriter out, final List<String> links)
+        TextSink(final PrintWriter out, final List<String> links, final TcpdumpPrinter.Options printing)
         {
             this.out = out;
             this.links = links;
             this.linkWidth = links.stream().mapToInt(String::length).max().orElse(1);
+            this.printer = new TcpdumpPrinter(printing);
         }
 
         @Override
         public void frame(final int link, final int direction, final long timestampNs, final int originalLength,
             final byte[] data, final int length)
         {
-            view.wrap(data, 0, length);
-            final ZonedDateTime time = Instant.ofEpochSecond(0, timestampNs).atZone(zone);
-            final String line = String.format("%02d:%02d:%02d.%06d %-" + linkWidth + "s %-3s %s", time.getHour(),
-                time.getMinute(), time.getSecond(), time.getNano() / 1000, links.get(link),
-                direction == 1 ? "In" : "Out", formatter.format(view, 0, length));
-            out.println(length < originalLength ? line + " [captured " + length + " of " + originalLength + "]" : line);
+            out.println(printer.print(timestampNs, TcpdumpPrinter.LINKTYPE_ETHERNET, data, length, originalLength,
+                String.format("%-" + linkWidth + "s %-3s ", links.get(link), direction == 1 ? "In" : "Out")));
         }
 
         @Override

@@ -34,7 +34,8 @@ public final class CaptureFileSink implements CaptureCommand.Sink
     {
         final CaptureFileOptions fileOptions = CaptureFileOptions.of(options.file(), options.pcapng(), links)
             .withSnaplen(snaplen)
-            .withRotation(options.rotateSeconds(), options.rotateMegabytes(), options.fileCount());
+            .withRotation(options.rotateSeconds(), options.rotateMegabytes(), options.fileCount())
+            .withCooked(options.anyLink());
         return new CaptureFileSink(CaptureFiles.open(fileOptions, stdout));
     }
 

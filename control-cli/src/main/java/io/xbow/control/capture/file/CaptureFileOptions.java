@@ -21,6 +21,8 @@ import java.util.Objects;
  *                        files after which the capture is over; 0 for unlimited.
  * @param clock           the wall clock that names the first file under -G (later files are named by the timestamp of
  *                        the frame that starts them), and whose zone the strftime pattern uses.
+ * @param cooked          classic pcap with Linux cooked headers, which keep each frame's direction ({@code -i any},
+ *                        as tcpdump writes it); ignored for pcapng, which names each link.
  */
 public record CaptureFileOptions(
     String path,
@@ -30,7 +32,8 @@ public record CaptureFileOptions(
     int rotateSeconds,
     int rotateMegabytes,
     int fileCount,
-    Clock clock)
+    Clock clock,
+    boolean cooked)
 {
     /** libpcap's and tcpdump's default (and largest) snapshot length. */
     public static final int DEFAULT_SNAPLEN = 262144;
@@ -73,24 +76,31 @@ public record CaptureFileOptions(
      */
     public static CaptureFileOptions of(final String path, final boolean pcapng, final List<String> linkNames)
     {
-        return new CaptureFileOptions(path, pcapng, linkNames, DEFAULT_SNAPLEN, 0, 0, 0, Clock.systemDefaultZone());
+        return new CaptureFileOptions(path, pcapng, linkNames, DEFAULT_SNAPLEN, 0, 0, 0, Clock.systemDefaultZone(),
+            false);
     }
 
     public CaptureFileOptions withSnaplen(final int snaplen)
     {
         return new CaptureFileOptions(
-            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock);
+            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock, cooked);
     }
 
     public CaptureFileOptions withRotation(final int rotateSeconds, final int rotateMegabytes, final int fileCount)
     {
         return new CaptureFileOptions(
-            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock);
+            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock, cooked);
+    }
+
+    public CaptureFileOptions withCooked(final boolean cooked)
+    {
+        return new CaptureFileOptions(
+            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock, cooked);
     }
 
     public CaptureFileOptions withClock(final Clock clock)
     {
         return new CaptureFileOptions(
-            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock);
+            path, pcapng, linkNames, snaplen, rotateSeconds, rotateMegabytes, fileCount, clock, cooked);
     }
 }

@@ -24,6 +24,13 @@ interface CaptureFormat
 
     static CaptureFormat of(final boolean pcapng, final List<String> linkNames, final int snaplen)
     {
-        return pcapng ? new PcapngFormat(linkNames, snaplen) : new PcapFormat(snaplen);
+        return of(pcapng, false, linkNames, snaplen);
+    }
+
+    /** @param cooked classic pcap with Linux cooked headers ({@code -i any}), which keep each frame's direction. */
+    static CaptureFormat of(final boolean pcapng, final boolean cooked, final List<String> linkNames,
+        final int snaplen)
+    {
+        return pcapng ? new PcapngFormat(linkNames, snaplen) : new PcapFormat(snaplen, cooked);
     }
 }

@@ -59,7 +59,8 @@ final class StreamCaptureWriter implements CaptureWriter
     {
         this.options = options;
         this.stream = stream;
-        this.format = CaptureFormat.of(options.pcapng(), options.linkNames(), options.snaplen());
+        this.format = CaptureFormat.of(options.pcapng(), options.cooked(), options.linkNames(),
+            options.snaplen());
         this.buffer = ByteBuffer.allocate(Math.max(MIN_BUFFER, 2 * format.maxRecordLength()))
             .order(ByteOrder.LITTLE_ENDIAN);
         this.snaplen = options.snaplen();
