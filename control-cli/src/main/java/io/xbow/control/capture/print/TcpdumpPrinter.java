@@ -247,6 +247,11 @@ public final class TcpdumpPrinter
             sb.append("802.3, length-field ").append(type);
             return;
         }
+        if (options.quiet())
+        {
+            sb.append(name); // -q -e: the name alone
+            return;
+        }
         sb.append("ethertype ").append(name).append(String.format(" (0x%04x)", type));
     }
 
