@@ -171,6 +171,48 @@ class CaptureCommandTest
     }
 
     @Test
+    void shouldCaptureEveryLinkWithIAnyAsTcpdumpDoes() throws Exception
+    {
+        domains("");
+        // Text, as tcpdump -i any prints it: each frame after its link and direction.
+        final CompletableFuture<Result> text = capture(OutputStream.nullOutputStream(), "-i", "any", "-c", "2", "-t",
+            "icmp[icmptype] == icmp-echo");
+        ping("web", "10.0.0.20", 1);
+        final Result shown = text.get(20, TimeUnit.SECONDS);
+        assertEquals(0, shown.status(), shown.err());
+        final List<String> lines = shown.out().lines().collect(Collectors.toList());
+        assertEquals(2, lines.size(), shown.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("vif1\\.0 +In  IP 10\\.0\\.0\\.10 > 10\\.0\\.0\\.20: ICMP " +
+            "echo request, id \\d+, seq 1, length \\d+")), shown.out());
+        awaitNoCapture();
+
+        // pcap: Linux cooked headers, which keep each frame's direction (tshark reads them).
+        final Path cooked = dir.resolve("any.pcap");
+        final CompletableFuture<Result> file = capture(OutputStream.nullOutputStream(), "-i", "any", "-w",
+            cooked.toString(), "-c", "4", "icmp");
+        ping("web", "10.0.0.20", 1);
+        assertEquals(0, file.get(20, TimeUnit.SECONDS).status());
+        final List<String> rows = CaptureTools.tshark(cooked, "sll.pkttype", "ip.src", "ip.dst");
+        assertEquals(4, rows.size(), rows.toString());
+        assertTrue(rows.contains("0|10.0.0.10|10.0.0.20") && rows.contains("4|10.0.0.10|10.0.0.20"),
+            "the request seen coming in (at web's vif) and going out (at db's): " + rows);
+        awaitNoCapture();
+
+        // pcapng: one interface per link, named.
+        final Path named = dir.resolve("any.pcapng");
+        final CompletableFuture<Result> ng = capture(OutputStream.nullOutputStream(), "-i", "any", "--pcapng", "-w",
+            named.toString(), "-c", "2", "icmp[icmptype] == icmp-echo");
+        ping("web", "10.0.0.20", 1);
+        assertEquals(0, ng.get(20, TimeUnit.SECONDS).status());
+        final List<String> interfaces = CaptureTools.tshark(named, "frame.interface_name");
+        assertEquals(2, interfaces.size(), interfaces.toString());
+        assertTrue(interfaces.containsAll(List.of("vif1.0", "vif2.0")) || interfaces.contains("stub0"),
+            interfaces.toString());
+        assertEquals(2, capture(OutputStream.nullOutputStream(), "-i", "any", "-i", "vif1.0").get(10,
+            TimeUnit.SECONDS).status(), "-i any is every link already");
+    }
+
+    @Test
     void shouldRotateEverySecondAndEndAfterTheLastFileAsTcpdumpDoes() throws Exception
     {
         domains("");
