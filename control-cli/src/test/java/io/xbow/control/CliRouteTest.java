@@ -177,7 +177,7 @@ class CliRouteTest
     void shouldExitWithStatus2OnUsageErrors() throws IOException
     {
         final Run xl = same("xl", "destroy");
-        assertEquals(new Run(2, "", "xl: usage: xl destroy DOMAIN\n", null), xl);
+        assertEquals(new Run(2, "", "xl: usage: xl destroy [-f] DOMAIN\n", null), xl);
         final Run dladm = same("dladm", "create-vnic", "vnic0");
         assertEquals(2, dladm.status());
         assertTrue(dladm.err().startsWith("dladm: Missing required option: '--link=link'"), dladm.err());

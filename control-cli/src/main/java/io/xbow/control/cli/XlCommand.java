@@ -324,7 +324,8 @@ public final class XlCommand
                 throw new CommandFailure("You must specify -a or a domain id.", 1); // xl's words
             }
             exactly(command, a.words, 1, "[-w] [-F] -a|DOMAIN");
-            targets.add(backend.call("domid", Map.of("domain", a.words.get(0))).rows().get(0).get(0));
+            final List<List<String>> id = backend.call("domid", Map.of("domain", a.words.get(0))).rows();
+            targets.add(id.isEmpty() ? a.words.get(0) : id.get(0).get(0));
         }
         for (final String domid : targets)
         {
@@ -349,7 +350,8 @@ public final class XlCommand
     {
         try
         {
-            return backend.call("domid", Map.of("domain", ref)).rows().get(0).get(0).equals("0");
+            final List<List<String>> id = backend.call("domid", Map.of("domain", ref)).rows();
+            return !id.isEmpty() && id.get(0).get(0).equals("0");
         }
         catch (final CommandFailure ex)
         {

@@ -53,7 +53,7 @@ class XlOptionsTest
         assertEquals(0, xl(err, "shutdown", "-w", "web"), err.toString());
         assertEquals(0, xl(err, "network-attach", "web", "bridge=stub0", "mac=00:16:3e:0:0:9"), err.toString());
         assertEquals(0, xl(err, "uptime", "-s", "web"), err.toString());
-        assertEquals(List.of("shutdown {domain=web}", "network-attach {domain=web, spec=bridge=stub0,mac=00:16:3e:0:0:9}",
+        assertEquals(List.of("domid {domain=web}", "shutdown {domain=web}", "network-attach {domain=web, spec=bridge=stub0,mac=00:16:3e:0:0:9}",
             "uptime {domain=web}"), calls);
     }
 
@@ -64,7 +64,7 @@ class XlOptionsTest
         assertEquals(2, xl(err, "destroy", "-x", "web"));
         assertTrue(err.toString().contains("xl destroy: unknown option '-x'"), err.toString());
         assertEquals(2, xl(err, "destroy", "web", "db"));
-        assertTrue(err.toString().contains("usage: xl destroy DOMAIN"), err.toString());
+        assertTrue(err.toString().contains("usage: xl destroy [-f] DOMAIN"), err.toString());
         assertEquals(2, xl(err, "ping", "web", "10.0.0.1", "-c"));
         assertTrue(err.toString().contains("xl ping: Missing required parameter for option '-c'"), err.toString());
         assertTrue(calls.isEmpty(), "nothing reached the daemon: " + calls);
