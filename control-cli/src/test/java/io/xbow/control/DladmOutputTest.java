@@ -112,6 +112,8 @@ class DladmOutputTest
             "net0         Ethernet             up         10000  full      net0\n", x.out);
         assertEquals(0, x.dladm("show-phys", "-p", "-o", "link,state,speed,device"));
         assertEquals("net0:up:10000:net0\n", x.out);
+        assertEquals(0, x.dladm("show-phys", "-p", "-o", "link,flags"));
+        assertEquals("net0:-----\n", x.out, "FLAGS, shown when asked for, as illumos's");
         assertEquals(0, x.dladm("show-etherstub", "-p", "-o", "link"));
         assertEquals("stub0\n", x.out);
         assertEquals(0, x.dladm("show-vlan"));

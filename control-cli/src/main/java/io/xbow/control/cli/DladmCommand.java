@@ -80,9 +80,15 @@ public final class DladmCommand implements Callable<Integer>
         {
             throw new UsageException("-m cannot combine with -P");
         }
-        print(backend.call("show-phys", args("link", link, "persistent", persistent, "macs", macs)),
-            macs ? DladmFields.SHOW_PHYS_MACS : persistent ? DladmFields.SHOW_PHYS_PERSISTENT : DladmFields.SHOW_PHYS,
-            output, parsable);
+        final Table table = backend.call("show-phys", args("link", link, "persistent", persistent, "macs", macs));
+        if (macs || persistent)
+        {
+            print(table, macs ? DladmFields.SHOW_PHYS_MACS : DladmFields.SHOW_PHYS_PERSISTENT, output, parsable);
+        }
+        else
+        {
+            print(table, DladmFields.SHOW_PHYS, output, parsable, DladmFields.SHOW_PHYS_DEFAULTS);
+        }
         return 0;
     }
 
@@ -346,7 +352,13 @@ public final class DladmCommand implements Callable<Integer>
 
     private void print(final Table table, final List<Ofmt.Field> fields, final String output, final boolean parsable)
     {
-        final Ofmt ofmt = Ofmt.of(fields, output, parsable, fields.size());
+        print(table, fields, output, parsable, fields.size());
+    }
+
+    private void print(final Table table, final List<Ofmt.Field> fields, final String output, final boolean parsable,
+        final int defaults)
+    {
+        final Ofmt ofmt = Ofmt.of(fields, output, parsable, defaults);
         final String header = ofmt.header();
         if (header != null)
         {

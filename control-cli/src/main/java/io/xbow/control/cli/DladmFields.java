@@ -16,7 +16,10 @@ final class DladmFields
         new Ofmt.Field("OERRORS", 8));
     static final List<Ofmt.Field> SHOW_PHYS = List.of(
         new Ofmt.Field("LINK", 13), new Ofmt.Field("MEDIA", 21), new Ofmt.Field("STATE", 11),
-        new Ofmt.Field("SPEED", 7), new Ofmt.Field("DUPLEX", 10), new Ofmt.Field("DEVICE", 13));
+        new Ofmt.Field("SPEED", 7), new Ofmt.Field("DUPLEX", 10), new Ofmt.Field("DEVICE", 13),
+        new Ofmt.Field("FLAGS", 7));
+    /** show-phys shows the first six unless -o names FLAGS (or all), as illumos's phys_fields. */
+    static final int SHOW_PHYS_DEFAULTS = 6;
     /** show-link -P: the persistent configuration, without the active MTU and state. */
     static final List<Ofmt.Field> SHOW_LINK_PERSISTENT = List.of(
         new Ofmt.Field("LINK", 12), new Ofmt.Field("CLASS", 10), new Ofmt.Field("BRIDGE", 11),

@@ -678,7 +678,7 @@ public final class DladmService
             {
                 // Made by hand (tests, tools): no host interface to describe.
                 rows.add(List.of(link.name(), "Ethernet", link.state(), Long.toString(link.speedMbps()), "full",
-                    link.name()));
+                    link.name(), "-----"));
             }
             else if (name != null && !(link instanceof PhysicalLink))
             {
@@ -688,12 +688,13 @@ public final class DladmService
         return new Table(PHYS_FIELDS, rows);
     }
 
-    private static final List<String> PHYS_FIELDS = List.of("LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE");
+    private static final List<String> PHYS_FIELDS = List.of("LINK", "MEDIA", "STATE", "SPEED", "DUPLEX", "DEVICE",
+        "FLAGS");
 
     private static List<String> physRow(final HostLink host)
     {
         return List.of(host.name(), "Ethernet", host.state(), Long.toString(host.speedMbps()), host.duplex(),
-            host.device());
+            host.device(), "-----");
     }
 
     public synchronized Table showVnic(final String name, final String over)
