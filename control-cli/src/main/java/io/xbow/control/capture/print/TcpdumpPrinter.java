@@ -1,10 +1,7 @@
 package io.xbow.control.capture.print;
 
-import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -50,8 +47,7 @@ public final class TcpdumpPrinter
 
     private final Options options;
     private final Map<String, long[]> tcpSeq = new HashMap<>();
-    private long firstNs = Long.MIN_VALUE;
-    private long previousNs = Long.MIN_VALUE;
+    private final Timestamps clock;
 
     private StringBuilder sb;
     private byte[] d;
@@ -71,6 +67,7 @@ public final class TcpdumpPrinter
     public TcpdumpPrinter(final Options options)
     {
         this.options = options;
+        this.clock = new Timestamps(options.timestamps(), options.zone());
     }
 
     /**
@@ -89,7 +86,7 @@ public final class TcpdumpPrinter
         sb = new StringBuilder(160);
         d = data;
         caplen = Math.min(capturedLength, data.length);
-        timestamp(timestampNs);
+        clock.print(sb, timestampNs);
         sb.append(prefix);
         int linkHeader = 0;
         if (linkType == LINKTYPE_ETHERNET)
@@ -107,57 +104,6 @@ public final class TcpdumpPrinter
         }
         dump(linkHeader);
         return sb.toString();
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Time stamps
-    // ---------------------------------------------------------------------------------------------------------
-
-    private void timestamp(final long ns)
-    {
-        if (firstNs == Long.MIN_VALUE)
-        {
-            firstNs = ns;
-        }
-        final long micros = Math.floorMod(ns / 1000, 1_000_000L);
-        switch (options.timestamps())
-        {
-            case 1:
-                break;
-            case 2:
-                sb.append(Math.floorDiv(ns, 1_000_000_000L)).append('.').append(String.format("%06d", micros))
-                    .append(' ');
-                break;
-            case 3:
-                delta(previousNs == Long.MIN_VALUE ? 0 : ns - previousNs);
-                break;
-            case 4:
-            {
-                final ZonedDateTime t = Instant.ofEpochSecond(0, ns).atZone(options.zone());
-                sb.append(String.format(Locale.ROOT, "%04d-%02d-%02d %02d:%02d:%02d.%06d ", t.getYear(),
-                    t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), micros));
-                break;
-            }
-            case 5:
-                delta(ns - firstNs);
-                break;
-            default:
-            {
-                final ZonedDateTime t = Instant.ofEpochSecond(0, ns).atZone(options.zone());
-                sb.append(String.format(Locale.ROOT, "%02d:%02d:%02d.%06d ", t.getHour(), t.getMinute(),
-                    t.getSecond(), micros));
-            }
-        }
-        previousNs = ns;
-    }
-
-    /** -ttt and -ttttt: " HH:MM:SS.uuuuuu " (a leading space, as tcpdump's). */
-    private void delta(final long ns)
-    {
-        final long micros = Math.max(0, ns) / 1000;
-        final long seconds = micros / 1_000_000;
-        sb.append(String.format(Locale.ROOT, " %02d:%02d:%02d.%06d ", seconds / 3600, seconds / 60 % 60,
-            seconds % 60, micros % 1_000_000));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -262,7 +208,7 @@ public final class TcpdumpPrinter
             switch (type)
             {
                 case 0x0800:
-                    ipv4(at, name, "");
+                    ipv4(at, name);
                     return;
                 case 0x86DD:
                     ipv6(at, name);
@@ -271,7 +217,7 @@ public final class TcpdumpPrinter
                     arp(at, length, name);
                     return;
                 default:
-                    hexPrint(at, caplen - at); // tcpdump's default print of what it does not know
+                    HexDump.hex(sb, d, at, caplen - at); // tcpdump's default print of what it does not know
             }
         }
         catch (final Truncated | ArrayIndexOutOfBoundsException ex)
@@ -332,8 +278,8 @@ public final class TcpdumpPrinter
     // IPv4
     // ---------------------------------------------------------------------------------------------------------
 
-    /** @param indent what comes before a -v continuation line ("" at the top, "\n\t" inside an ICMP error). */
-    private void ipv4(final int at, final boolean name, final String indent)
+    /** @param name whether to say "IP " (not after -e's link header, which names the EtherType). */
+    private void ipv4(final int at, final boolean name)
     {
         need(at + 20);
         final int ihl = (u8(at) & 0x0F) * 4;
@@ -367,7 +313,7 @@ public final class TcpdumpPrinter
             {
                 sb.append(", options (...)");
             }
-            sb.append(")\n").append(indent.isEmpty() ? "    " : "    ");
+            sb.append(")\n    ");
         }
         final String src = ipv4Address(at + 12);
         final String dst = ipv4Address(at + 16);
@@ -445,7 +391,7 @@ public final class TcpdumpPrinter
             if ((type == 3 || type == 11) && caplen >= at + 8 + 20)
             {
                 sb.append("\n\t");
-                ipv4(at + 8, !options.linkHeader(), "\n\t");
+                ipv4(at + 8, !options.linkHeader());
             }
         }
     }
@@ -720,12 +666,10 @@ public final class TcpdumpPrinter
     private void tcp(final int at, final int length, final String src, final String dst, final int ip,
         final boolean v6)
     {
-        final String separator = v6 ? "." : ".";
         need(at + 4);
         final int sport = u16(at);
         final int dport = u16(at + 2);
-        sb.append(src).append(separator).append(sport).append(" > ").append(dst).append(separator).append(dport)
-            .append(": ");
+        sb.append(src).append('.').append(sport).append(" > ").append(dst).append('.').append(dport).append(": ");
         need(at + 20);
         final int headerLength = (u8(at + 12) >>> 4) * 4;
         final int payload = length - headerLength;
@@ -900,78 +844,24 @@ public final class TcpdumpPrinter
         sb.append("UDP, length ").append(Math.max(0, length - 8));
     }
 
-    // ---------------------------------------------------------------------------------------------------------
-    // Hex and ASCII
-    // ---------------------------------------------------------------------------------------------------------
-
+    /** -x, -xx, -X, -XX, -A: the bytes after the line, from the network header (or the link header). */
     private void dump(final int linkHeader)
     {
-        final int from = options.hex() > 1 || options.ascii() && options.hex() > 1 ? 0 : linkHeader;
+        final int from = options.hex() > 1 ? 0 : linkHeader; // -xx and -XX from the link header
         if (options.hex() > 0)
         {
             if (options.hexAscii())
             {
-                hexAndAscii(from, caplen - from);
+                HexDump.hexAndAscii(sb, d, from, caplen - from);
             }
             else
             {
-                hexPrint(from, caplen - from);
+                HexDump.hex(sb, d, from, caplen - from);
             }
         }
         else if (options.ascii() && linkHeader < caplen)
         {
-            sb.append('\n');
-            for (int i = linkHeader; i < caplen; i++)
-            {
-                final int c = d[i] & 0xFF;
-                if (c == '\r')
-                {
-                    if (i + 1 == caplen || d[i + 1] != '\n')
-                    {
-                        sb.append('.');
-                    }
-                    continue;
-                }
-                sb.append(c > 0x20 && c < 0x7F || c == '\t' || c == ' ' || c == '\n' ? (char)c : '.');
-            }
-        }
-    }
-
-    private void hexPrint(final int from, final int length)
-    {
-        for (int i = 0; i < length; i += 2)
-        {
-            if (i % 16 == 0)
-            {
-                sb.append(String.format("\n\t0x%04x: ", i));
-            }
-            sb.append(i + 1 < length ? String.format(" %02x%02x", d[from + i] & 0xFF, d[from + i + 1] & 0xFF) :
-                String.format(" %02x", d[from + i] & 0xFF));
-        }
-    }
-
-    private void hexAndAscii(final int from, final int length)
-    {
-        for (int line = 0; line < length; line += 16)
-        {
-            final StringBuilder hex = new StringBuilder();
-            final StringBuilder text = new StringBuilder();
-            for (int i = line; i < Math.min(length, line + 16); i += 2)
-            {
-                final int a = d[from + i] & 0xFF;
-                text.append(a > 0x20 && a < 0x7F ? (char)a : '.');
-                if (i + 1 < length)
-                {
-                    final int b = d[from + i + 1] & 0xFF;
-                    hex.append(String.format(" %02x%02x", a, b));
-                    text.append(b > 0x20 && b < 0x7F ? (char)b : '.');
-                }
-                else
-                {
-                    hex.append(String.format(" %02x", a));
-                }
-            }
-            sb.append(String.format("\n\t0x%04x: %-40s  %s", line, hex, text));
+            HexDump.ascii(sb, d, linkHeader, caplen - linkHeader);
         }
     }
 
@@ -1121,8 +1011,7 @@ public final class TcpdumpPrinter
         {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }
-        final int result = (int)(~sum & 0xFFFF);
-        return result;
+        return (int)(~sum & 0xFFFF);
     }
 
     private int checksum6(final int ip, final int at, final int length, final int next, final int field)
