@@ -1,0 +1,10 @@
+/**
+ * The L3 backends (ARCHITECTURE.md, "The L3 backends"): the router that routed and NAT networks share, as a port on
+ * each switch it serves. Built so far:
+ * <pre>
+ *   route/   RouteTable   longest-prefix match for IPv4, 16-8-8 multibit trie, changed in place
+ * </pre>
+ * To come, in this module: the router port (ARP, forwarding with TTL and RFC 1624 checksums, ICMP errors), proxy
+ * ARP for routed mode, the DHCP server, connection tracking and NAT.
+ */
+package io.xbow.nat;
