@@ -3,6 +3,7 @@
  * each switch it serves. Built so far:
  * <pre>
  *   route/   RouteTable   longest-prefix match for IPv4, 16-8-8 multibit trie, changed in place
+ *   arp/     ArpCache     IPv4 to MAC per link: bounded, frames held per next hop, requests paced, timer wheel
  * </pre>
  * To come, in this module: the router port (ARP, forwarding with TTL and RFC 1624 checksums, ICMP errors), proxy
  * ARP for routed mode, the DHCP server, connection tracking and NAT.
