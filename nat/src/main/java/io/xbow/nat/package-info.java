@@ -4,6 +4,9 @@
  * <pre>
  *   route/   RouteTable   longest-prefix match for IPv4, 16-8-8 multibit trie, changed in place
  *   arp/     ArpCache     IPv4 to MAC per link: bounded, frames held per next hop, requests paced, timer wheel
+ *   forward/ Ipv4Forwarding  RFC 1812 checks, TTL decrement with the RFC 1624 checksum update
+ *            IcmpErrors      time exceeded, unreachable, fragmentation needed; when one may be sent
+ *            TokenBucket     their rate limit
  * </pre>
  * To come, in this module: the router port (ARP, forwarding with TTL and RFC 1624 checksums, ICMP errors), proxy
  * ARP for routed mode, the DHCP server, connection tracking and NAT.
