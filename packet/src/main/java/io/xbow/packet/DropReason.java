@@ -43,7 +43,17 @@ public enum DropReason
      * A frame for a port that is not a member of the frame's VLAN (a static entry or a policy that changed under
      * it): lost on the way out, booked on that port as an egress drop ({@link #VLAN_MISMATCH} is the way in).
      */
-    VLAN_NOT_MEMBER("vlan-not-member");
+    VLAN_NOT_MEMBER("vlan-not-member"),
+    /** The router: an IPv4 header whose checksum is wrong (RFC 1812: dropped silently). */
+    BAD_CHECKSUM("bad-checksum"),
+    /** The router: a datagram whose TTL would reach 0 (an ICMP time exceeded goes back, within its rate). */
+    TTL_EXCEEDED("ttl-exceeded"),
+    /** The router: no route to the destination (an ICMP net unreachable goes back, within its rate). */
+    NO_ROUTE("no-route"),
+    /** The router: its next hop never answered ARP, or too many frames waited for it. */
+    ARP_UNRESOLVED("arp-unresolved"),
+    /** The router: larger than the next link's MTU with DF set (an ICMP fragmentation needed goes back). */
+    NEEDS_FRAGMENTATION("needs-fragmentation");
 
     private static final DropReason[] VALUES = values();
 

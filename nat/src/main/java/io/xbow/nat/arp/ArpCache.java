@@ -248,6 +248,20 @@ public final class ArpCache
         return earliestMs == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, earliestMs - nowMs);
     }
 
+    /**
+     * Forget everything; frames held are let go (unreachable). For a link leaving the router.
+     */
+    public void clear()
+    {
+        for (int slot = 0; slot < capacity; slot++)
+        {
+            if (states[slot] != FREE)
+            {
+                free(slot);
+            }
+        }
+    }
+
     public int size()
     {
         return capacity - freeCount;

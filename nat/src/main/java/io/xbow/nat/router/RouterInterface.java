@@ -1,0 +1,281 @@
+package io.xbow.nat.router;
+
+import io.xbow.nat.arp.ArpCache;
+import io.xbow.packet.DropReason;
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.vswitch.port.PortContext;
+import io.xbow.vswitch.port.PortDevice;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The router on one link: its MAC and address there, the link's ARP cache, and the port that stands on the link's
+ * switch ({@link #port()}): the switch hands it frames addressed to the router ({@code transmit}) and takes from it
+ * what the router sends on the link ({@code receive}): forwarded datagrams, ARP requests and replies, ICMP.
+ */
+public final class RouterInterface
+{
+    /** Counter: datagrams forwarded out of another interface after coming in on this one. */
+    public static final int FORWARDED = 0;
+    /** Counter: ICMP errors sent on this link. */
+    public static final int ICMP_ERRORS = 1;
+    /** Counter: ARP requests sent on this link. */
+    public static final int ARP_REQUESTS = 2;
+    private static final int COUNTERS = 3;
+    private static final int QUEUE = 1024;
+    private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
+
+    private final Router router;
+    private final int index;
+    private final String name;
+    private final long mac;
+    private final int address;
+    private final int prefixLength;
+    private final int mtu;
+    private final ArpCache arp;
+    private final Port port = new Port();
+    private final int[] queue = new int[QUEUE];
+    private int head;
+    private int tail;
+    private PortContext context = PortContext.DETACHED;
+    private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
+    private final long[] drops = new long[DropReason.count()];
+
+    RouterInterface(final Router router, final int index, final String name, final long mac, final int address,
+        final int prefixLength, final int mtu, final ArpCache arp)
+    {
+        this.router = router;
+        this.index = index;
+        this.name = name;
+        this.mac = mac;
+        this.address = address;
+        this.prefixLength = prefixLength;
+        this.mtu = mtu;
+        this.arp = arp;
+        arp.listener(new ArpCache.Listener()
+        {
+            @Override
+            public void release(final int frame, final long nextHopMac)
+            {
+                transmitTo(frame, nextHopMac);
+            }
+
+            @Override
+            public void unreachable(final int frame, final int nextHop)
+            {
+                drop(frame, DropReason.ARP_UNRESOLVED);
+            }
+
+            @Override
+            public void request(final int nextHop)
+            {
+                arpRequest(nextHop);
+            }
+        });
+    }
+
+    /**
+     * @return the device to attach to the link's switch (with the router's MAC as a static entry there).
+     */
+    public PortDevice port()
+    {
+        return port;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public long mac()
+    {
+        return mac;
+    }
+
+    public int address()
+    {
+        return address;
+    }
+
+    public int prefixLength()
+    {
+        return prefixLength;
+    }
+
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    int index()
+    {
+        return index;
+    }
+
+    ArpCache arp()
+    {
+        return arp;
+    }
+
+    FramePool pool()
+    {
+        return context.pool();
+    }
+
+    /**
+     * @param counter one of the counter constants; any thread.
+     */
+    public long counter(final int counter)
+    {
+        return counters.get(counter);
+    }
+
+    /**
+     * @return frames dropped here for a reason (read from any thread: a snapshot).
+     */
+    public long drops(final DropReason reason)
+    {
+        return drops[reason.ordinal()];
+    }
+
+    void forwarded()
+    {
+        counters.lazySet(FORWARDED, counters.get(FORWARDED) + 1);
+    }
+
+    void icmpSent()
+    {
+        counters.lazySet(ICMP_ERRORS, counters.get(ICMP_ERRORS) + 1);
+    }
+
+    void drop(final int frame, final DropReason reason)
+    {
+        context.pool().free(frame);
+        drops[reason.ordinal()]++;
+        context.dropped(reason);
+    }
+
+    /** A datagram in this link's pool, for a next hop on this link: sent once ARP says where. */
+    void resolveAndSend(final int frame, final int nextHop, final long nowNs)
+    {
+        final long nextHopMac = arp.lookup(nextHop);
+        if (nextHopMac != ArpCache.UNRESOLVED)
+        {
+            transmitTo(frame, nextHopMac);
+            return;
+        }
+        final int held = arp.hold(nextHop, frame, nowNs / 1_000_000);
+        if (held == ArpCache.HELD_SEND_REQUEST)
+        {
+            arpRequest(nextHop);
+        }
+        else if (held == ArpCache.REFUSED)
+        {
+            drop(frame, DropReason.ARP_UNRESOLVED);
+        }
+    }
+
+    private void transmitTo(final int frame, final long nextHopMac)
+    {
+        final MutableDirectBuffer b = context.pool().buffer();
+        final int at = context.pool().offset(frame);
+        Router.putMac(b, at, nextHopMac);
+        Router.putMac(b, at + 6, mac);
+        send(frame);
+    }
+
+    private void arpRequest(final int target)
+    {
+        final FramePool pool = context.pool();
+        final int frame = pool.allocate();
+        if (frame == FramePool.NO_FRAME)
+        {
+            return;
+        }
+        final MutableDirectBuffer b = pool.buffer();
+        final int at = pool.offset(frame);
+        b.setMemory(at, 60, (byte)0);
+        Router.putMac(b, at, 0xFFFF_FFFF_FFFFL);
+        Router.putMac(b, at + 6, mac);
+        b.putShort(at + 12, (short)0x0806, BE);
+        b.putShort(at + 14, (short)1, BE);
+        b.putShort(at + 16, (short)0x0800, BE);
+        b.putByte(at + 18, (byte)6);
+        b.putByte(at + 19, (byte)4);
+        b.putShort(at + 20, (short)1, BE);
+        Router.putMac(b, at + 22, mac);
+        b.putInt(at + 28, address, BE);
+        b.putInt(at + 38, target, BE);
+        pool.length(frame, 60); // padded to Ethernet's minimum
+        counters.lazySet(ARP_REQUESTS, counters.get(ARP_REQUESTS) + 1);
+        send(frame);
+    }
+
+    /** Out on the link: queued for the switch to take, which is woken for it. */
+    void send(final int frame)
+    {
+        if (tail - head == QUEUE)
+        {
+            drop(frame, DropReason.QUEUE_FULL);
+            return;
+        }
+        queue[tail++ & (QUEUE - 1)] = frame;
+        context.wakeup();
+    }
+
+    /** The device on the link's switch. */
+    private final class Port implements PortDevice
+    {
+        @Override
+        public void attached(final PortContext portContext)
+        {
+            context = portContext;
+        }
+
+        /** The switch takes what the router sends on this link; the link's ARP timers run here. */
+        @Override
+        public int receive(final FrameBatch batch)
+        {
+            arp.poll(context.clock().nanoTime() / 1_000_000);
+            int taken = 0;
+            while (head != tail && !batch.isFull())
+            {
+                batch.add(queue[head++ & (QUEUE - 1)]);
+                taken++;
+            }
+            return taken;
+        }
+
+        /** The switch hands the router what is addressed to it (and what it floods). */
+        @Override
+        public int transmit(final FrameBatch batch)
+        {
+            final long now = context.clock().nanoTime();
+            for (int i = 0; i < batch.count(); i++)
+            {
+                router.input(RouterInterface.this, batch.handle(i), now);
+            }
+            return batch.count();
+        }
+
+        @Override
+        public long nextDeadlineNs(final long nowNs)
+        {
+            final long ms = arp.nextDeadlineMs(nowNs / 1_000_000);
+            return ms == Long.MAX_VALUE ? Long.MAX_VALUE : ms * 1_000_000;
+        }
+
+        @Override
+        public void onDetach()
+        {
+            arp.clear(); // frames waiting for ARP go too
+            while (head != tail)
+            {
+                context.pool().free(queue[head++ & (QUEUE - 1)]);
+            }
+        }
+    }
+}

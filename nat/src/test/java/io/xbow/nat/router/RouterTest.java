@@ -1,0 +1,187 @@
+package io.xbow.nat.router;
+
+import io.xbow.packet.DropReason;
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.frame.FramePool;
+import io.xbow.vlan.VlanPolicy;
+import io.xbow.vswitch.SwitchConfig;
+import io.xbow.vswitch.SwitchPort;
+import io.xbow.vswitch.VirtualSwitch;
+import io.xbow.vswitch.port.MemoryDevice;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The router between two switches, as two hosts see it: one on 192.0.2.0/24, one on 198.51.100.0/24, the router at
+ * .1 on each. A datagram crosses with one hop less to live and correct checksums once ARP has resolved the far
+ * host; the router answers ARP and ping for its addresses, sends time exceeded and net unreachable back, drops bad
+ * checksums; and every frame is freed exactly once.
+ */
+class RouterTest
+{
+    private static final long HOST_A = 0x0216_3e00_000aL;
+    private static final long HOST_B = 0x0216_3e00_000bL;
+    private static final long ROUTER_A = 0x0216_3e00_0fa0L;
+    private static final long ROUTER_B = 0x0216_3e00_0fb0L;
+    private static final int A = Ipv4Address.parse("192.0.2.10");
+    private static final int B = Ipv4Address.parse("198.51.100.20");
+    private static final int RA = Ipv4Address.parse("192.0.2.1");
+    private static final int RB = Ipv4Address.parse("198.51.100.1");
+    private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
+
+    private long now = TimeUnit.SECONDS.toNanos(1);
+    private final FramePool poolA = new FramePool(256);
+    private final FramePool poolB = new FramePool(256);
+    private final VirtualSwitch swA = new VirtualSwitch("stubA0", poolA, SwitchConfig.defaults(), () -> now);
+    private final VirtualSwitch swB = new VirtualSwitch("stubB0", poolB, SwitchConfig.defaults(), () -> now);
+    private final MemoryDevice hostA = new MemoryDevice(64);
+    private final MemoryDevice hostB = new MemoryDevice(64);
+    private final Router router = new Router(100, 64, now);
+    private final RouterInterface ifA = router.addInterface("stubA0", ROUTER_A, RA, 24, 1500, now);
+    private final RouterInterface ifB = router.addInterface("stubB0", ROUTER_B, RB, 24, 1500, now);
+
+    RouterTest()
+    {
+        swA.attach("hostA", hostA, VlanPolicy.DEFAULT);
+        final SwitchPort portA = swA.attach("router", ifA.port(), VlanPolicy.DEFAULT);
+        swB.attach("hostB", hostB, VlanPolicy.DEFAULT);
+        final SwitchPort portB = swB.attach("router", ifB.port(), VlanPolicy.DEFAULT);
+        swA.addStaticMac(1, ROUTER_A, portA);
+        swB.addStaticMac(1, ROUTER_B, portB);
+        cycle();
+    }
+
+    @AfterEach
+    void nothingLeaked()
+    {
+        swA.onClose();
+        swB.onClose();
+        assertEquals(0, poolA.outstanding(), "every frame of link A freed once");
+        assertEquals(0, poolB.outstanding(), "every frame of link B freed once");
+    }
+
+    private void cycle()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            swA.doWork();
+            swB.doWork();
+        }
+    }
+
+    private UnsafeBuffer take(final MemoryDevice host, final FramePool pool)
+    {
+        final int frame = host.poll();
+        assertNotEquals(FramePool.NO_FRAME, frame, "a frame for the host");
+        final byte[] bytes = new byte[pool.length(frame)];
+        pool.buffer().getBytes(pool.offset(frame), bytes);
+        pool.free(frame);
+        return new UnsafeBuffer(bytes);
+    }
+
+    private void send(final MemoryDevice host, final FramePool pool, final FrameBuilder frame)
+    {
+        assertTrue(host.inject(frame.build(pool)));
+        cycle();
+    }
+
+    private FrameBuilder udpFromA(final int ttl)
+    {
+        return new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, B).ttl(ttl).udp(40000, 33434, 32);
+    }
+
+    @Test
+    void shouldAnswerArpAndPingForItsOwnAddress()
+    {
+        send(hostA, poolA, new FrameBuilder().ethernet(0xFFFF_FFFF_FFFFL, HOST_A).arp(1, HOST_A, A, 0, RA));
+        final UnsafeBuffer reply = take(hostA, poolA);
+        assertEquals(2, reply.getShort(20, BE), "an ARP reply");
+        assertEquals(RA, reply.getInt(28, BE));
+        assertEquals(ROUTER_A, (reply.getShort(22, BE) & 0xFFFFL) << 32 | (reply.getInt(24, BE) & 0xFFFF_FFFFL));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, RA).icmpEcho(8, 7, 1, 56));
+        final UnsafeBuffer pong = take(hostA, poolA);
+        assertEquals(A, pong.getInt(30, BE), "back to the pinger");
+        assertEquals(0, pong.getByte(34), "an echo reply");
+        assertEquals(0, InternetChecksum.checksum(pong, 14, 20));
+        assertEquals(0, InternetChecksum.checksum(pong, 34, pong.capacity() - 34), "ICMP checksum");
+    }
+
+    @Test
+    void shouldForwardOnceTheFarHostAnswersArpWithOneHopLessToLive()
+    {
+        send(hostA, poolA, udpFromA(64));
+        send(hostA, poolA, udpFromA(64));
+        final UnsafeBuffer request = take(hostB, poolB);
+        assertEquals(0x0806, request.getShort(12, BE) & 0xFFFF, "the router asks for B first");
+        assertEquals(B, request.getInt(38, BE));
+        assertEquals(FramePool.NO_FRAME, hostB.poll(), "one request for the two datagrams");
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).arp(2, HOST_B, B, ROUTER_B, RB));
+        for (int i = 0; i < 2; i++)
+        {
+            final UnsafeBuffer datagram = take(hostB, poolB);
+            assertEquals(HOST_B, (datagram.getShort(0, BE) & 0xFFFFL) << 32 | (datagram.getInt(2, BE) & 0xFFFF_FFFFL));
+            assertEquals(63, datagram.getByte(22), "TTL decremented");
+            assertEquals(0, InternetChecksum.checksum(datagram, 14, 20), "header checksum updated");
+            assertEquals(A, datagram.getInt(26, BE));
+        }
+        send(hostA, poolA, udpFromA(64));
+        assertEquals(63, take(hostB, poolB).getByte(22), "resolved now: straight through");
+        assertEquals(3, ifA.counter(RouterInterface.FORWARDED));
+    }
+
+    @Test
+    void shouldSendTimeExceededAndNetUnreachableBackAndDropBadChecksums()
+    {
+        send(hostA, poolA, udpFromA(1));
+        final UnsafeBuffer exceeded = take(hostA, poolA);
+        assertEquals(11, exceeded.getByte(34), "time exceeded");
+        assertEquals(RA, exceeded.getInt(26, BE), "from the router's address on A's link");
+        assertEquals(1, ifA.drops(DropReason.TTL_EXCEEDED));
+
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, Ipv4Address.parse("203.0.113.9"))
+            .udp(1, 2, 8));
+        final UnsafeBuffer unreachable = take(hostA, poolA);
+        assertEquals(3, unreachable.getByte(34));
+        assertEquals(0, unreachable.getByte(35), "net unreachable");
+        assertEquals(1, ifA.drops(DropReason.NO_ROUTE));
+
+        final int frame = udpFromA(64).build(poolA);
+        poolA.buffer().putByte(poolA.offset(frame) + 14 + 10, (byte)0x55);
+        assertTrue(hostA.inject(frame));
+        cycle();
+        assertEquals(FramePool.NO_FRAME, hostA.poll(), "no answer to a bad checksum");
+        assertEquals(FramePool.NO_FRAME, hostB.poll());
+        assertEquals(1, ifA.drops(DropReason.BAD_CHECKSUM));
+    }
+
+    @Test
+    void shouldGiveUpOnAHostThatNeverAnswersAndFreeWhatWaited()
+    {
+        send(hostA, poolA, udpFromA(64));
+        for (int second = 2; second <= 5; second++)
+        {
+            now = TimeUnit.SECONDS.toNanos(second);
+            cycle();
+        }
+        int requests = 0;
+        int frame;
+        while ((frame = hostB.poll()) != FramePool.NO_FRAME)
+        {
+            assertEquals(0x0806, poolB.buffer().getShort(poolB.offset(frame) + 12, BE) & 0xFFFF);
+            poolB.free(frame);
+            requests++;
+        }
+        assertEquals(3, requests, "a request a second, three in all");
+        assertEquals(1, ifB.drops(DropReason.ARP_UNRESOLVED), "the datagram let go after three requests");
+        assertEquals(3, ifB.counter(RouterInterface.ARP_REQUESTS));
+    }
+}
