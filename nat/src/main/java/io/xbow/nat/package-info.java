@@ -6,6 +6,7 @@
  *   arp/     ArpCache     IPv4 to MAC per link: bounded, frames held per next hop, requests paced, timer wheel
  *   forward/ Ipv4Forwarding  RFC 1812 checks, TTL decrement with the RFC 1624 checksum update
  *            IcmpErrors      time exceeded, unreachable, fragmentation needed; when one may be sent
+ *            Ipv4Fragmenter  fragments for a smaller MTU when DF is clear (copied options only in later ones)
  *            TokenBucket     their rate limit
  *   router/  Router          interfaces on links, routes, the datagram's way from one link to another
  *            RouterInterface the router on one link: MAC, address, ARP cache, the port on the link's switch
@@ -13,7 +14,7 @@
  *   host --- switch A --- [RouterInterface A] Router [RouterInterface B] --- switch B --- host
  *                 (frames copied from A's pool into B's: each switch has its own)
  * </pre>
- * To come, in this module: commands (ipadm, route, routeadm), fragmentation without DF, proxy ARP for routed mode,
+ * To come, in this module: commands (ipadm, route, routeadm), proxy ARP for routed mode,
  * the DHCP server, connection tracking and NAT.
  */
 package io.xbow.nat;

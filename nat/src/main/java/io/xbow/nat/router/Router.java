@@ -2,11 +2,13 @@ package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
 import io.xbow.nat.forward.IcmpErrors;
+import io.xbow.nat.forward.Ipv4Fragmenter;
 import io.xbow.nat.forward.Ipv4Forwarding;
 import io.xbow.nat.forward.TokenBucket;
 import io.xbow.nat.route.RouteTable;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import org.agrona.MutableDirectBuffer;
 
@@ -18,7 +20,8 @@ import java.util.List;
  * The IPv4 router that routed and NAT networks share: an interface on each link it serves (a port on that link's
  * switch, with its own MAC and address), a routing table, and per link an ARP cache. A datagram that comes in on
  * one interface is checked (RFC 1812), looked up, copied into the outgoing link's pool (each switch has its own),
- * its TTL decremented, and sent to its next hop's MAC, held while ARP resolves it; what cannot go gets an ICMP error
+ * its TTL decremented (and fragmented for a smaller MTU if DF is clear), and sent to its next hop's MAC, held while
+ * ARP resolves it; what cannot go gets an ICMP error
  * back (within a rate) and a counted drop. The router answers ARP and ICMP echo for its own addresses.
  * <p>
  * Everything here runs on the datapath thread that runs the switches (a router serves switches of one thread);
@@ -28,7 +31,8 @@ public final class Router
 {
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
     private static final long BROADCAST = 0xFFFF_FFFF_FFFFL;
-    private static final int PENDING_PER_NEXT_HOP = 4;
+    /** Frames held per unresolved next hop: a 9000-byte datagram cut for a 1500-byte link is seven. */
+    private static final int PENDING_PER_NEXT_HOP = 8;
 
     private final RouteTable routes = new RouteTable();
     private final List<RouterInterface> interfaces = new ArrayList<>();
@@ -36,6 +40,7 @@ public final class Router
     private int[] nextHopGateway = new int[64];
     private int nextHops;
     private final TokenBucket icmpRate;
+    private final FrameBatch fragments = new FrameBatch(64);
     private final int arpCapacity;
 
     /**
@@ -223,11 +228,29 @@ public final class Router
         }
         final RouterInterface out = interfaces.get(nextHopInterface[hop]);
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
+        final int nextHop = nextHopGateway[hop] != 0 ? nextHopGateway[hop] : destination;
         if (total > out.mtu())
         {
-            // Fragmentation of datagrams without DF is not done yet: they are refused as DF ones are.
-            error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
-            in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
+            if ((b.getShort(ip + 6, BE) & 0x4000) != 0)
+            {
+                error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
+                in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
+                return;
+            }
+            Ipv4Forwarding.decrementTtl(b, ip);
+            fragments.clear();
+            if (Ipv4Fragmenter.fragment(b, at, out.mtu(), out.pool(), fragments) < 0)
+            {
+                in.drop(frame, DropReason.NO_BUFFER);
+                return;
+            }
+            pool.free(frame);
+            in.forwarded();
+            for (int i = 0; i < fragments.count(); i++)
+            {
+                out.resolveAndSend(fragments.handle(i), nextHop, nowNs);
+            }
+            fragments.clear();
             return;
         }
         // Into the outgoing link's pool (each switch has its own), then one hop less to live.
@@ -246,7 +269,6 @@ public final class Router
         pool.free(frame);
         Ipv4Forwarding.decrementTtl(ob, oat + 14);
         in.forwarded();
-        final int nextHop = nextHopGateway[hop] != 0 ? nextHopGateway[hop] : destination;
         out.resolveAndSend(copy, nextHop, nowNs);
     }
 

@@ -127,4 +127,47 @@ class ForwardingTest
         assertEquals(100, sent, "then 100 a second");
         assertTrue(new TokenBucket(1_000_000, 1_000_000, 0).take(Long.MAX_VALUE / 2), "no overflow after long");
     }
+
+    @Test
+    void fragmentsShouldCarryOnlyTheOptionsMarkedToBeCopied()
+    {
+        for (final int option : new int[] {0x94, 0x44})
+        {
+            // A 24-byte header: one 4-byte option (0x94 router alert, copied; 0x44 time stamp, first only).
+            final UnsafeBuffer d = new UnsafeBuffer(new byte[14 + 24 + 1000]);
+            d.putShort(12, (short)0x0800, BE);
+            d.putByte(14, (byte)0x46);
+            d.putShort(16, (short)(24 + 1000), BE);
+            d.putByte(22, (byte)64);
+            d.putByte(23, (byte)17);
+            d.putInt(26, A, BE);
+            d.putInt(30, B, BE);
+            d.putByte(34, (byte)option);
+            d.putByte(35, (byte)4);
+            for (int i = 0; i < 1000; i++)
+            {
+                d.putByte(38 + i, (byte)i);
+            }
+            final io.xbow.packet.frame.FramePool pool = new io.xbow.packet.frame.FramePool(16);
+            final io.xbow.packet.frame.FrameBatch out = new io.xbow.packet.frame.FrameBatch(16);
+            assertEquals(3, Ipv4Fragmenter.fragment(d, 0, 500, pool, out));
+            int data = 0;
+            for (int f = 0; f < 3; f++)
+            {
+                final int at = pool.offset(out.handle(f));
+                final int ihl = (pool.buffer().getByte(at + 14) & 0x0F) * 4;
+                assertEquals(f == 0 || option == 0x94 ? 24 : 20, ihl, "option " + option + ", fragment " + f);
+                assertEquals(0, InternetChecksum.checksum(pool.buffer(), at + 14, ihl));
+                assertEquals(data / 8, pool.buffer().getShort(at + 14 + 6, BE) & 0x1FFF);
+                final int length = (pool.buffer().getShort(at + 14 + 2, BE) & 0xFFFF) - ihl;
+                for (int i = 0; i < length; i++)
+                {
+                    assertEquals((byte)(data + i), pool.buffer().getByte(at + 14 + ihl + i));
+                }
+                data += length;
+                pool.free(out.handle(f));
+            }
+            assertEquals(1000, data, "all the data, once");
+        }
+    }
 }

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The router between two switches, as two hosts see it: one on 192.0.2.0/24, one on 198.51.100.0/24, the router at
- * .1 on each. A datagram crosses with one hop less to live and correct checksums once ARP has resolved the far
+ * .1 on each, link B's MTU 1280. A datagram crosses with one hop less to live and correct checksums once ARP has resolved the far
  * host; the router answers ARP and ping for its addresses, sends time exceeded and net unreachable back, drops bad
  * checksums; and every frame is freed exactly once.
  */
@@ -47,7 +47,7 @@ class RouterTest
     private final MemoryDevice hostB = new MemoryDevice(64);
     private final Router router = new Router(100, 64, now);
     private final RouterInterface ifA = router.addInterface("stubA0", ROUTER_A, RA, 24, 1500, now);
-    private final RouterInterface ifB = router.addInterface("stubB0", ROUTER_B, RB, 24, 1500, now);
+    private final RouterInterface ifB = router.addInterface("stubB0", ROUTER_B, RB, 24, 1280, now);
 
     RouterTest()
     {
@@ -183,5 +183,52 @@ class RouterTest
         assertEquals(3, requests, "a request a second, three in all");
         assertEquals(1, ifB.drops(DropReason.ARP_UNRESOLVED), "the datagram let go after three requests");
         assertEquals(3, ifB.counter(RouterInterface.ARP_REQUESTS));
+    }
+
+    @Test
+    void shouldFragmentForASmallerLinkWhenDfIsClearAndSayFragmentationNeededWhenSet()
+    {
+        // An ARP packet addressed to the router teaches it the sender (RFC 826): B is resolved from here on.
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).arp(2, HOST_B, B, ROUTER_B, RB));
+
+        final byte[] payload = new byte[1372];
+        for (int i = 0; i < payload.length; i++)
+        {
+            payload[i] = (byte)(i * 31);
+        }
+        final int big = new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, B).identification(0x4242)
+            .udp(40000, 33434, payload.length).payload(payload).build(poolA);
+        poolA.buffer().putShort(poolA.offset(big) + 14 + 6, (short)0, BE); // DF clear
+        final UnsafeBuffer header = new UnsafeBuffer(poolA.buffer(), poolA.offset(big) + 14, 20);
+        header.putShort(10, (short)0);
+        header.putShort(10, (short)InternetChecksum.ipv4HeaderChecksum(header, 0, 20), BE);
+        assertTrue(hostA.inject(big));
+        cycle();
+        final UnsafeBuffer first = take(hostB, poolB);
+        final UnsafeBuffer second = take(hostB, poolB);
+        assertEquals(14 + 20 + 1256, first.capacity(), "as much of the MTU as 8-byte units fill");
+        assertEquals(0x2000, first.getShort(20, BE) & 0xFFFF, "MF, offset 0");
+        assertEquals(1256 / 8, second.getShort(20, BE) & 0x1FFF, "the second's offset, in 8-byte units");
+        assertEquals(0, second.getShort(20, BE) & 0x2000, "no MF on the last");
+        assertEquals(0x4242, second.getShort(18, BE) & 0xFFFF, "the datagram's id on each");
+        for (final UnsafeBuffer fragment : new UnsafeBuffer[] {first, second})
+        {
+            assertEquals(0, InternetChecksum.checksum(fragment, 14, 20));
+            assertEquals(63, fragment.getByte(22));
+        }
+        final byte[] joined = new byte[8 + payload.length];
+        first.getBytes(34, joined, 0, 1256);
+        second.getBytes(34, joined, 1256, joined.length - 1256);
+        for (int i = 0; i < payload.length; i++)
+        {
+            assertEquals(payload[i], joined[8 + i], "payload byte " + i);
+        }
+
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, B).udp(40000, 33434, 1372));
+        final UnsafeBuffer needed = take(hostA, poolA);
+        assertEquals(3, needed.getByte(34));
+        assertEquals(4, needed.getByte(35), "fragmentation needed: DF was set");
+        assertEquals(1280, needed.getShort(34 + 6, BE), "with the next hop's MTU");
+        assertEquals(1, ifA.drops(DropReason.NEEDS_FRAGMENTATION));
     }
 }
