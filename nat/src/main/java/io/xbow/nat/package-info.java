@@ -9,12 +9,12 @@
  *            Ipv4Fragmenter  fragments for a smaller MTU when DF is clear (copied options only in later ones)
  *            TokenBucket     their rate limit
  *   router/  Router          interfaces on links, routes, the datagram's way from one link to another
- *            RouterInterface the router on one link: MAC, address, ARP cache, the port on the link's switch
+ *            RouterInterface the router on one link: MAC, address, ARP cache, proxy ARP, the port on the switch
  *
  *   host --- switch A --- [RouterInterface A] Router [RouterInterface B] --- switch B --- host
  *                 (frames copied from A's pool into B's: each switch has its own)
  * </pre>
- * To come, in this module: commands (ipadm, route, routeadm), proxy ARP for routed mode,
+ * To come, in this module: commands (ipadm, route, routeadm), routed mode's wiring of a vif for routed mode,
  * the DHCP server, connection tracking and NAT.
  */
 package io.xbow.nat;

@@ -92,6 +92,15 @@ public final class Router
         return true;
     }
 
+    /**
+     * Route a prefix straight out of an interface, its destinations on that link (a routed guest's /32 via its
+     * vif, as Xen's vif-route adds it).
+     */
+    public void addInterfaceRoute(final int prefix, final int prefixLength, final RouterInterface iface)
+    {
+        routes.add(prefix, prefixLength, nextHop(iface.index(), 0));
+    }
+
     public boolean removeRoute(final int prefix, final int prefixLength)
     {
         return routes.remove(prefix, prefixLength) != RouteTable.NO_ROUTE;
@@ -168,7 +177,13 @@ public final class Router
         final long senderMac = mac(b, a + 8);
         final int senderIp = b.getInt(a + 14, BE);
         final int targetIp = b.getInt(a + 24, BE);
-        final boolean forUs = targetIp == in.address();
+        final boolean forUs = in.answersArpFor(targetIp, senderIp);
+        if (in.isProxied(senderIp))
+        {
+            // A LAN host claiming a routed guest's address (a gratuitous ARP, a spoof): the guest keeps it.
+            in.drop(frame, DropReason.IP_SPOOFED);
+            return;
+        }
         // RFC 826: merge what is known; add the sender only when the packet is addressed to us.
         in.arp().learn(senderIp, senderMac, nowNs / 1_000_000, forUs && senderIp != 0);
         if (op == 1 && forUs)
@@ -181,7 +196,7 @@ public final class Router
             putMac(b, a + 18, senderMac);
             b.putInt(a + 24, senderIp, BE);
             putMac(b, a + 8, in.mac());
-            b.putInt(a + 14, in.address(), BE);
+            b.putInt(a + 14, targetIp, BE); // our address, or the one we answer for
             pool.length(frame, 14 + 28);
             in.send(frame);
             return;
@@ -207,6 +222,11 @@ public final class Router
             return;
         }
         final int destination = b.getInt(ip + 16, BE);
+        if (in.isProxied(b.getInt(ip + 12, BE)))
+        {
+            in.drop(frame, DropReason.IP_SPOOFED); // from this link, claiming a routed guest's address
+            return;
+        }
         final RouterInterface local = ours(destination);
         if (local != null)
         {

@@ -7,6 +7,7 @@ import io.xbow.packet.frame.FramePool;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntHashSet;
 
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -36,6 +37,10 @@ public final class RouterInterface
     private final int prefixLength;
     private final int mtu;
     private final ArpCache arp;
+    /** Addresses the router answers ARP for here with its own MAC (routed guests behind other interfaces). */
+    private final IntHashSet proxied = new IntHashSet();
+    /** Answer ARP for any address but the asker's own (the guest side of a routed vif: everything is via us). */
+    private boolean proxyAll;
     private final Port port = new Port();
     private final int[] queue = new int[QUEUE];
     private int head;
@@ -113,6 +118,43 @@ public final class RouterInterface
     int index()
     {
         return index;
+    }
+
+    /**
+     * Answer ARP on this link for an address with the router's MAC (proxy ARP, as Xen's vif-route sets it up on
+     * the uplink for a routed guest), or stop. The address is also never learned from this link (a gratuitous ARP
+     * from the LAN cannot take it), and a datagram from this link claiming it as its source is dropped as spoofed.
+     * Datapath thread.
+     */
+    public void proxyArp(final int address, final boolean on)
+    {
+        if (on)
+        {
+            proxied.add(address);
+        }
+        else
+        {
+            proxied.remove(address);
+        }
+    }
+
+    /**
+     * Answer every ARP request on this link (but one for the asker's own address) with the router's MAC: the guest
+     * side of a routed vif, where the guest reaches everything through the router. Datapath thread.
+     */
+    public void proxyAll(final boolean on)
+    {
+        this.proxyAll = on;
+    }
+
+    boolean isProxied(final int address)
+    {
+        return proxied.contains(address);
+    }
+
+    boolean answersArpFor(final int target, final int sender)
+    {
+        return target == address || proxied.contains(target) || proxyAll && target != sender && target != 0;
     }
 
     ArpCache arp()

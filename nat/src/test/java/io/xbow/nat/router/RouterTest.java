@@ -231,4 +231,41 @@ class RouterTest
         assertEquals(1280, needed.getShort(34 + 6, BE), "with the next hop's MTU");
         assertEquals(1, ifA.drops(DropReason.NEEDS_FRAGMENTATION));
     }
+
+    @Test
+    void shouldStandInForARoutedGuestOnTheLanWithProxyArpAndNotLetTheLanTakeItsAddress()
+    {
+        // Xen's vif-route: guest G keeps its LAN address behind link A; the router answers for it on link B (the
+        // LAN), routes G's /32 out of A, and answers every ARP of the guest's on A.
+        final int g = Ipv4Address.parse("198.51.100.77");
+        router.addInterfaceRoute(g, 32, ifA);
+        ifB.proxyArp(g, true);
+        ifA.proxyAll(true);
+
+        send(hostB, poolB, new FrameBuilder().ethernet(0xFFFF_FFFF_FFFFL, HOST_B).arp(1, HOST_B, B, 0, g));
+        final UnsafeBuffer forG = take(hostB, poolB);
+        assertEquals(2, forG.getShort(20, BE), "the router answers the LAN for the guest");
+        assertEquals(g, forG.getInt(28, BE));
+        assertEquals(ROUTER_B, (forG.getShort(22, BE) & 0xFFFFL) << 32 | (forG.getInt(24, BE) & 0xFFFF_FFFFL));
+
+        send(hostA, poolA, new FrameBuilder().ethernet(0xFFFF_FFFF_FFFFL, HOST_A).arp(1, HOST_A, g, 0, B));
+        final UnsafeBuffer forB = take(hostA, poolA);
+        assertEquals(ROUTER_A, (forB.getShort(22, BE) & 0xFFFFL) << 32 | (forB.getInt(24, BE) & 0xFFFF_FFFFL),
+            "and the guest for anything, with its MAC on the guest's side");
+        assertEquals(B, forB.getInt(28, BE));
+
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, g).icmpEcho(8, 1, 1, 8));
+        final UnsafeBuffer toGuest = take(hostA, poolA);
+        assertEquals(g, toGuest.getInt(30, BE), "the LAN reaches the guest through the router");
+        assertEquals(HOST_A, (toGuest.getShort(0, BE) & 0xFFFFL) << 32 | (toGuest.getInt(2, BE) & 0xFFFF_FFFFL));
+
+        // A LAN host claiming the guest's address: a gratuitous ARP, then a datagram from it.
+        send(hostB, poolB, new FrameBuilder().ethernet(0xFFFF_FFFF_FFFFL, HOST_B).arp(1, HOST_B, g, 0, g));
+        assertEquals(FramePool.NO_FRAME, hostB.poll());
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(g, A).udp(1, 2, 8));
+        assertEquals(FramePool.NO_FRAME, hostA.poll(), "not forwarded");
+        assertEquals(2, ifB.drops(DropReason.IP_SPOOFED));
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, g).icmpEcho(8, 1, 2, 8));
+        assertEquals(g, take(hostA, poolA).getInt(30, BE), "the guest keeps its address");
+    }
 }
