@@ -908,9 +908,10 @@ public final class DladmService
             }
             final String type = entry.get("mactype") == null ? "fixed" : entry.get("mactype");
             final Link active = isActive(entry.name()) ? registry.link(entry.name()) : null;
+            final String shownType = type.startsWith("factory") ?
+                "factory, slot " + type.substring(type.indexOf('/') + 1) : type;
             rows.add(List.of(entry.name(), entry.get("over"), active == null ? "0" : Long.toString(active.speedMbps()),
-                entry.get("mac"), type.startsWith("factory") ? "factory, slot " + type.substring(type.indexOf('/') + 1) :
-                type, entry.get("vid") == null ? "0" : entry.get("vid"), "--"));
+                entry.get("mac"), shownType, entry.get("vid") == null ? "0" : entry.get("vid"), "--"));
         }
         if (name != null && rows.stream().noneMatch(r -> r.get(0).equals(name)))
         {
