@@ -11,6 +11,7 @@ import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
 
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class Router
     private int[] nextHopInterface = new int[64];
     private int[] nextHopGateway = new int[64];
     private int nextHops;
+    private final Long2LongHashMap nextHopIds = new Long2LongHashMap(-1);
     private final TokenBucket icmpRate;
     private final FrameBatch fragments = new FrameBatch(64);
     private final int arpCapacity;
@@ -109,13 +111,13 @@ public final class Router
     /** A next-hop id for an interface and gateway (0: the destination is on the link), shared by routes. */
     private int nextHop(final int iface, final int gateway)
     {
-        for (int i = 0; i < nextHops; i++)
+        final long key = (long)iface << 32 | (gateway & 0xFFFF_FFFFL);
+        final long known = nextHopIds.get(key);
+        if (known >= 0)
         {
-            if (nextHopInterface[i] == iface && nextHopGateway[i] == gateway)
-            {
-                return i;
-            }
+            return (int)known;
         }
+        nextHopIds.put(key, nextHops);
         if (nextHops == nextHopInterface.length)
         {
             nextHopInterface = java.util.Arrays.copyOf(nextHopInterface, nextHops * 2);
