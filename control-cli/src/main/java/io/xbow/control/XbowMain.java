@@ -4,6 +4,10 @@ import io.xbow.control.api.ApiClient;
 import io.xbow.control.cli.CaptureCommand;
 import io.xbow.control.cli.CaptureFileSink;
 import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.IpadmCommand;
+import io.xbow.control.cli.NetstatCommand;
+import io.xbow.control.cli.RouteCommand;
+import io.xbow.control.cli.RouteadmCommand;
 import io.xbow.control.cli.Version;
 import io.xbow.control.cli.XlCommand;
 import io.xbow.control.daemon.Paths;
@@ -34,7 +38,8 @@ import java.util.concurrent.CountDownLatch;
 public final class XbowMain
 {
     private static final String USAGE =
-        "usage: xbow [--socket PATH] {dladm|xl|capture|daemon|completion|--version} ...";
+        "usage: xbow [--socket PATH] {dladm|xl|ipadm|route|routeadm|netstat|arp|capture|daemon|completion|" +
+        "--version} ...";
 
     private XbowMain()
     {
@@ -94,6 +99,23 @@ public final class XbowMain
                 {
                     return XlCommand.run(client.xl(), out, err, rest);
                 }
+            case "ipadm":
+            case "route":
+            case "routeadm":
+            case "netstat":
+            case "arp":
+                try (ApiClient client = new ApiClient(Paths.socket(socket)))
+                {
+                    final io.xbow.control.api.Backend router = client.api("router");
+                    return switch (argv[i])
+                    {
+                        case "ipadm" -> IpadmCommand.run(router, out, err, rest);
+                        case "route" -> RouteCommand.run(router, out, err, rest);
+                        case "routeadm" -> RouteadmCommand.run(router, out, err, rest);
+                        case "netstat" -> NetstatCommand.run(router, out, err, rest);
+                        default -> NetstatCommand.arp(router, out, err, rest);
+                    };
+                }
             case "capture":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))
                 {
@@ -129,8 +151,8 @@ public final class XbowMain
                 out.flush();
                 return 0;
             default:
-                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, capture, daemon, completion or " +
-                    "--version");
+                err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, ipadm, route, routeadm, netstat, " +
+                    "arp, capture, daemon, completion or --version");
                 return 2;
         }
     }

@@ -3,6 +3,12 @@ package io.xbow.control;
 import io.xbow.control.api.Backend;
 import io.xbow.control.api.CommandFailure;
 import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.IpadmCommand;
+import io.xbow.control.cli.NetstatCommand;
+import io.xbow.control.cli.RouteCommand;
+import io.xbow.control.cli.RouteadmCommand;
+import io.xbow.control.service.RouterApi;
+import io.xbow.control.service.RouterService;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
 import io.xbow.control.service.Table;
@@ -28,6 +34,8 @@ final class InProcess implements AutoCloseable
     final LinkRegistry registry;
     final DladmService service;
     final DladmApi api;
+    final RouterService router;
+    final RouterApi routerApi;
     String out;
     String err;
 
@@ -37,6 +45,45 @@ final class InProcess implements AutoCloseable
             new CachedNanoClock(), new SplittableRandom(42));
         service = new DladmService(registry, stateDirectory == null ? null : new ConfigStore(stateDirectory));
         api = new DladmApi(service);
+        router = new RouterService(registry, stateDirectory == null ? null : ConfigStore.l3(stateDirectory),
+            datapath::runUntilIdle);
+        routerApi = new RouterApi(router);
+    }
+
+    /** Runs one of the router's programs (ipadm, route, routeadm, netstat, arp); keeps stdout and stderr. */
+    int l3(final String program, final String... argv)
+    {
+        final StringWriter stdout = new StringWriter();
+        final StringWriter stderr = new StringWriter();
+        final Backend backend = (command, args) ->
+        {
+            try
+            {
+                final Table table = routerApi.call(command, args);
+                datapath.runUntilIdle();
+                return table;
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new CommandFailure(ex.getMessage(), 1);
+            }
+        };
+        final PrintWriter o = new PrintWriter(stdout);
+        final PrintWriter e = new PrintWriter(stderr);
+        final int status = switch (program)
+        {
+            case "ipadm" -> IpadmCommand.run(backend, o, e, argv);
+            case "route" -> RouteCommand.run(backend, o, e, argv);
+            case "routeadm" -> RouteadmCommand.run(backend, o, e, argv);
+            case "netstat" -> NetstatCommand.run(backend, o, e, argv);
+            case "arp" -> NetstatCommand.arp(backend, o, e, argv);
+            default -> throw new IllegalArgumentException(program);
+        };
+        o.flush();
+        e.flush();
+        out = stdout.toString();
+        err = stderr.toString();
+        return status;
     }
 
     /** Runs dladm with the arguments; returns the exit status, keeps stdout and stderr. */

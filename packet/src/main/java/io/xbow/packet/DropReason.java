@@ -53,7 +53,9 @@ public enum DropReason
     /** The router: its next hop never answered ARP, or too many frames waited for it. */
     ARP_UNRESOLVED("arp-unresolved"),
     /** The router: larger than the next link's MTU with DF set (an ICMP fragmentation needed goes back). */
-    NEEDS_FRAGMENTATION("needs-fragmentation");
+    NEEDS_FRAGMENTATION("needs-fragmentation"),
+    /** The router: a datagram to forward while IPv4 forwarding is off (routeadm -d ipv4-forwarding). */
+    FORWARDING_DISABLED("forwarding-disabled");
 
     private static final DropReason[] VALUES = values();
 

@@ -49,6 +49,15 @@ public final class ApiClient implements Backend, AutoCloseable
     }
 
     /**
+     * @param api a command set the daemon serves: {@code router} for ipadm, route, routeadm, netstat and arp.
+     * @return its commands through this client.
+     */
+    public Backend api(final String api)
+    {
+        return (command, args) -> call(api, command, args);
+    }
+
+    /**
      * @return the xl commands through this client.
      */
     public Backend xl()

@@ -49,6 +49,10 @@ public final class InDaemonCli implements CommandLines
     /** The daemon's own user: the only one whose files it reads for a client. */
     private static final int OWN_UID = ownUid();
 
+    /** The programs whose command lines the daemon runs. */
+    public static final java.util.Set<String> PROGRAMS = new java.util.LinkedHashSet<>(
+        List.of("xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp"));
+
     /** Command lines running at once; more wait (a 50 s xl ping holds one). */
     static final int THREADS = 4;
 
@@ -128,9 +132,10 @@ public final class InDaemonCli implements CommandLines
         {
             return CompletableFuture.completedFuture(failed(2, "xbow: malformed command line from the client"));
         }
-        if (!program.equals("xl") && !program.equals("dladm"))
+        if (!PROGRAMS.contains(program))
         {
-            return CompletableFuture.completedFuture(failed(2, "xbow: the daemon runs xl and dladm only"));
+            return CompletableFuture.completedFuture(failed(2, "xbow: the daemon runs " +
+                String.join(", ", PROGRAMS) + " only"));
         }
         final Path cwd = Path.of(words.get(0));
         final String[] argv = words.subList(1, words.size()).toArray(new String[0]);
@@ -152,19 +157,25 @@ public final class InDaemonCli implements CommandLines
     private Result execute(final String program, final Path cwd, final String[] argv, final int peerUid)
     {
         final Output output = new Output();
-        final Backend backend = (command, args) -> await(calls.call(program, command, args));
+        final String api = program.equals("xl") || program.equals("dladm") ? program : "router";
+        final Backend backend = (command, args) -> await(calls.call(api, command, args));
         final int status;
         try
         {
-            if (program.equals("xl"))
+            final PrintWriter out = new PrintWriter(output.out);
+            final PrintWriter err = new PrintWriter(output.err);
+            status = switch (program)
             {
-                status = XlCommand.run(backend, files(cwd, peerUid), new PrintWriter(output.out),
-                    new PrintWriter(output.err), argv);
-            }
-            else
-            {
-                status = dladm.get().run(backend, output.out, output.err, argv);
-            }
+                case "xl" -> XlCommand.run(backend, files(cwd, peerUid), out, err, argv);
+                case "dladm" -> dladm.get().run(backend, output.out, output.err, argv);
+                case "ipadm" -> IpadmCommand.run(backend, out, err, argv);
+                case "route" -> RouteCommand.run(backend, out, err, argv);
+                case "routeadm" -> RouteadmCommand.run(backend, out, err, argv);
+                case "netstat" -> NetstatCommand.run(backend, out, err, argv);
+                default -> NetstatCommand.arp(backend, out, err, argv);
+            };
+            out.flush();
+            err.flush();
         }
         catch (final RuntimeException ex)
         {

@@ -10,6 +10,8 @@ import io.xbow.control.cli.InDaemonCli;
 import io.xbow.control.metrics.LinkMetrics;
 import io.xbow.control.service.DladmApi;
 import io.xbow.control.service.DladmService;
+import io.xbow.control.service.RouterApi;
+import io.xbow.control.service.RouterService;
 import io.xbow.control.service.XlApi;
 import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
@@ -137,9 +139,11 @@ public final class Xbowd implements AutoCloseable
         registry = new LinkRegistry(RegistryConfig.defaults(), datapath,
             SystemNanoClock.INSTANCE, new SplittableRandom(new SecureRandom().nextLong()), uplinks);
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
+        final RouterService router = new RouterService(registry, ConfigStore.l3(stateDirectory), () -> { });
         try
         {
             service.restore();
+            router.restore(); // addresses stand on links: after them
         }
         catch (final ConfigException ex)
         {
@@ -168,7 +172,7 @@ public final class Xbowd implements AutoCloseable
         }
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
-            "xl", new XlApi(hypervisor)),
+            "xl", new XlApi(hypervisor), "router", new RouterApi(router)),
             metrics, new LinkMetrics(metrics, registry), version);
         captures = new CaptureService(registry.captures(), Xbowd::compileFilter, CaptureSession.DEFAULT_RING_BYTES);
         captures.bindTo(metrics);

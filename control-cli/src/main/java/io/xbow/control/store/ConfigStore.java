@@ -42,14 +42,44 @@ public final class ConfigStore
         "# xbow configuration, written by xbowd on every change: one object per line, in creation order.\n" +
         "# Edit only while xbowd is stopped; a line it cannot read stops it from starting.\n";
 
+    /** The L3 configuration's file (addresses, routes, forwarding), beside {@link #FILE_NAME}. */
+    public static final String L3_FILE_NAME = "l3.conf";
+    private static final Set<String> L3_KINDS = Set.of("addr", "route", "forwarding");
+    private static final String L3_HEADER =
+        "# xbow L3 configuration (ipadm addresses, route -p routes, routeadm), written by xbowd on every change.\n" +
+        "# Edit only while xbowd is stopped; a line it cannot read stops it from starting.\n";
+
     private final Path file;
+    private final Set<String> kinds;
+    private final String header;
 
     /**
+     * The links' configuration.
+     *
      * @param stateDirectory the daemon's state directory.
      */
     public ConfigStore(final Path stateDirectory)
     {
-        this.file = stateDirectory.resolve(FILE_NAME);
+        this(stateDirectory.resolve(FILE_NAME), KINDS, HEADER);
+    }
+
+    private ConfigStore(final Path file, final Set<String> kinds, final String header)
+    {
+        this.file = file;
+        this.kinds = kinds;
+        this.header = header;
+    }
+
+    /**
+     * The router's configuration, in a file of its own as illumos keeps ipadm's, route's and routeadm's apart from
+     * dladm's: {@code addr net0/v4 address=198.51.100.2/24}, {@code route 10.0.0.0/8 gateway=192.0.2.1},
+     * {@code forwarding ipv4 enabled=yes}.
+     *
+     * @param stateDirectory the daemon's state directory.
+     */
+    public static ConfigStore l3(final Path stateDirectory)
+    {
+        return new ConfigStore(stateDirectory.resolve(L3_FILE_NAME), L3_KINDS, L3_HEADER);
     }
 
     public Path file()
@@ -87,18 +117,19 @@ public final class ConfigStore
             }
             final String where = file + ":" + (i + 1) + ": ";
             final List<String> words = words(line, where);
-            if (!KINDS.contains(words.get(0)))
+            if (!kinds.contains(words.get(0)))
             {
-                throw new ConfigException(where + "unknown object '" + words.get(0) +
-                    "'; expected etherstub, vnic, vlan or phys");
+                throw new ConfigException(where + "unknown object '" + words.get(0) + "'; expected " +
+                    (kinds == KINDS ? "etherstub, vnic, vlan or phys" : "addr, route or forwarding"));
             }
             if (words.size() < 2)
             {
                 throw new ConfigException(where + words.get(0) + " without a name");
             }
-            if (!names.add(words.get(1)))
+            if (!names.add(words.get(0) + " " + words.get(1)) || kinds == KINDS && !names.add(words.get(1)))
             {
-                throw new ConfigException(where + "link " + words.get(1) + " appears twice");
+                throw new ConfigException(where + (kinds == KINDS ? "link" : words.get(0)) + " " + words.get(1) +
+                    " appears twice");
             }
             final Map<String, String> attributes = new LinkedHashMap<>();
             for (int w = 2; w < words.size(); w++)
@@ -210,7 +241,7 @@ public final class ConfigStore
      */
     public void save(final List<ConfigEntry> entries) throws IOException
     {
-        final StringBuilder sb = new StringBuilder(HEADER);
+        final StringBuilder sb = new StringBuilder(header);
         for (final ConfigEntry entry : entries)
         {
             sb.append(entry.kind()).append(' ').append(entry.name());

@@ -11,10 +11,10 @@ import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Long2LongHashMap;
 
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,13 +37,34 @@ public final class Router
 
     private final RouteTable routes = new RouteTable();
     private final List<RouterInterface> interfaces = new ArrayList<>();
-    private int[] nextHopInterface = new int[64];
-    private int[] nextHopGateway = new int[64];
-    private int nextHops;
-    private final Long2LongHashMap nextHopIds = new Long2LongHashMap(-1);
+    /** The routes by id (the route table's "next hop"): where each goes, and how often it was used. */
+    private int[] routePrefix = new int[64];
+    private byte[] routeLength = new byte[64];
+    private byte[] routeKind = new byte[64];
+    private RouterInterface[] routeInterface = new RouterInterface[64];
+    private int[] routeGateway = new int[64];
+    private long[] routeUse = new long[64];
+    private int routeIds;
+    private int[] freeRouteIds = new int[16];
+    private int freeRoutes;
     private final TokenBucket icmpRate;
     private final FrameBatch fragments = new FrameBatch(64);
     private final int arpCapacity;
+    private volatile boolean forwarding = true;
+
+    /** A route to an interface's own subnet (netstat's {@code U}, the gateway shown as the router's address). */
+    public static final int CONNECTED = 0;
+    /** A route through a gateway ({@code route add}: {@code UG}). */
+    public static final int GATEWAY = 1;
+    /** A route straight out of an interface to destinations on its link (a routed guest's /32 via its vif). */
+    public static final int DIRECT = 2;
+
+    /** {@link #addRoute}: done. */
+    public static final int ADDED = 0;
+    /** {@link #addRoute}: a route for that prefix exists (route(1M): entry exists). */
+    public static final int EXISTS = 1;
+    /** {@link #addRoute}: no interface's subnet holds the gateway (route(1M): Network is unreachable). */
+    public static final int UNREACHABLE = 2;
 
     /**
      * @param icmpPerSecond ICMP errors a second at most (RFC 1812 4.3.2.8), with a burst of as many.
@@ -57,8 +78,8 @@ public final class Router
     }
 
     /**
-     * Give the router an interface on a link: its port, to attach to the link's switch, and a connected route to
-     * the link's subnet.
+     * A new interface, not yet serving: its port is to be attached to the link's switch, and {@link #addInterface}
+     * run on the datapath thread. Any thread.
      *
      * @param name         the interface's name (its link's).
      * @param mac          its MAC on the link.
@@ -66,66 +87,214 @@ public final class Router
      * @param prefixLength the subnet's prefix length.
      * @param mtu          the link's MTU.
      * @param nowNs        the clock now.
+     */
+    public RouterInterface newInterface(final String name, final long mac, final int address, final int prefixLength,
+        final int mtu, final long nowNs)
+    {
+        return new RouterInterface(this, name, mac, address, prefixLength, mtu,
+            new ArpCache(arpCapacity, PENDING_PER_NEXT_HOP, 60_000, 1_000, 3, nowNs / 1_000_000));
+    }
+
+    /**
+     * Give the router an interface on a link: its port, to attach to the link's switch, and a connected route to
+     * the link's subnet. Datapath thread (or before any traffic).
+     *
      * @return the interface; {@link RouterInterface#port()} is what goes on the switch.
      */
     public RouterInterface addInterface(final String name, final long mac, final int address, final int prefixLength,
         final int mtu, final long nowNs)
     {
-        final RouterInterface iface = new RouterInterface(this, interfaces.size(), name, mac, address, prefixLength,
-            mtu, new ArpCache(arpCapacity, PENDING_PER_NEXT_HOP, 60_000, 1_000, 3, nowNs / 1_000_000));
+        return addInterface(newInterface(name, mac, address, prefixLength, mtu, nowNs));
+    }
+
+    /**
+     * Start serving an interface made by {@link #newInterface}, with its connected route (replacing a route for the
+     * same prefix). Datapath thread.
+     */
+    public RouterInterface addInterface(final RouterInterface iface)
+    {
         interfaces.add(iface);
-        routes.add(address, prefixLength, nextHop(iface.index(), 0));
+        final int mask = mask(iface.prefixLength());
+        final int old = routes.get(iface.address() & mask, iface.prefixLength());
+        if (old >= 0)
+        {
+            freeRoute(old);
+        }
+        routes.add(iface.address(), iface.prefixLength(),
+            newRoute(iface.address() & mask, iface.prefixLength(), CONNECTED, iface, 0));
         return iface;
     }
 
     /**
-     * Route a prefix through a gateway on a connected subnet.
-     *
-     * @return false if no interface's subnet holds the gateway.
+     * Stop serving an interface: its connected route and every route through it go. Datapath thread.
      */
-    public boolean addRoute(final int prefix, final int prefixLength, final int gateway)
+    public void removeInterface(final RouterInterface iface)
     {
-        final int connected = routes.lookup(gateway);
-        if (connected < 0 || nextHopGateway[connected] != 0)
+        for (int id = 0; id < routeIds; id++)
         {
-            return false;
+            if (routeInterface[id] == iface)
+            {
+                routes.remove(routePrefix[id], routeLength[id]);
+                freeRoute(id);
+            }
         }
-        routes.add(prefix, prefixLength, nextHop(nextHopInterface[connected], gateway));
-        return true;
+        interfaces.remove(iface);
+    }
+
+    /**
+     * Route a prefix through a gateway on a connected subnet. Datapath thread.
+     *
+     * @return {@link #ADDED}, {@link #EXISTS} or {@link #UNREACHABLE}.
+     */
+    public int addRoute(final int prefix, final int prefixLength, final int gateway)
+    {
+        final int mask = mask(prefixLength);
+        if (routes.get(prefix & mask, prefixLength) >= 0)
+        {
+            return EXISTS;
+        }
+        final int via = routes.lookup(gateway);
+        if (via < 0 || routeKind[via] == GATEWAY || ours(gateway) != null)
+        {
+            return UNREACHABLE;
+        }
+        routes.add(prefix, prefixLength, newRoute(prefix & mask, prefixLength, GATEWAY, routeInterface[via], gateway));
+        return ADDED;
     }
 
     /**
      * Route a prefix straight out of an interface, its destinations on that link (a routed guest's /32 via its
-     * vif, as Xen's vif-route adds it).
+     * vif, as Xen's vif-route adds it). Datapath thread.
+     *
+     * @return {@link #ADDED} or {@link #EXISTS}.
      */
-    public void addInterfaceRoute(final int prefix, final int prefixLength, final RouterInterface iface)
+    public int addInterfaceRoute(final int prefix, final int prefixLength, final RouterInterface iface)
     {
-        routes.add(prefix, prefixLength, nextHop(iface.index(), 0));
+        final int mask = mask(prefixLength);
+        if (routes.get(prefix & mask, prefixLength) >= 0)
+        {
+            return EXISTS;
+        }
+        routes.add(prefix, prefixLength, newRoute(prefix & mask, prefixLength, DIRECT, iface, 0));
+        return ADDED;
     }
 
+    /**
+     * Remove a route added with {@link #addRoute} or {@link #addInterfaceRoute} (an interface's own subnet goes with
+     * the interface). Datapath thread.
+     *
+     * @return false if there was no such route.
+     */
     public boolean removeRoute(final int prefix, final int prefixLength)
     {
-        return routes.remove(prefix, prefixLength) != RouteTable.NO_ROUTE;
+        final int id = routes.get(prefix & mask(prefixLength), prefixLength);
+        if (id < 0 || routeKind[id] == CONNECTED)
+        {
+            return false;
+        }
+        routes.remove(prefix, prefixLength);
+        freeRoute(id);
+        return true;
     }
 
-    /** A next-hop id for an interface and gateway (0: the destination is on the link), shared by routes. */
-    private int nextHop(final int iface, final int gateway)
+    /**
+     * Turn IPv4 forwarding on or off (routeadm's ipv4-forwarding); off, the router still answers ARP and ping for its
+     * addresses. Any thread.
+     */
+    public void forwarding(final boolean on)
     {
-        final long key = (long)iface << 32 | (gateway & 0xFFFF_FFFFL);
-        final long known = nextHopIds.get(key);
-        if (known >= 0)
+        forwarding = on;
+    }
+
+    public boolean forwarding()
+    {
+        return forwarding;
+    }
+
+    /** What a route says, for show commands. */
+    public interface RouteVisitor
+    {
+        /**
+         * @param kind {@link #CONNECTED}, {@link #GATEWAY} or {@link #DIRECT}.
+         * @param use  datagrams forwarded by it.
+         */
+        void route(int prefix, int prefixLength, int kind, RouterInterface iface, int gateway, long use);
+    }
+
+    /** Every route, by id. Datapath thread. */
+    public void routes(final RouteVisitor visitor)
+    {
+        for (int id = 0; id < routeIds; id++)
         {
-            return (int)known;
+            if (routeInterface[id] != null)
+            {
+                visitor.route(routePrefix[id], routeLength[id], routeKind[id], routeInterface[id], routeGateway[id],
+                    routeUse[id]);
+            }
         }
-        nextHopIds.put(key, nextHops);
-        if (nextHops == nextHopInterface.length)
+    }
+
+    /**
+     * The route for a destination (route get). Datapath thread.
+     *
+     * @return false if none covers it.
+     */
+    public boolean route(final int destination, final RouteVisitor visitor)
+    {
+        final int id = routes.lookup(destination);
+        if (id < 0)
         {
-            nextHopInterface = java.util.Arrays.copyOf(nextHopInterface, nextHops * 2);
-            nextHopGateway = java.util.Arrays.copyOf(nextHopGateway, nextHops * 2);
+            return false;
         }
-        nextHopInterface[nextHops] = iface;
-        nextHopGateway[nextHops] = gateway;
-        return nextHops++;
+        visitor.route(routePrefix[id], routeLength[id], routeKind[id], routeInterface[id], routeGateway[id],
+            routeUse[id]);
+        return true;
+    }
+
+    private int newRoute(final int prefix, final int length, final int kind, final RouterInterface iface,
+        final int gateway)
+    {
+        final int id;
+        if (freeRoutes > 0)
+        {
+            id = freeRouteIds[--freeRoutes];
+        }
+        else
+        {
+            if (routeIds == routeInterface.length)
+            {
+                final int n = routeIds * 2;
+                routePrefix = Arrays.copyOf(routePrefix, n);
+                routeLength = Arrays.copyOf(routeLength, n);
+                routeKind = Arrays.copyOf(routeKind, n);
+                routeInterface = Arrays.copyOf(routeInterface, n);
+                routeGateway = Arrays.copyOf(routeGateway, n);
+                routeUse = Arrays.copyOf(routeUse, n);
+            }
+            id = routeIds++;
+        }
+        routePrefix[id] = prefix;
+        routeLength[id] = (byte)length;
+        routeKind[id] = (byte)kind;
+        routeInterface[id] = iface;
+        routeGateway[id] = gateway;
+        routeUse[id] = 0;
+        return id;
+    }
+
+    private void freeRoute(final int id)
+    {
+        routeInterface[id] = null;
+        if (freeRoutes == freeRouteIds.length)
+        {
+            freeRouteIds = Arrays.copyOf(freeRouteIds, freeRoutes * 2);
+        }
+        freeRouteIds[freeRoutes++] = id;
+    }
+
+    static int mask(final int prefixLength)
+    {
+        return prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -241,6 +410,11 @@ public final class Router
             in.drop(frame, DropReason.TTL_EXCEEDED);
             return;
         }
+        if (!forwarding)
+        {
+            in.drop(frame, DropReason.FORWARDING_DISABLED);
+            return;
+        }
         final int hop = routes.lookup(destination);
         if (hop < 0)
         {
@@ -248,9 +422,10 @@ public final class Router
             in.drop(frame, DropReason.NO_ROUTE);
             return;
         }
-        final RouterInterface out = interfaces.get(nextHopInterface[hop]);
+        final RouterInterface out = routeInterface[hop];
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
-        final int nextHop = nextHopGateway[hop] != 0 ? nextHopGateway[hop] : destination;
+        final int nextHop = routeGateway[hop] != 0 ? routeGateway[hop] : destination;
+        routeUse[hop]++;
         if (total > out.mtu())
         {
             if ((b.getShort(ip + 6, BE) & 0x4000) != 0)

@@ -30,7 +30,6 @@ public final class RouterInterface
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
 
     private final Router router;
-    private final int index;
     private final String name;
     private final long mac;
     private final int address;
@@ -49,11 +48,10 @@ public final class RouterInterface
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final long[] drops = new long[DropReason.count()];
 
-    RouterInterface(final Router router, final int index, final String name, final long mac, final int address,
+    RouterInterface(final Router router, final String name, final long mac, final int address,
         final int prefixLength, final int mtu, final ArpCache arp)
     {
         this.router = router;
-        this.index = index;
         this.name = name;
         this.mac = mac;
         this.address = address;
@@ -115,11 +113,6 @@ public final class RouterInterface
         return mtu;
     }
 
-    int index()
-    {
-        return index;
-    }
-
     /**
      * Answer ARP on this link for an address with the router's MAC (proxy ARP, as Xen's vif-route sets it up on
      * the uplink for a routed guest), or stop. The address is also never learned from this link (a gratuitous ARP
@@ -145,6 +138,30 @@ public final class RouterInterface
     public void proxyAll(final boolean on)
     {
         this.proxyAll = on;
+    }
+
+    /** An ARP table entry, as {@link #arpTable} shows it. */
+    @FunctionalInterface
+    public interface ArpVisitor
+    {
+        /**
+         * @param mac       its MAC, or {@link ArpCache#UNRESOLVED} while a request waits for an answer.
+         * @param own       the router's own address on this link.
+         * @param published answered for by the router (its own, or proxied).
+         */
+        void entry(int address, long mac, boolean own, boolean published);
+    }
+
+    /** This link's ARP table: the router's own address, what it answers for (proxy ARP), what it learned. Datapath thread. */
+    public void arpTable(final ArpVisitor visitor)
+    {
+        visitor.entry(address, mac, true, true);
+        final IntHashSet.IntIterator it = proxied.iterator();
+        while (it.hasNext())
+        {
+            visitor.entry(it.nextValue(), mac, false, true);
+        }
+        arp.forEach((ip, learned) -> visitor.entry(ip, learned, false, false));
     }
 
     boolean isProxied(final int address)
