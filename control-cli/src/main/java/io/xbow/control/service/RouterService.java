@@ -3,6 +3,7 @@ package io.xbow.control.service;
 import io.xbow.control.store.ConfigEntry;
 import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
+import io.xbow.hypervisor.domain.VifRouter;
 import io.xbow.nat.arp.ArpCache;
 import io.xbow.nat.router.Router;
 import io.xbow.nat.router.RouterInterface;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeoutException;
  * this service waits for it, so that changes apply in the order they were asked. The service's own model (addresses,
  * routes, what is persistent) answers the show commands, but the counters and the ARP tables, which are read there.
  */
-public final class RouterService
+public final class RouterService implements VifRouter
 {
     private static final System.Logger LOG = System.getLogger(RouterService.class.getName());
     private static final long DATAPATH_WAIT_SECONDS = 5;
@@ -67,6 +68,61 @@ public final class RouterService
     /** The persistent configuration, by kind and name, in creation order. */
     private final Map<String, ConfigEntry> persistent = new LinkedHashMap<>();
     private boolean forwardingConfigured;
+    /** Routed vifs (Xen's vif-route), by vif name. */
+    private final Map<String, Routed> routedVifs = new TreeMap<>();
+    /** VLAN ids in use on {@link #ROUTED_STUB}: a point-to-point link each. */
+    private final java.util.BitSet routedVids = new java.util.BitSet(4095);
+
+    /** The etherstub where routed vifs meet the router, each on a VLAN of its own; made with the first one. */
+    public static final String ROUTED_STUB = "xbowroute0";
+
+    /** A routed vif: the router's interface facing it, its VNIC there, and what it publishes on the gateway link. */
+    private final class Routed implements RoutedVif
+    {
+        final String vif;
+        final List<Integer> guestAddresses;
+        final Address uplink;
+        final RouterInterface iface;
+        final String routerVnic;
+        final VirtualSwitch sw;
+        final int vid;
+
+        Routed(final String vif, final List<Integer> guestAddresses, final Address uplink, final RouterInterface iface,
+            final String routerVnic, final VirtualSwitch sw, final int vid)
+        {
+            this.vif = vif;
+            this.guestAddresses = guestAddresses;
+            this.uplink = uplink;
+            this.iface = iface;
+            this.routerVnic = routerVnic;
+            this.sw = sw;
+            this.vid = vid;
+        }
+
+        @Override
+        public String over()
+        {
+            return ROUTED_STUB;
+        }
+
+        @Override
+        public int vid()
+        {
+            return vid;
+        }
+
+        @Override
+        public String gatewaydev()
+        {
+            return uplink.ifname();
+        }
+
+        @Override
+        public void close()
+        {
+            disconnect(this);
+        }
+    }
 
     /** An address object: an address on an interface, and how the router stands on the interface's link. */
     private record Address(String addrobj, String ifname, int address, int prefixLength, boolean temporary,
@@ -363,6 +419,22 @@ public final class RouterService
         {
             throw new IpadmException("could not delete address: Address object not found");
         }
+        if (address != null)
+        {
+            final List<String> users = new ArrayList<>();
+            for (final Routed routed : routedVifs.values())
+            {
+                if (routed.uplink == address)
+                {
+                    users.add(routed.vif);
+                }
+            }
+            if (!users.isEmpty())
+            {
+                throw new IpadmException("could not delete address: Address object is in use: the router " +
+                    "publishes routed vifs' addresses with it (" + String.join(", ", users) + ")");
+            }
+        }
         if (kept != null)
         {
             persist(() -> persistent.remove(key("addr", addrobj)), () -> { });
@@ -492,6 +564,168 @@ public final class RouterService
             return new Table(List.of("IFNAME", "STATE", "CURRENT", "PERSISTENT"), List.of(row));
         }
         return new Table(List.of("IFNAME", "STATE", "CURRENT", "PERSISTENT"), new ArrayList<>(rows.values()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Routed vifs (Xen's vif-route)
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized RoutedVif connect(final String vifName, final String vnicName, final List<Integer> guest,
+        final String gatewaydev)
+    {
+        final Address uplink = gatewaydev != null ? addressOn(gatewaydev) : defaultRouteAddress();
+        if (uplink == null)
+        {
+            throw new IllegalStateException(gatewaydev != null ?
+                "the router has no address on " + gatewaydev + " (gatewaydev): give it one with ipadm " +
+                "create-addr -T static -a ADDRESS/PREFIX " + gatewaydev + "/v4" :
+                "no gatewaydev= and no default route to find the gateway link by: name it, or add the route " +
+                "(route -p add default GATEWAY)");
+        }
+        for (final int a : guest)
+        {
+            if (ours(a))
+            {
+                throw new IllegalStateException(Ipv4Address.format(a) + " is an address of the router");
+            }
+            if (routes.containsKey(new Prefix(a, 32)))
+            {
+                throw new IllegalStateException("a route for " + Ipv4Address.format(a) + " exists already");
+            }
+            for (final Routed other : routedVifs.values())
+            {
+                if (other.guestAddresses.contains(a))
+                {
+                    throw new IllegalStateException(Ipv4Address.format(a) + " is routed to " + other.vif + " already");
+                }
+            }
+        }
+        final int vid = routedVids.nextClearBit(2);
+        if (vid > 4094)
+        {
+            throw new IllegalStateException("4093 routed vifs is as many as " + ROUTED_STUB + " has VLANs for");
+        }
+        final String routerVnic = VNIC_PREFIX + vnicName;
+        final boolean newStub = !linkExists(ROUTED_STUB);
+        if (newStub)
+        {
+            registry.createEtherstub(ROUTED_STUB, true);
+        }
+        try
+        {
+            registry.createVnic(routerVnic, ROUTED_STUB, MacSpec.random(), vid, Map.of(), true);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (newStub)
+            {
+                registry.deleteEtherstub(ROUTED_STUB);
+            }
+            throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
+        }
+        registry.own(routerVnic, "the router's side of " + vifName);
+        final PortLink standsOn = (PortLink)registry.link(routerVnic);
+        final VirtualSwitch sw = standsOn.overLink().switchOf();
+        // Unnumbered: the vif borrows the gateway link's address (Xen gives the vif dom0's address with a /32).
+        final RouterInterface iface = router.newInterface(vifName, standsOn.mac(), uplink.address(), 32,
+            standsOn.mtu(), sw.cycleClock().nanoTime());
+        final Routed routed = new Routed(vifName, List.copyOf(guest), uplink, iface, routerVnic, sw, vid);
+        routedVids.set(vid);
+        routedVifs.put(vifName, routed);
+        onDatapath(sw, () ->
+        {
+            router.addUnnumberedInterface(iface);
+            iface.proxyAll(true);
+            for (final int a : routed.guestAddresses)
+            {
+                router.addInterfaceRoute(a, 32, iface);
+                uplink.iface().proxyArp(a, true);
+            }
+        });
+        registry.plug(routerVnic, iface.port());
+        return routed;
+    }
+
+    private synchronized void disconnect(final Routed routed)
+    {
+        if (routedVifs.remove(routed.vif) == null)
+        {
+            return;
+        }
+        try
+        {
+            onDatapath(routed.sw, () ->
+            {
+                for (final int a : routed.guestAddresses)
+                {
+                    router.removeRoute(a, 32);
+                    routed.uplink.iface().proxyArp(a, false);
+                }
+                router.removeInterface(routed.iface);
+            });
+        }
+        finally
+        {
+            try
+            {
+                registry.plug(routed.routerVnic, null);
+                registry.deleteOwnedVnic(routed.routerVnic);
+                routedVids.clear(routed.vid);
+                if (routedVifs.isEmpty())
+                {
+                    registry.deleteEtherstub(ROUTED_STUB);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "removing the router's side of " + routed.vif + ": " +
+                    ex.getMessage());
+            }
+        }
+    }
+
+    private boolean linkExists(final String name)
+    {
+        try
+        {
+            registry.link(name);
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    private boolean ours(final int address)
+    {
+        for (final Address a : addresses.values())
+        {
+            if (a.address() == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Address addressOn(final String ifname)
+    {
+        for (final Address a : addresses.values())
+        {
+            if (a.ifname().equals(ifname))
+            {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private Address defaultRouteAddress()
+    {
+        final StaticRoute route = routes.get(new Prefix(0, 0));
+        return route == null ? null : addressFor(route.gateway());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -759,31 +993,39 @@ public final class RouterService
         final List<List<String>> rows = new ArrayList<>();
         for (final Address a : addresses.values())
         {
-            onDatapath(a.sw(), () -> a.iface().arpTable((address, mac, own, published) -> rows.add(List.of(
-                a.ifname(), Ipv4Address.format(address), "255.255.255.255",
-                (own || published ? "S" : "") + (published ? "P" : "") + (mac == ArpCache.UNRESOLVED ? "U" : "") +
-                    (own ? "L" : "") + (own || published ? "A" : ""),
-                mac == ArpCache.UNRESOLVED ? "" : MacAddress.format(mac)))));
+            arpRows(a.sw(), a.iface(), rows);
+        }
+        for (final Routed r : routedVifs.values())
+        {
+            arpRows(r.sw, r.iface, rows);
         }
         return new Table(List.of("DEVICE", "ADDRESS", "MASK", "FLAGS", "MAC"), rows);
+    }
+
+    private void arpRows(final VirtualSwitch sw, final RouterInterface iface, final List<List<String>> rows)
+    {
+        onDatapath(sw, () -> iface.arpTable((address, mac, own, published) -> rows.add(List.of(
+            iface.name(), Ipv4Address.format(address), "255.255.255.255",
+            (own || published ? "S" : "") + (published ? "P" : "") + (mac == ArpCache.UNRESOLVED ? "U" : "") +
+                (own ? "L" : "") + (own || published ? "A" : ""),
+            mac == ArpCache.UNRESOLVED ? "" : MacAddress.format(mac)))));
     }
 
     /** Per interface: forwarded, ICMP errors, ARP requests, and drops by reason (nonzero), for netstat -s style. */
     public synchronized Table showStatistics()
     {
         final List<List<String>> rows = new ArrayList<>();
-        for (final Address a : addresses.values())
+        for (final RouterInterface i : interfaces())
         {
-            final RouterInterface i = a.iface();
-            rows.add(List.of(a.ifname(), "forwarded", Long.toString(i.counter(RouterInterface.FORWARDED))));
-            rows.add(List.of(a.ifname(), "icmp-errors", Long.toString(i.counter(RouterInterface.ICMP_ERRORS))));
-            rows.add(List.of(a.ifname(), "arp-requests", Long.toString(i.counter(RouterInterface.ARP_REQUESTS))));
+            rows.add(List.of(i.name(), "forwarded", Long.toString(i.counter(RouterInterface.FORWARDED))));
+            rows.add(List.of(i.name(), "icmp-errors", Long.toString(i.counter(RouterInterface.ICMP_ERRORS))));
+            rows.add(List.of(i.name(), "arp-requests", Long.toString(i.counter(RouterInterface.ARP_REQUESTS))));
             for (final DropReason reason : DropReason.values())
             {
                 final long n = i.drops(reason);
                 if (n > 0)
                 {
-                    rows.add(List.of(a.ifname(), "dropped-" + reason.label(), Long.toString(n)));
+                    rows.add(List.of(i.name(), "dropped-" + reason.label(), Long.toString(n)));
                 }
             }
         }
@@ -797,6 +1039,10 @@ public final class RouterService
         for (final Address a : addresses.values())
         {
             list.add(a.iface());
+        }
+        for (final Routed r : routedVifs.values())
+        {
+            list.add(r.iface);
         }
         return list;
     }

@@ -22,10 +22,12 @@ import java.util.Locale;
  * @param backend  the backend domain, or null for dom0.
  * @param vlanid   the VLAN id (xVM's {@code vlanid}), or 0.
  * @param gateway  the guest's default gateway ({@code gateway=}, an xbow extension for netns guests), or null.
+ * @param gatewaydev for {@code vif-route}: the link where the router answers ARP for the guest ({@code gatewaydev=},
+ *                 or the deprecated {@code netdev=}), or null for the link of the default route.
  * @param warnings unknown keys, reported as xl reports them.
  */
 public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, String vifname, String script,
-    String model, String type, String backend, int vlanid, String gateway, List<String> warnings)
+    String model, String type, String backend, int vlanid, String gateway, String gatewaydev, List<String> warnings)
 {
     /**
      * @param text one vif entry, for example {@code mac=00:16:3e:01:02:03,bridge=stub0,rate=10Mb/s}.
@@ -45,6 +47,7 @@ public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, S
         String backend = null;
         int vlanid = 0;
         String gateway = null;
+        String gatewaydev = null;
         final List<String> warnings = new ArrayList<>();
         for (final String part : text.split(","))
         {
@@ -99,11 +102,15 @@ public record VifSpec(Long mac, String bridge, List<String> ips, XenRate rate, S
                     Ipv4Address.parse(value);
                     gateway = value;
                     break;
+                case "gatewaydev":
+                case "netdev":
+                    gatewaydev = value;
+                    break;
                 default:
                     warnings.add("unknown vif key '" + key + "' ignored");
             }
         }
         return new VifSpec(mac, bridge, List.copyOf(ips), rate, vifname, script, model, type, backend, vlanid,
-            gateway, List.copyOf(warnings));
+            gateway, gatewaydev, List.copyOf(warnings));
     }
 }

@@ -18,6 +18,7 @@ import io.xbow.netback.xenbus.VifBackend;
 import io.xbow.netback.xenbus.VifFrontend;
 import io.xbow.netback.xenbus.XenStore;
 import io.xbow.netback.xenbus.XenbusState;
+import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.address.MacAddress;
 import io.xbow.vnic.LinkException;
 import io.xbow.vswitch.capture.CaptureLink;
@@ -56,6 +57,7 @@ public final class Hypervisor implements AutoCloseable
     public static final String XEN_OUI = "0:16:3e";
 
     private final LinkRegistry links;
+    private volatile VifRouter vifRouter;
     private final XenStore store;
     private final EventChannels channels;
     private final NanoClock clock;
@@ -104,6 +106,14 @@ public final class Hypervisor implements AutoCloseable
     public void runNetnsGuestsOn(final DatapathGuests guests)
     {
         this.netnsGuests = guests;
+    }
+
+    /**
+     * @param router what sets up the router's side of {@code script=vif-route} vifs; without one they are refused.
+     */
+    public void routeVifsWith(final VifRouter router)
+    {
+        this.vifRouter = router;
     }
 
     /** A link under a vif went down (its uplink vanished): the guest sees its interface lose carrier. */
@@ -398,12 +408,22 @@ public final class Hypervisor implements AutoCloseable
     private Vif attach(final Domain domain, final int devid, final VifSpec spec)
     {
         final String where = "vif " + devid + ": ";
-        if (!"vif-bridge".equals(spec.script()))
+        if ("vif-nat".equals(spec.script()))
         {
-            throw new DomainException(where + "script=" + spec.script() +
-                " is not available yet (routed and NAT backends come later); use vif-bridge");
+            throw new DomainException(where + "script=vif-nat is not available yet (NAT comes later); use " +
+                "vif-bridge or vif-route");
         }
-        if (spec.bridge() == null)
+        final boolean routed = "vif-route".equals(spec.script());
+        if (routed && spec.ips().isEmpty())
+        {
+            throw new DomainException(where + "script=vif-route needs ip=: the guest's own addresses, which the " +
+                "router routes to it");
+        }
+        if (routed && vifRouter == null)
+        {
+            throw new DomainException(where + "script=vif-route needs xbow's router, which runs in the daemon");
+        }
+        if (!routed && spec.bridge() == null)
         {
             throw new DomainException(where + "no bridge=: name the etherstub or physical link the vif goes over");
         }
@@ -434,14 +454,36 @@ public final class Hypervisor implements AutoCloseable
                 spec.ips().stream().map(ip -> ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip).toList()));
         }
         final MacSpec macSpec = spec.mac() != null ? MacSpec.fixed(spec.mac()) : MacSpec.random(XEN_OUI);
+        VifRouter.RoutedVif routedVif = null;
+        if (routed)
+        {
+            final List<Integer> addresses = new ArrayList<>();
+            for (final String ip : spec.ips())
+            {
+                addresses.add(Ipv4Address.parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip));
+            }
+            try
+            {
+                routedVif = vifRouter.connect(vifName, vnicName, addresses, spec.gatewaydev());
+            }
+            catch (final IllegalStateException | IllegalArgumentException ex)
+            {
+                throw new DomainException(where + "script=vif-route: " + ex.getMessage(), ex);
+            }
+        }
         final Vnic vnic;
         try
         {
-            vnic = links.createVnic(vnicName, spec.bridge(), macSpec, spec.vlanid(), properties, true);
+            vnic = routed ? links.createVnic(vnicName, routedVif.over(), macSpec, routedVif.vid(), properties, true) :
+                links.createVnic(vnicName, spec.bridge(), macSpec, spec.vlanid(), properties, true);
             links.own(vnicName, "domain " + domain.name() + " (" + vifName + "; use xl network-detach or xl destroy)");
         }
         catch (final LinkException | IllegalArgumentException ex)
         {
+            if (routedVif != null)
+            {
+                routedVif.close();
+            }
             throw new DomainException(where + ex.getMessage(), ex);
         }
         try
@@ -453,6 +495,10 @@ public final class Hypervisor implements AutoCloseable
         catch (final IllegalArgumentException ex)
         {
             links.deleteOwnedVnic(vnicName);
+            if (routedVif != null)
+            {
+                routedVif.close();
+            }
             throw new DomainException(where + "vifname '" + vifName + "' is the name of a link", ex);
         }
 
@@ -469,7 +515,14 @@ public final class Hypervisor implements AutoCloseable
             backend = new VifBackend(store, channels, HOST_DOMID, domain.id(), devid, mac, vnic.mtu(),
                 vnic.overLink().switchOf().pool(), memory, device -> links.plug(vnicName, device));
             final String backendPath = XenStore.backendPath(HOST_DOMID, domain.id(), devid);
-            store.write(backendPath + "/bridge", spec.bridge());
+            if (spec.bridge() != null)
+            {
+                store.write(backendPath + "/bridge", spec.bridge());
+            }
+            if (routedVif != null)
+            {
+                store.write(backendPath + "/gatewaydev", routedVif.gatewaydev());
+            }
             store.write(backendPath + "/script", "/etc/xen/scripts/" + spec.script());
             store.write(backendPath + "/vifname", vifName);
             if (!spec.ips().isEmpty())
@@ -489,7 +542,8 @@ public final class Hypervisor implements AutoCloseable
             {
                 throw new DomainException(where + "the backend did not connect: " + backend.lastError());
             }
-            final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront);
+            final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront,
+                routedVif);
             try
             {
                 vif.guestInterface(domain.guest().addInterface(new GuestNic(vifName, devid, netfront, vnic.mac(),
@@ -515,6 +569,10 @@ public final class Hypervisor implements AutoCloseable
             store.remove(XenStore.frontendPath(domain.id(), devid));
             links.captures().unregister(vifName);
             links.deleteOwnedVnic(vnicName);
+            if (routedVif != null)
+            {
+                routedVif.close();
+            }
             release(memory);
             throw ex instanceof DomainException ? (DomainException)ex :
                 new DomainException(where + "cannot create: " + ex.getMessage(), ex);
@@ -549,6 +607,10 @@ public final class Hypervisor implements AutoCloseable
         links.captures().unregister(vif.name());
         // After the unplug on the switch's command queue: the port goes, and with it every frame it held.
         links.deleteOwnedVnic(vif.vnic());
+        if (vif.routed() != null)
+        {
+            vif.routed().close(); // its routes and proxy ARP entries go with it, as vif-route's offline does
+        }
         release(vif.memory());
     }
 

@@ -23,10 +23,13 @@ public final class Vif
     private final VifFrontend frontend;
     private Netfront netfront;
     private Object guestInterface;
+    private final VifRouter.RoutedVif routed;
 
     Vif(final int devid, final String name, final String vnic, final long mac, final VifSpec spec,
-        final GuestMemory memory, final VifBackend backend, final VifFrontend frontend, final Netfront netfront)
+        final GuestMemory memory, final VifBackend backend, final VifFrontend frontend, final Netfront netfront,
+        final VifRouter.RoutedVif routed)
     {
+        this.routed = routed;
         this.devid = devid;
         this.name = name;
         this.vnic = vnic;
@@ -36,6 +39,14 @@ public final class Vif
         this.backend = backend;
         this.frontend = frontend;
         this.netfront = netfront;
+    }
+
+    /**
+     * @return the router's side of a {@code vif-route} vif, or null for a bridged one.
+     */
+    public VifRouter.RoutedVif routed()
+    {
+        return routed;
     }
 
     public int devid()

@@ -126,6 +126,17 @@ public final class Router
     }
 
     /**
+     * Start serving an interface that borrows another's address and has no subnet of its own (unnumbered, as Xen's
+     * vif-route gives a vif dom0's address with a /32): routes to it are added one by one
+     * ({@link #addInterfaceRoute}). Datapath thread.
+     */
+    public RouterInterface addUnnumberedInterface(final RouterInterface iface)
+    {
+        interfaces.add(iface);
+        return iface;
+    }
+
+    /**
      * Stop serving an interface: its connected route and every route through it go. Datapath thread.
      */
     public void removeInterface(final RouterInterface iface)
