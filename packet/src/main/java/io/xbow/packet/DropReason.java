@@ -55,7 +55,14 @@ public enum DropReason
     /** The router: larger than the next link's MTU with DF set (an ICMP fragmentation needed goes back). */
     NEEDS_FRAGMENTATION("needs-fragmentation"),
     /** The router: a datagram to forward while IPv4 forwarding is off (routeadm -d ipv4-forwarding). */
-    FORWARDING_DISABLED("forwarding-disabled");
+    FORWARDING_DISABLED("forwarding-disabled"),
+    /**
+     * The router: to a connected subnet's broadcast or network address (a directed broadcast, RFC 1812 5.3.5.2:
+     * not forwarded, as Linux and illumos do by default).
+     */
+    DIRECTED_BROADCAST("directed-broadcast"),
+    /** The router: for one of its addresses, but no service there (after ICMP port or protocol unreachable). */
+    NOT_FOR_A_SERVICE("no-service");
 
     private static final DropReason[] VALUES = values();
 

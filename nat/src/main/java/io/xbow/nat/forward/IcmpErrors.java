@@ -18,6 +18,7 @@ public final class IcmpErrors
     public static final int UNREACHABLE = 3;
     public static final int NET_UNREACHABLE = 0;
     public static final int HOST_UNREACHABLE = 1;
+    public static final int PROTOCOL_UNREACHABLE = 2;
     public static final int PORT_UNREACHABLE = 3;
     public static final int FRAGMENTATION_NEEDED = 4;
 

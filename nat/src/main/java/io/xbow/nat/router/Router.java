@@ -412,7 +412,7 @@ public final class Router
         final RouterInterface local = ours(destination);
         if (local != null)
         {
-            localDelivery(in, frame);
+            localDelivery(in, frame, nowNs);
             return;
         }
         if (verdict == Ipv4Forwarding.TTL_EXCEEDED)
@@ -432,6 +432,19 @@ public final class Router
             error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.NET_UNREACHABLE, 0, nowNs);
             in.drop(frame, DropReason.NO_ROUTE);
             return;
+        }
+        if (routeKind[hop] == CONNECTED && routeLength[hop] < 31)
+        {
+            final int host = destination & ~mask(routeLength[hop]);
+            if (host == 0 || host == ~mask(routeLength[hop]))
+            {
+                in.drop(frame, DropReason.DIRECTED_BROADCAST);
+                return;
+            }
+        }
+        if (verdict == Ipv4Forwarding.HAS_OPTIONS)
+        {
+            in.optionsForwarded(); // forwarded as they are (xbow acts on none of them), and counted
         }
         final RouterInterface out = routeInterface[hop];
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
@@ -480,8 +493,11 @@ public final class Router
         out.resolveAndSend(copy, nextHop, nowNs);
     }
 
-    /** An ICMP echo request for one of our addresses is answered in place; anything else for us is dropped. */
-    private void localDelivery(final RouterInterface in, final int frame)
+    /**
+     * For one of our addresses: an ICMP echo request is answered in place; UDP gets a port unreachable (traceroute to
+     * the router ends there), another protocol but ICMP and TCP a protocol unreachable; the rest is dropped.
+     */
+    private void localDelivery(final RouterInterface in, final int frame, final long nowNs)
     {
         final FramePool pool = in.pool();
         final MutableDirectBuffer b = pool.buffer();
@@ -490,10 +506,19 @@ public final class Router
         final int ihl = (b.getByte(ip) & 0x0F) * 4;
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
         final int icmp = ip + ihl;
-        if (b.getByte(ip + 9) != 1 || total < ihl + 8 || (b.getByte(icmp) & 0xFF) != 8 ||
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        if (protocol != 1 || total < ihl + 8 || (b.getByte(icmp) & 0xFF) != 8 ||
             (b.getShort(ip + 6, BE) & 0x3FFF) != 0)
         {
-            pool.free(frame);
+            if (protocol == 17)
+            {
+                error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.PORT_UNREACHABLE, 0, nowNs);
+            }
+            else if (protocol != 1 && protocol != 6)
+            {
+                error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.PROTOCOL_UNREACHABLE, 0, nowNs);
+            }
+            in.drop(frame, DropReason.NOT_FOR_A_SERVICE);
             return;
         }
         final long source = mac(b, at + 6);
@@ -532,6 +557,34 @@ public final class Router
             at + 14, type, code, mtu));
         in.icmpSent();
         in.send(reply);
+    }
+
+    /**
+     * A datagram whose next hop never answered ARP (it is in the outgoing link's pool): an ICMP host unreachable goes
+     * back to its source, by the route to the source (RFC 1812 4.3.3.1), within the rate.
+     */
+    void hostUnreachable(final RouterInterface on, final int frame, final long nowNs)
+    {
+        final FramePool pool = on.pool();
+        final MutableDirectBuffer b = pool.buffer();
+        final int ip = pool.offset(frame) + 14;
+        final int source = b.getInt(ip + 12, BE);
+        final int hop = routes.lookup(source);
+        if (hop < 0 || !IcmpErrors.mayAnswer(b, ip, false) || !icmpRate.take(nowNs))
+        {
+            return;
+        }
+        final RouterInterface back = routeInterface[hop];
+        final FramePool backPool = back.pool();
+        final int reply = backPool.allocate();
+        if (reply == FramePool.NO_FRAME)
+        {
+            return;
+        }
+        backPool.length(reply, IcmpErrors.write(backPool.buffer(), backPool.offset(reply), back.mac(), 0,
+            back.address(), b, ip, IcmpErrors.UNREACHABLE, IcmpErrors.HOST_UNREACHABLE, 0));
+        back.icmpSent();
+        back.resolveAndSend(reply, routeGateway[hop] != 0 ? routeGateway[hop] : source, nowNs);
     }
 
     private RouterInterface ours(final int address)

@@ -25,7 +25,9 @@ public final class RouterInterface
     public static final int ICMP_ERRORS = 1;
     /** Counter: ARP requests sent on this link. */
     public static final int ARP_REQUESTS = 2;
-    private static final int COUNTERS = 3;
+    /** Counter: datagrams with IP options forwarded (as they are: xbow acts on none of them). */
+    public static final int OPTIONS_FORWARDED = 3;
+    private static final int COUNTERS = 4;
     private static final int QUEUE = 1024;
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
 
@@ -69,6 +71,7 @@ public final class RouterInterface
             @Override
             public void unreachable(final int frame, final int nextHop)
             {
+                router.hostUnreachable(RouterInterface.this, frame, context.clock().nanoTime());
                 drop(frame, DropReason.ARP_UNRESOLVED);
             }
 
@@ -203,6 +206,11 @@ public final class RouterInterface
     void forwarded()
     {
         counters.lazySet(FORWARDED, counters.get(FORWARDED) + 1);
+    }
+
+    void optionsForwarded()
+    {
+        counters.lazySet(OPTIONS_FORWARDED, counters.get(OPTIONS_FORWARDED) + 1);
     }
 
     void icmpSent()

@@ -183,6 +183,70 @@ class RouterTest
         assertEquals(3, requests, "a request a second, three in all");
         assertEquals(1, ifB.drops(DropReason.ARP_UNRESOLVED), "the datagram let go after three requests");
         assertEquals(3, ifB.counter(RouterInterface.ARP_REQUESTS));
+
+        // ... and its source hears of it: a host unreachable, once the router has found A's MAC.
+        int asked = 0;
+        while ((frame = hostA.poll()) != FramePool.NO_FRAME)
+        {
+            assertEquals(0x0806, poolA.buffer().getShort(poolA.offset(frame) + 12, BE) & 0xFFFF,
+                "the router asks for A, to answer it");
+            poolA.free(frame);
+            asked++;
+        }
+        assertTrue(asked > 0);
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).arp(2, HOST_A, A, ROUTER_A, RA));
+        final UnsafeBuffer error = take(hostA, poolA);
+        assertEquals(RA, error.getInt(26, BE), "from the router's address on A's link");
+        assertEquals(3, error.getByte(34), "destination unreachable");
+        assertEquals(1, error.getByte(35), "host unreachable");
+        assertEquals(B, error.getInt(34 + 8 + 16, BE), "quoting the datagram to B");
+        assertEquals(1, ifA.counter(RouterInterface.ICMP_ERRORS));
+    }
+
+    @Test
+    void shouldAnswerUdpToItselfWithPortUnreachableAndNotForwardDirectedBroadcasts()
+    {
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, RA).ttl(1).udp(40000, 33434, 8));
+        final UnsafeBuffer port = take(hostA, poolA);
+        assertEquals(3, port.getByte(34), "destination unreachable");
+        assertEquals(3, port.getByte(35), "port unreachable: traceroute to the router ends here");
+        assertEquals(1, ifA.drops(DropReason.NOT_FOR_A_SERVICE));
+
+        final int broadcastB = Ipv4Address.parse("198.51.100.255");
+        final int networkB = Ipv4Address.parse("198.51.100.0");
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, broadcastB).ttl(64).udp(1, 2, 8));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, networkB).ttl(64).udp(1, 2, 8));
+        assertEquals(FramePool.NO_FRAME, hostB.poll(), "nothing reaches link B, not even an ARP request");
+        assertEquals(2, ifA.drops(DropReason.DIRECTED_BROADCAST));
+    }
+
+    @Test
+    void shouldStopForwardingWhenToldAndForgetAnInterfaceWithItsRoutes()
+    {
+        router.forwarding(false);
+        send(hostA, poolA, udpFromA(64));
+        assertEquals(FramePool.NO_FRAME, hostB.poll());
+        assertEquals(1, ifA.drops(DropReason.FORWARDING_DISABLED));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, RA).icmpEcho(8, 7, 1, 56));
+        assertEquals(0, take(hostA, poolA).getByte(34), "still answers ping for its own address");
+        router.forwarding(true);
+
+        final int far = Ipv4Address.parse("203.0.113.0");
+        assertEquals(Router.ADDED, router.addRoute(far, 24, B));
+        assertEquals(Router.EXISTS, router.addRoute(far, 24, B));
+        assertEquals(Router.UNREACHABLE, router.addRoute(Ipv4Address.parse("10.0.0.0"), 8,
+            Ipv4Address.parse("10.9.9.9")));
+        final int[] seen = new int[2];
+        router.routes((prefix, length, kind, iface, gateway, use) -> seen[kind == Router.GATEWAY ? 1 : 0]++);
+        assertEquals(2, seen[0], "the two connected subnets");
+        assertEquals(1, seen[1], "the route through B");
+        router.removeInterface(ifB);
+        final int[] left = new int[1];
+        router.routes((prefix, length, kind, iface, gateway, use) -> left[0]++);
+        assertEquals(1, left[0], "B's subnet and the route through it went with it");
+        send(hostA, poolA, udpFromA(64));
+        assertEquals(3, take(hostA, poolA).getByte(34), "B is unreachable now: net unreachable back to A");
+        assertEquals(1, ifA.drops(DropReason.NO_ROUTE));
     }
 
     @Test
