@@ -38,7 +38,7 @@ import java.util.concurrent.CountDownLatch;
 public final class XbowMain
 {
     private static final String USAGE =
-        "usage: xbow [--socket PATH] {dladm|xl|ipadm|route|routeadm|netstat|arp|capture|daemon|completion|" +
+        "usage: xbow [--socket PATH] {dladm|xl|ipadm|route|routeadm|netstat|arp|dhcpadm|capture|daemon|completion|" +
         "--version} ...";
 
     private XbowMain()
@@ -104,6 +104,7 @@ public final class XbowMain
             case "routeadm":
             case "netstat":
             case "arp":
+            case "dhcpadm":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))
                 {
                     final io.xbow.control.api.Backend router = client.api("router");
@@ -113,6 +114,7 @@ public final class XbowMain
                         case "route" -> RouteCommand.run(router, out, err, rest);
                         case "routeadm" -> RouteadmCommand.run(router, out, err, rest);
                         case "netstat" -> NetstatCommand.run(router, out, err, rest);
+                        case "dhcpadm" -> io.xbow.control.cli.DhcpadmCommand.run(router, out, err, rest);
                         default -> NetstatCommand.arp(router, out, err, rest);
                     };
                 }
@@ -152,7 +154,7 @@ public final class XbowMain
                 return 0;
             default:
                 err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, ipadm, route, routeadm, netstat, " +
-                    "arp, capture, daemon, completion or --version");
+                    "arp, dhcpadm, capture, daemon, completion or --version");
                 return 2;
         }
     }

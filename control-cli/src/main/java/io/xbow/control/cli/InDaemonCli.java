@@ -51,7 +51,7 @@ public final class InDaemonCli implements CommandLines
 
     /** The programs whose command lines the daemon runs. */
     public static final java.util.Set<String> PROGRAMS = new java.util.LinkedHashSet<>(
-        List.of("xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp"));
+        List.of("xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp", "dhcpadm"));
 
     /** Command lines running at once; more wait (a 50 s xl ping holds one). */
     static final int THREADS = 4;
@@ -172,6 +172,7 @@ public final class InDaemonCli implements CommandLines
                 case "route" -> RouteCommand.run(backend, out, err, argv);
                 case "routeadm" -> RouteadmCommand.run(backend, out, err, argv);
                 case "netstat" -> NetstatCommand.run(backend, out, err, argv);
+                case "dhcpadm" -> DhcpadmCommand.run(backend, out, err, argv);
                 default -> NetstatCommand.arp(backend, out, err, argv);
             };
             out.flush();

@@ -15,7 +15,8 @@ public final class RouterApi implements CommandApi
     /** The commands the API serves. */
     public static final Set<String> COMMANDS = Set.of("create-addr", "delete-addr", "show-addr", "show-if",
         "route-add", "route-delete", "route-get", "route-show", "route-show-persistent", "routeadm",
-        "routeadm-show", "arp-show", "statistics");
+        "routeadm-show", "arp-show", "statistics", "create-pool", "delete-pool", "add-host", "remove-host",
+        "show-pool", "show-lease");
 
     private final RouterService service;
 
@@ -64,6 +65,22 @@ public final class RouterApi implements CommandApi
                 return service.showArp();
             case "statistics":
                 return service.showStatistics();
+            case "create-pool":
+                service.createPool(a.required("addrobj"), a.map("properties"), a.flag("temporary"));
+                return null;
+            case "delete-pool":
+                service.deletePool(a.required("addrobj"));
+                return null;
+            case "add-host":
+                service.addHost(a.required("addrobj"), a.required("mac"), a.required("address"), a.flag("temporary"));
+                return null;
+            case "remove-host":
+                service.removeHost(a.required("addrobj"), a.required("mac"));
+                return null;
+            case "show-pool":
+                return service.showPools();
+            case "show-lease":
+                return service.showLeases(a.string("addrobj"));
             default:
                 throw new UnknownCommandException(command);
         }

@@ -5,6 +5,7 @@ import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
 import io.xbow.hypervisor.domain.VifRouter;
 import io.xbow.nat.arp.ArpCache;
+import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.nat.router.Router;
 import io.xbow.nat.router.RouterInterface;
 import io.xbow.packet.DropReason;
@@ -68,6 +69,20 @@ public final class RouterService implements VifRouter
     /** The persistent configuration, by kind and name, in creation order. */
     private final Map<String, ConfigEntry> persistent = new LinkedHashMap<>();
     private boolean forwardingConfigured;
+    /** DHCP pools, by the address object they serve from. */
+    private final Map<String, Dhcp> pools = new TreeMap<>();
+    /** Leases as the servers last told them, by {@code ADDROBJ@MAC}: what the lease file holds. */
+    private final java.util.concurrent.ConcurrentHashMap<String, ConfigEntry> leases =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConfigStore leaseStore;
+    private final java.util.concurrent.atomic.AtomicBoolean leasesDirty = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ExecutorService leaseWriter;
+
+    /** A DHCP pool on an address: what it serves, and its server (on the datapath, in the address's interface). */
+    private record Dhcp(String addrobj, DhcpServer.Pool pool, boolean temporary, DhcpServer server, Address on)
+    {
+    }
+
     /** Routed vifs (Xen's vif-route), by vif name. */
     private final Map<String, Routed> routedVifs = new TreeMap<>();
     /** VLAN ids in use on {@link #ROUTED_STUB}: a point-to-point link each. */
@@ -167,6 +182,13 @@ public final class RouterService implements VifRouter
         this.drive = drive;
         this.router = new Router(ICMP_PER_SECOND, ARP_ENTRIES_PER_LINK, System.nanoTime());
         this.router.forwarding(false); // illumos's default: routeadm -e ipv4-forwarding -u turns it on
+        this.leaseStore = store == null ? null : store.leases();
+        this.leaseWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r ->
+        {
+            final Thread t = new Thread(r, "xbow-dhcp-leases");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -185,8 +207,17 @@ public final class RouterService implements VifRouter
         {
             case "addr" -> 0;
             case "route" -> 1;
-            default -> 2;
+            case "pool" -> 2;
+            case "host" -> 3;
+            default -> 4;
         }));
+        if (leaseStore != null)
+        {
+            for (final ConfigEntry lease : leaseStore.load())
+            {
+                leases.put(lease.name(), lease);
+            }
+        }
         for (final ConfigEntry entry : entries)
         {
             final String where = store.file() + ":" + entry.line() + ": " + entry.kind() + " " + entry.name() + ": ";
@@ -208,6 +239,13 @@ public final class RouterService implements VifRouter
                         {
                             LOG.log(System.Logger.Level.WARNING, where + "not applied: " + ex.getMessage());
                         }
+                    }
+                    case "pool" -> createPoolActive(entry.name(), poolOf(entry.attributes(), entry.name()), false);
+                    case "host" ->
+                    {
+                        final int at = entry.name().lastIndexOf('@');
+                        addHostActive(entry.name().substring(0, at), MacAddress.parse(entry.name().substring(at + 1)),
+                            Ipv4Address.parse(required(entry, "address")));
                     }
                     case "forwarding" ->
                     {
@@ -429,6 +467,11 @@ public final class RouterService implements VifRouter
                     users.add(routed.vif);
                 }
             }
+            if (pools.containsKey(addrobj))
+            {
+                throw new IpadmException("could not delete address: Address object is in use: a DHCP pool is " +
+                    "served from it (dhcpadm delete-pool " + addrobj + ")");
+            }
             if (!users.isEmpty())
             {
                 throw new IpadmException("could not delete address: Address object is in use: the router " +
@@ -564,6 +607,336 @@ public final class RouterService implements VifRouter
             return new Table(List.of("IFNAME", "STATE", "CURRENT", "PERSISTENT"), List.of(row));
         }
         return new Table(List.of("IFNAME", "STATE", "CURRENT", "PERSISTENT"), new ArrayList<>(rows.values()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // DHCP (dhcpadm)
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * The pool described by dhcpadm's properties: {@code range=FIRST-LAST} (required), {@code lease=SECONDS}
+     * (86400), {@code router=ADDRESS} (the server's address; {@code none} for no router option), {@code dns=A[,B]},
+     * {@code domain=NAME}.
+     */
+    private DhcpServer.Pool poolOf(final Map<String, String> properties, final String addrobj)
+    {
+        final Address on = addresses.get(addrobj);
+        for (final String key : properties.keySet())
+        {
+            if (!List.of("range", "lease", "router", "dns", "domain").contains(key))
+            {
+                throw new DhcpException("unknown property '" + key + "': range, lease, router, dns or domain");
+            }
+        }
+        final String range = properties.get("range");
+        if (range == null || range.indexOf('-') < 0)
+        {
+            throw new DhcpException("a pool needs range=FIRST-LAST");
+        }
+        try
+        {
+            final int first = Ipv4Address.parse(range.substring(0, range.indexOf('-')));
+            final int last = Ipv4Address.parse(range.substring(range.indexOf('-') + 1));
+            final int lease = Integer.parseInt(properties.getOrDefault("lease", "86400"));
+            final String routerValue = properties.get("router");
+            final int gateway = "none".equals(routerValue) ? 0 : routerValue != null ? Ipv4Address.parse(routerValue) :
+                on != null ? on.address() : 0;
+            final String dnsValue = properties.get("dns");
+            final int[] dns = dnsValue == null || dnsValue.isEmpty() ? new int[0] :
+                java.util.Arrays.stream(dnsValue.split(",")).mapToInt(Ipv4Address::parse).toArray();
+            final String domain = properties.get("domain");
+            if (domain != null && !domain.matches("[A-Za-z0-9.-]{1,63}"))
+            {
+                throw new IllegalArgumentException("domain: letters, digits, dots and dashes");
+            }
+            return new DhcpServer.Pool(first, last, gateway, dns, lease, domain);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new DhcpException("lease: a number of seconds, not " + properties.get("lease"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new DhcpException(ex.getMessage());
+        }
+    }
+
+    private static Map<String, String> propertiesOf(final DhcpServer.Pool pool)
+    {
+        final Map<String, String> p = new LinkedHashMap<>();
+        p.put("range", Ipv4Address.format(pool.first()) + "-" + Ipv4Address.format(pool.last()));
+        p.put("lease", Integer.toString(pool.leaseSeconds()));
+        p.put("router", pool.router() == 0 ? "none" : Ipv4Address.format(pool.router()));
+        if (pool.dns().length > 0)
+        {
+            p.put("dns", String.join(",", java.util.Arrays.stream(pool.dns()).mapToObj(Ipv4Address::format).toList()));
+        }
+        if (pool.domain() != null)
+        {
+            p.put("domain", pool.domain());
+        }
+        return p;
+    }
+
+    /** {@code dhcpadm create-pool [-t] -p range=...[,...] ADDROBJ}: serve DHCP on the address's link. */
+    public synchronized void createPool(final String addrobj, final Map<String, String> properties,
+        final boolean temporary)
+    {
+        if (pools.containsKey(addrobj) || persistent.containsKey(key("pool", addrobj)))
+        {
+            throw new DhcpException("cannot create pool: a pool is served from " + addrobj + " already");
+        }
+        if (!addresses.containsKey(addrobj))
+        {
+            throw new DhcpException("cannot create pool: Address object not found: " + addrobj);
+        }
+        final DhcpServer.Pool pool = poolOf(properties, addrobj);
+        createPoolActive(addrobj, pool, temporary);
+        if (!temporary)
+        {
+            persist(() -> persistent.put(key("pool", addrobj), new ConfigEntry("pool", addrobj, propertiesOf(pool), 0)),
+                () -> deletePoolActive(addrobj));
+        }
+    }
+
+    private void createPoolActive(final String addrobj, final DhcpServer.Pool pool, final boolean temporary)
+    {
+        final Address on = addresses.get(addrobj);
+        if (on == null)
+        {
+            throw new IpadmException("the pool's address " + addrobj + " is not there"); // kept, not applied
+        }
+        final DhcpServer server;
+        try
+        {
+            server = new DhcpServer(on.address(), on.prefixLength(), pool, System::currentTimeMillis,
+                new LeaseKeeper(addrobj));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new DhcpException("cannot create pool: " + ex.getMessage());
+        }
+        final String prefix = addrobj + "@";
+        for (final ConfigEntry lease : leases.values())
+        {
+            if (lease.name().startsWith(prefix))
+            {
+                try
+                {
+                    server.restore(MacAddress.parse(lease.name().substring(prefix.length())),
+                        Ipv4Address.parse(lease.get("address")), Long.parseLong(lease.get("expires")) * 1000,
+                        lease.get("hostname") == null ? "" : lease.get("hostname"));
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.log(System.Logger.Level.WARNING, "lease " + lease.name() + " not restored: " + ex.getMessage());
+                }
+            }
+        }
+        pools.put(addrobj, new Dhcp(addrobj, pool, temporary, server, on));
+        onDatapath(on.sw(), () -> on.iface().dhcp(server));
+    }
+
+    /** {@code dhcpadm delete-pool ADDROBJ}. */
+    public synchronized void deletePool(final String addrobj)
+    {
+        final boolean kept = persistent.containsKey(key("pool", addrobj));
+        if (!pools.containsKey(addrobj) && !kept)
+        {
+            throw new DhcpException("cannot delete pool: no pool is served from " + addrobj);
+        }
+        if (kept)
+        {
+            persist(() ->
+            {
+                persistent.remove(key("pool", addrobj));
+                persistent.keySet().removeIf(k -> k.startsWith("host " + addrobj + "@"));
+            }, () -> { });
+        }
+        deletePoolActive(addrobj);
+    }
+
+    private void deletePoolActive(final String addrobj)
+    {
+        final Dhcp dhcp = pools.remove(addrobj);
+        if (dhcp != null)
+        {
+            onDatapath(dhcp.on().sw(), () -> dhcp.on().iface().dhcp(null));
+        }
+    }
+
+    /** {@code dhcpadm add-host [-t] -m MAC -a ADDRESS ADDROBJ}: a static lease. */
+    public synchronized void addHost(final String addrobj, final String macText, final String addressText,
+        final boolean temporary)
+    {
+        final long mac;
+        final int address;
+        try
+        {
+            mac = MacAddress.parse(macText);
+            address = Ipv4Address.parse(addressText);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new DhcpException("cannot add host: " + ex.getMessage());
+        }
+        final String name = addrobj + "@" + MacAddress.format(mac);
+        if (persistent.containsKey(key("host", name)) && !temporary)
+        {
+            throw new DhcpException("cannot add host: " + MacAddress.format(mac) + " has a static address there already");
+        }
+        addHostActive(addrobj, mac, address);
+        if (!temporary)
+        {
+            persist(() -> persistent.put(key("host", name), new ConfigEntry("host", name,
+                Map.of("address", Ipv4Address.format(address)), 0)), () -> removeHostActive(addrobj, mac));
+        }
+    }
+
+    private void addHostActive(final String addrobj, final long mac, final int address)
+    {
+        final Dhcp dhcp = pools.get(addrobj);
+        if (dhcp == null)
+        {
+            throw new DhcpException("cannot add host: no pool is served from " + addrobj);
+        }
+        onDatapath(dhcp.on().sw(), () -> dhcp.server().addStatic(mac, address));
+    }
+
+    /** {@code dhcpadm remove-host -m MAC ADDROBJ}. */
+    public synchronized void removeHost(final String addrobj, final String macText)
+    {
+        final long mac = MacAddress.parse(macText);
+        final String name = addrobj + "@" + MacAddress.format(mac);
+        if (persistent.containsKey(key("host", name)))
+        {
+            persist(() -> persistent.remove(key("host", name)), () -> { });
+        }
+        removeHostActive(addrobj, mac);
+    }
+
+    private void removeHostActive(final String addrobj, final long mac)
+    {
+        final Dhcp dhcp = pools.get(addrobj);
+        if (dhcp != null)
+        {
+            onDatapath(dhcp.on().sw(), () -> dhcp.server().removeStatic(mac));
+        }
+    }
+
+    /** ADDROBJ RANGE LEASE ROUTER DNS DOMAIN OFFERS ACKS NAKS, for dhcpadm show-pool. */
+    public synchronized Table showPools()
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Dhcp d : pools.values())
+        {
+            final Map<String, String> p = propertiesOf(d.pool());
+            rows.add(List.of(d.addrobj(), p.get("range"), p.get("lease"), p.get("router"),
+                p.getOrDefault("dns", "--"), p.getOrDefault("domain", "--"),
+                Long.toString(d.server().counter(DhcpServer.OFFERS)), Long.toString(d.server().counter(DhcpServer.ACKS)),
+                Long.toString(d.server().counter(DhcpServer.NAKS)),
+                Long.toString(d.server().counter(DhcpServer.MALFORMED))));
+        }
+        return new Table(List.of("ADDROBJ", "RANGE", "LEASE", "ROUTER", "DNS", "DOMAIN", "OFFERS", "ACKS", "NAKS",
+            "MALFORMED"), rows);
+    }
+
+    /** ADDROBJ ADDRESS MACADDRESS STATE EXPIRES HOSTNAME, for dhcpadm show-lease. */
+    public synchronized Table showLeases(final String addrobj)
+    {
+        final List<List<String>> rows = new ArrayList<>();
+        for (final Dhcp d : pools.values())
+        {
+            if (addrobj != null && !addrobj.equals(d.addrobj()))
+            {
+                continue;
+            }
+            final List<List<String>> these = new ArrayList<>();
+            onDatapath(d.on().sw(), () -> d.server().leases((mac, address, expires, hostname, state) ->
+                these.add(List.of(d.addrobj(), Ipv4Address.format(address), MacAddress.format(mac), state,
+                    expires == 0 ? "--" : java.time.Instant.ofEpochMilli(expires).truncatedTo(
+                        java.time.temporal.ChronoUnit.SECONDS).toString(), hostname.isEmpty() ? "--" : hostname))));
+            these.sort(Comparator.comparing(row -> Integer.toUnsignedLong(Ipv4Address.parse(row.get(1)))));
+            rows.addAll(these);
+        }
+        if (addrobj != null && !pools.containsKey(addrobj))
+        {
+            throw new DhcpException("no pool is served from " + addrobj);
+        }
+        return new Table(List.of("ADDROBJ", "ADDRESS", "MACADDRESS", "STATE", "EXPIRES", "HOSTNAME"), rows);
+    }
+
+    /** Keeps a pool's leases in the lease file, written off the datapath by {@link #leaseWriter}. */
+    private final class LeaseKeeper implements DhcpServer.Listener
+    {
+        private final String addrobj;
+
+        LeaseKeeper(final String addrobj)
+        {
+            this.addrobj = addrobj;
+        }
+
+        @Override
+        public void leased(final long mac, final int address, final long expiresEpochMs, final String hostname)
+        {
+            final Map<String, String> attributes = new LinkedHashMap<>();
+            attributes.put("address", Ipv4Address.format(address));
+            attributes.put("expires", Long.toString(expiresEpochMs / 1000));
+            if (!hostname.isEmpty())
+            {
+                attributes.put("hostname", hostname);
+            }
+            final String name = addrobj + "@" + MacAddress.format(mac);
+            leases.put(name, new ConfigEntry("lease", name, attributes, 0));
+            writeLeases();
+        }
+
+        @Override
+        public void ended(final long mac, final int address)
+        {
+            leases.remove(addrobj + "@" + MacAddress.format(mac));
+            writeLeases();
+        }
+    }
+
+    private void writeLeases()
+    {
+        if (leaseStore == null || !leasesDirty.compareAndSet(false, true))
+        {
+            return; // a write is coming, and it will see this change
+        }
+        leaseWriter.execute(() ->
+        {
+            leasesDirty.set(false);
+            try
+            {
+                final List<ConfigEntry> all = new ArrayList<>(leases.values());
+                all.sort(Comparator.comparing(ConfigEntry::name));
+                leaseStore.save(all);
+            }
+            catch (final IOException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "DHCP leases could not be saved (" + leaseStore.file() + "): " +
+                    ex.getMessage());
+            }
+        });
+    }
+
+    /** Wait for the lease file to hold every lease told so far (tests, shutdown). */
+    public void flushLeases()
+    {
+        try
+        {
+            leaseWriter.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "DHCP leases: " + ex);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1142,6 +1515,15 @@ public final class RouterService implements VifRouter
         public RouteException(final String message, final boolean persistentFile)
         {
             super(persistentFile ? FILE + message : message);
+        }
+    }
+
+    /** A dhcpadm failure. */
+    public static final class DhcpException extends IllegalArgumentException
+    {
+        public DhcpException(final String message)
+        {
+            super(message);
         }
     }
 

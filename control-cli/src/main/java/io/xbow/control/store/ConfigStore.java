@@ -44,7 +44,13 @@ public final class ConfigStore
 
     /** The L3 configuration's file (addresses, routes, forwarding), beside {@link #FILE_NAME}. */
     public static final String L3_FILE_NAME = "l3.conf";
-    private static final Set<String> L3_KINDS = Set.of("addr", "route", "forwarding");
+    private static final Set<String> L3_KINDS = Set.of("addr", "route", "forwarding", "pool", "host");
+    /** The DHCP servers' leases, beside {@link #L3_FILE_NAME}: written by xbowd as leases are made and end. */
+    public static final String LEASES_FILE_NAME = "dhcp.leases";
+    private static final Set<String> LEASE_KINDS = Set.of("lease");
+    private static final String LEASES_HEADER =
+        "# DHCP leases of xbow's router, written by xbowd as they are made and end: lease ADDROBJ@MAC address= " +
+        "expires=(epoch seconds)\n";
     private static final String L3_HEADER =
         "# xbow L3 configuration (ipadm addresses, route -p routes, routeadm), written by xbowd on every change.\n" +
         "# Edit only while xbowd is stopped; a line it cannot read stops it from starting.\n";
@@ -68,6 +74,12 @@ public final class ConfigStore
         this.file = file;
         this.kinds = kinds;
         this.header = header;
+    }
+
+    /** The DHCP leases, beside this (L3) configuration. */
+    public ConfigStore leases()
+    {
+        return new ConfigStore(file.resolveSibling(LEASES_FILE_NAME), LEASE_KINDS, LEASES_HEADER);
     }
 
     /**
@@ -120,7 +132,8 @@ public final class ConfigStore
             if (!kinds.contains(words.get(0)))
             {
                 throw new ConfigException(where + "unknown object '" + words.get(0) + "'; expected " +
-                    (kinds == KINDS ? "etherstub, vnic, vlan or phys" : "addr, route or forwarding"));
+                    (kinds == KINDS ? "etherstub, vnic, vlan or phys" : kinds == LEASE_KINDS ? "lease" :
+                    "addr, route, forwarding, pool or host"));
             }
             if (words.size() < 2)
             {

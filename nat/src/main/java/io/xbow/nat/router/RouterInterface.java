@@ -1,6 +1,7 @@
 package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
+import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
 import io.xbow.packet.frame.FramePool;
@@ -42,6 +43,7 @@ public final class RouterInterface
     private final IntHashSet proxied = new IntHashSet();
     /** Answer ARP for any address but the asker's own (the guest side of a routed vif: everything is via us). */
     private boolean proxyAll;
+    private DhcpServer dhcp;
     private final Port port = new Port();
     private final int[] queue = new int[QUEUE];
     private int head;
@@ -132,6 +134,20 @@ public final class RouterInterface
         {
             proxied.remove(address);
         }
+    }
+
+    /**
+     * Serve DHCP on this link from the router's address, or stop (null). Datapath thread.
+     */
+    public void dhcp(final DhcpServer server)
+    {
+        this.dhcp = server;
+    }
+
+    /** This link's DHCP server, or null. */
+    public DhcpServer dhcp()
+    {
+        return dhcp;
     }
 
     /**
@@ -320,11 +336,7 @@ public final class RouterInterface
         @Override
         public int transmit(final FrameBatch batch)
         {
-            final long now = context.clock().nanoTime();
-            for (int i = 0; i < batch.count(); i++)
-            {
-                router.input(RouterInterface.this, batch.handle(i), now);
-            }
+            router.input(RouterInterface.this, batch, context.clock().nanoTime());
             return batch.count();
         }
 
