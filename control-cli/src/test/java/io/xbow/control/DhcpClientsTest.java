@@ -204,6 +204,15 @@ class DhcpClientsTest
             read(devents));
         in("d1", "dhclient", "-x", "-pf", dir.resolve("dhclient.pid").toString());
 
+        // A vif's ip= and mac= make a static lease, which goes with the vif.
+        create("s1", "bridge=dnet0,mac=00:16:3e:00:5e:01,ip=203.0.113.60/24");
+        assertTrue(run("dhcpadm", "show-lease", "-p", "-o", "address,macaddress,state").contains(
+            "203.0.113.60:00\\:16\\:3e\\:00\\:5e\\:01:static"), run("dhcpadm", "show-lease"));
+        final StringWriter err = new StringWriter();
+        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+            new String[] {"destroy", "s1"}), err.toString());
+        assertFalse(run("dhcpadm", "show-lease").contains("203.0.113.60"));
+
         final String pools = run("dhcpadm", "show-pool", "-p", "-o", "addrobj,acks,naks,malformed");
         assertTrue(pools.matches("dnet0/gw:[4-9]:0:0\\n"), pools);
         assertFalse(run("dhcpadm", "show-lease").isEmpty());

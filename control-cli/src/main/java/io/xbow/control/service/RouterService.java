@@ -1020,6 +1020,36 @@ public final class RouterService implements VifRouter
         return routed;
     }
 
+    @Override
+    public synchronized AutoCloseable staticLease(final String link, final long mac, final int address)
+    {
+        for (final Dhcp dhcp : pools.values())
+        {
+            final Address on = dhcp.on();
+            if (on.ifname().equals(link) && ((on.address() ^ address) & mask(on.prefixLength())) == 0)
+            {
+                try
+                {
+                    onDatapath(on.sw(), () -> dhcp.server().addStatic(mac, address));
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    LOG.log(System.Logger.Level.WARNING, "no static lease of " + Ipv4Address.format(address) +
+                        " for " + MacAddress.format(mac) + ": " + ex.getMessage());
+                    return null;
+                }
+                return () ->
+                {
+                    synchronized (RouterService.this)
+                    {
+                        removeHostActive(dhcp.addrobj(), mac);
+                    }
+                };
+            }
+        }
+        return null;
+    }
+
     private synchronized void disconnect(final Routed routed)
     {
         if (routedVifs.remove(routed.vif) == null)

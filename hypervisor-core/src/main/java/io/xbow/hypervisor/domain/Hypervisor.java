@@ -544,6 +544,12 @@ public final class Hypervisor implements AutoCloseable
             }
             final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront,
                 routedVif);
+            if (!routed && spec.mac() != null && !spec.ips().isEmpty() && vifRouter != null)
+            {
+                final String ip = spec.ips().get(0);
+                vif.staticLease(vifRouter.staticLease(spec.bridge(), spec.mac(),
+                    Ipv4Address.parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip)));
+            }
             try
             {
                 vif.guestInterface(domain.guest().addInterface(new GuestNic(vifName, devid, netfront, vnic.mac(),
@@ -610,6 +616,18 @@ public final class Hypervisor implements AutoCloseable
         if (vif.routed() != null)
         {
             vif.routed().close(); // its routes and proxy ARP entries go with it, as vif-route's offline does
+        }
+        if (vif.staticLease() != null)
+        {
+            try
+            {
+                vif.staticLease().close();
+            }
+            catch (final Exception ex)
+            {
+                System.getLogger(Hypervisor.class.getName()).log(System.Logger.Level.WARNING,
+                    "static DHCP lease of " + vif.name() + ": " + ex.getMessage());
+            }
         }
         release(vif.memory());
     }

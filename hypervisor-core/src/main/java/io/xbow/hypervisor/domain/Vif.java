@@ -24,6 +24,7 @@ public final class Vif
     private Netfront netfront;
     private Object guestInterface;
     private final VifRouter.RoutedVif routed;
+    private AutoCloseable staticLease;
 
     Vif(final int devid, final String name, final String vnic, final long mac, final VifSpec spec,
         final GuestMemory memory, final VifBackend backend, final VifFrontend frontend, final Netfront netfront,
@@ -47,6 +48,17 @@ public final class Vif
     public VifRouter.RoutedVif routed()
     {
         return routed;
+    }
+
+    /** The static DHCP lease its ip= and mac= made, or null. */
+    AutoCloseable staticLease()
+    {
+        return staticLease;
+    }
+
+    void staticLease(final AutoCloseable lease)
+    {
+        this.staticLease = lease;
     }
 
     public int devid()

@@ -24,6 +24,14 @@ public interface VifRouter
      */
     RoutedVif connect(String vifName, String vnicName, List<Integer> addresses, String gatewaydev);
 
+    /**
+     * A bridged vif's {@code ip=} and {@code mac=} as a static DHCP lease, where the router serves DHCP on the vif's
+     * link and the address is in that pool's subnet (as vif-nat adds a dhcpd host entry).
+     *
+     * @return how to remove it with the vif, or null if no DHCP server on the link serves that subnet.
+     */
+    AutoCloseable staticLease(String link, long mac, int address);
+
     /** A routed vif's link to the router. */
     interface RoutedVif
     {
