@@ -191,6 +191,13 @@ class RoutedModeTest
         assertTrue(stats.contains("dropped-forwarding-disabled"), stats);
         run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
         assertTrue(pings(lan, "198.51.100.20"));
+        final String metrics = client.get("/metrics");
+        assertTrue(metrics.matches("(?s).*xbow_router_forwarded_total\\{interface=\"" + veth + "\"} [1-9].*"),
+            metrics);
+        assertTrue(metrics.matches("(?s).*xbow_router_drops_total\\{interface=\"" + veth +
+            "\",reason=\"forwarding-disabled\"} [1-9].*"), metrics);
+        assertTrue(metrics.matches("(?s).*xbow_router_icmp_errors_total\\{interface=\"" + veth + "\"} [1-9].*"),
+            "traceroute's time exceeded: " + metrics);
 
         // The routed guest goes: so do its route and proxy entry; the uplink address is free to go after it.
         run(1, "ipadm", "delete-addr", veth + "/v4");

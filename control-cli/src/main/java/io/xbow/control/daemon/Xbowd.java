@@ -172,9 +172,11 @@ public final class Xbowd implements AutoCloseable
             hypervisor.runNetnsGuestsOn(guests);
         }
         final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final LinkMetrics linkMetrics = new LinkMetrics(metrics, registry);
+        linkMetrics.alsoSync(new io.xbow.control.metrics.RouterMetrics(metrics, router)::sync);
         server = new ApiServer(Map.of("dladm", new DladmApi(service),
             "xl", new XlApi(hypervisor), "router", new RouterApi(router)),
-            metrics, new LinkMetrics(metrics, registry), version);
+            metrics, linkMetrics, version);
         captures = new CaptureService(registry.captures(), Xbowd::compileFilter, CaptureSession.DEFAULT_RING_BYTES);
         captures.bindTo(metrics);
         server.captures(captures);

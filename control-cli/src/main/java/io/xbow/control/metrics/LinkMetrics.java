@@ -38,8 +38,17 @@ public final class LinkMetrics
         this.links = links;
     }
 
+    private final List<Runnable> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Also sync these meters before each scrape (the router's). */
+    public void alsoSync(final Runnable other)
+    {
+        others.add(other);
+    }
+
     public synchronized void sync()
     {
+        others.forEach(Runnable::run);
         final Set<String> present = new HashSet<>();
         for (final Link link : links.links())
         {

@@ -866,6 +866,43 @@ public final class RouterService implements VifRouter
         return new Table(List.of("ADDROBJ", "ADDRESS", "MACADDRESS", "STATE", "EXPIRES", "HOSTNAME"), rows);
     }
 
+    /** A pool's counters and lease count, for metrics (any thread). */
+    public record PoolCounters(String addrobj, DhcpServer server, java.util.function.LongSupplier leaseCount)
+    {
+        /** The message kinds counted, by their metric label. */
+        public static final Map<String, Integer> KINDS = Map.of("received", DhcpServer.RECEIVED, "offer",
+            DhcpServer.OFFERS, "ack", DhcpServer.ACKS, "nak", DhcpServer.NAKS, "malformed", DhcpServer.MALFORMED,
+            "ignored", DhcpServer.IGNORED, "exhausted", DhcpServer.EXHAUSTED, "decline", DhcpServer.DECLINES,
+            "release", DhcpServer.RELEASES);
+
+        public long counter(final int counter)
+        {
+            return server.counter(counter);
+        }
+
+        public long leases()
+        {
+            return leaseCount.getAsLong();
+        }
+    }
+
+    /** Every pool's counters (any thread). */
+    public synchronized List<PoolCounters> poolCounters()
+    {
+        final List<PoolCounters> list = new ArrayList<>();
+        for (final Dhcp d : pools.values())
+        {
+            final String prefix = d.addrobj() + "@";
+            list.add(new PoolCounters(d.addrobj(), d.server(), () ->
+            {
+                final long now = System.currentTimeMillis() / 1000;
+                return leases.values().stream().filter(l -> l.name().startsWith(prefix) &&
+                    Long.parseLong(l.get("expires")) > now).count();
+            }));
+        }
+        return list;
+    }
+
     /** Keeps a pool's leases in the lease file, written off the datapath by {@link #leaseWriter}. */
     private final class LeaseKeeper implements DhcpServer.Listener
     {
@@ -910,6 +947,8 @@ public final class RouterService implements VifRouter
             leasesDirty.set(false);
             try
             {
+                final long now = System.currentTimeMillis() / 1000;
+                leases.values().removeIf(lease -> Long.parseLong(lease.get("expires")) <= now);
                 final List<ConfigEntry> all = new ArrayList<>(leases.values());
                 all.sort(Comparator.comparing(ConfigEntry::name));
                 leaseStore.save(all);
