@@ -77,6 +77,7 @@ final class InProcess implements AutoCloseable
             case "routeadm" -> RouteadmCommand.run(backend, o, e, argv);
             case "netstat" -> NetstatCommand.run(backend, o, e, argv);
             case "arp" -> NetstatCommand.arp(backend, o, e, argv);
+            case "dhcpadm" -> io.xbow.control.cli.DhcpadmCommand.run(backend, o, e, argv);
             default -> throw new IllegalArgumentException(program);
         };
         o.flush();
@@ -118,6 +119,7 @@ final class InProcess implements AutoCloseable
     @Override
     public void close()
     {
+        router.close();
         registry.close();
     }
 }

@@ -126,6 +126,29 @@ class RouterCommandsTest
             assertEquals(1, xbow.l3("arp", "192.0.2.77"));
             assertEquals("192.0.2.77 (192.0.2.77) -- no entry\n", xbow.out);
 
+            // dhcpadm: a pool on an address, a static host, what it shows, what it refuses.
+            assertEquals(0, xbow.l3("dhcpadm", "create-pool", "-p",
+                "range=192.0.2.100-192.0.2.199,lease=3600,dns=192.0.2.53,192.0.2.54,domain=example.net", "stub0/v4"),
+                xbow.err);
+            assertEquals(0, xbow.l3("dhcpadm", "add-host", "-m", "0:16:3e:0:0:7", "-a", "192.0.2.7", "stub0/v4"),
+                xbow.err);
+            assertEquals(0, xbow.l3("dhcpadm", "show-pool"));
+            assertEquals(
+                "ADDROBJ        RANGE                           LEASE  ROUTER          DNS             ACKS   NAKS\n" +
+                "stub0/v4       192.0.2.100-192.0.2.199         3600   192.0.2.1       192.0.2.53,192.0.2.54 0 0\n",
+                xbow.out);
+            assertEquals(0, xbow.l3("dhcpadm", "show-lease", "-p", "-o", "address,state"));
+            assertEquals("192.0.2.7:static\n", xbow.out);
+            assertEquals(1, xbow.l3("dhcpadm", "create-pool", "-p", "range=192.0.2.10-192.0.2.20", "stub0/v4"));
+            assertTrue(xbow.err.contains("a pool is served from stub0/v4 already"), xbow.err);
+            assertEquals(1, xbow.l3("dhcpadm", "create-pool", "-t", "-p", "range=10.0.0.1-10.0.0.9", "stub1/gw"));
+            assertTrue(xbow.err.contains("not within the subnet"), xbow.err);
+            assertEquals(1, xbow.l3("dhcpadm", "create-pool", "-t", "-p", "range=198.51.100.9-198.51.100.20,speed=9",
+                "stub1/gw"));
+            assertTrue(xbow.err.contains("unknown property 'speed'"), xbow.err);
+            assertEquals(1, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
+            assertTrue(xbow.err.contains("a DHCP pool is served from it"), xbow.err);
+
             assertTrue(Files.readString(state.resolve("l3.conf")).contains("addr stub0/v4 address=192.0.2.1/24\n"));
         }
 
@@ -148,6 +171,9 @@ class RouterCommandsTest
             assertEquals(0, xbow.l3("route", "-p", "delete", "-net", "10.0.0.0/8", "198.51.100.9"));
             assertEquals("delete net 10.0.0.0/8: gateway 198.51.100.9\n" +
                 "delete persistent net 10.0.0.0/8: gateway 198.51.100.9\n", xbow.out);
+            assertEquals(0, xbow.l3("dhcpadm", "show-lease", "-p", "-o", "address,macaddress,state"));
+            assertEquals("192.0.2.7:00\\:16\\:3e\\:00\\:00\\:07:static\n", xbow.out, "the pool and host are back");
+            assertEquals(0, xbow.l3("dhcpadm", "delete-pool", "stub0/v4"));
             assertEquals(0, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertEquals(0, xbow.dladm("show-vnic", "-p", "-o", "link"));
             assertEquals("ip_stub1\n", xbow.out);

@@ -76,6 +76,7 @@ public final class Xbowd implements AutoCloseable
     private boolean netnsGuestsOnDatapath = true;
     private long pollNs;
     private Hypervisor hypervisor;
+    private RouterService router;
     private CaptureService captures;
     private ApiServer server;
 
@@ -139,7 +140,7 @@ public final class Xbowd implements AutoCloseable
         registry = new LinkRegistry(RegistryConfig.defaults(), datapath,
             SystemNanoClock.INSTANCE, new SplittableRandom(new SecureRandom().nextLong()), uplinks);
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
-        final RouterService router = new RouterService(registry, ConfigStore.l3(stateDirectory), () -> { });
+        router = new RouterService(registry, ConfigStore.l3(stateDirectory), () -> { });
         try
         {
             service.restore();
@@ -453,6 +454,11 @@ public final class Xbowd implements AutoCloseable
         {
             hypervisor.close(); // guests go as on a host shutdown; their configs stay
             hypervisor = null;
+        }
+        if (router != null)
+        {
+            router.close(); // the last leases reach the lease file
+            router = null;
         }
         if (registry != null)
         {

@@ -961,6 +961,13 @@ public final class RouterService implements VifRouter
         });
     }
 
+    /** Write the last leases and stop the lease writer (the daemon stops). */
+    public void close()
+    {
+        flushLeases();
+        leaseWriter.shutdown();
+    }
+
     /** Wait for the lease file to hold every lease told so far (tests, shutdown). */
     public void flushLeases()
     {
