@@ -36,7 +36,7 @@ class CompletionTest
             "read -r -a COMP_WORDS <<< '" + line + "'",
             line.endsWith(" ") ? "COMP_WORDS+=('')" : ":",
             "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))",
-            "case ${COMP_WORDS[0]} in xl) _xbow_xl ;; xbow) _xbow ;; dladm) _complete_dladm ;; esac",
+            "case ${COMP_WORDS[0]} in xl) _xbow_xl ;; xbow) _xbow ;; dladm) _complete_dladm ;; *adm) _xbow_l3 ;; esac",
             "printf '%s\\n' \"${COMPREPLY[@]}\" | sort | tr '\\n' ' '");
         final Process bash = new ProcessBuilder("bash", "-c", program).redirectErrorStream(true).start();
         final String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -75,5 +75,11 @@ class CompletionTest
         assertEquals("in inout", complete(script, "xbow capture -i stub0 -Q in"));
         assertEquals("db web", complete(script, "xbow --socket /tmp/s xl pause "));
         assertTrue(complete(script, "dladm show-").contains("show-vnic"), "dladm's completion is still there");
+        assertEquals("show-addr show-if", complete(script, "ipadm show-"));
+        assertEquals("show-addr show-if", complete(script, "xbow ipadm show-"));
+        assertEquals("delete", complete(script, "xbow route -p del"));
+        assertEquals("", complete(script, "xbow route add "), "after the command: a destination");
+        assertEquals("ipv4-forwarding", complete(script, "routeadm -e "));
+        assertEquals("show-lease show-pool", complete(script, "dhcpadm show-"));
     }
 }

@@ -61,10 +61,15 @@ _xbow() {
         return
     fi
     if (( COMP_CWORD == first )); then
-        COMPREPLY=( $(compgen -W "dladm xl capture daemon completion --socket --version" -- "$cur") )
+        COMPREPLY=( $(compgen -W "dladm xl ipadm route routeadm netstat arp dhcpadm capture daemon completion
+            --socket --version" -- "$cur") )
         return
     fi
     case ${COMP_WORDS[first]} in
+        ipadm|route|routeadm|netstat|arp|dhcpadm)
+            COMP_WORDS=( "${COMP_WORDS[@]:first}" )
+            (( COMP_CWORD -= first ))
+            _xbow_l3 ;;
         capture)
             case $prev in
                 -i) COMPREPLY=( $(compgen -W "$(_xbow_capture_links) any" -- "$cur") ); return ;;
@@ -90,3 +95,50 @@ _xbow() {
     esac
 }
 complete -F _xbow xbow
+
+# The router's tools: subcommands and options as illumos spells them.
+_xbow_l3()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} program=${COMP_WORDS[0]##*/}
+    COMPREPLY=()
+    case $program in
+        ipadm)
+            if (( COMP_CWORD == 1 )); then
+                COMPREPLY=( $(compgen -W "create-addr delete-addr show-addr show-if" -- "$cur") )
+            elif [[ $prev == -T ]]; then
+                COMPREPLY=( $(compgen -W "static" -- "$cur") )
+            elif [[ $cur == -* ]]; then
+                case ${COMP_WORDS[1]} in
+                    create-addr) COMPREPLY=( $(compgen -W "-t -T -a --temporary --type --address" -- "$cur") ) ;;
+                    show-addr|show-if) COMPREPLY=( $(compgen -W "-p -o" -- "$cur") ) ;;
+                esac
+            fi ;;
+        route)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=( $(compgen -W "-n -p -q -net -host -netmask" -- "$cur") )
+            else
+                local i word=
+                for (( i = 1; i < COMP_CWORD; i++ )); do
+                    [[ ${COMP_WORDS[i]} != -* ]] && { word=${COMP_WORDS[i]}; break; }
+                done
+                [[ -z $word ]] && COMPREPLY=( $(compgen -W "add delete get show flush" -- "$cur") )
+            fi ;;
+        routeadm)
+            case $prev in
+                -e|-d|-r) COMPREPLY=( $(compgen -W "ipv4-forwarding" -- "$cur") ) ;;
+                *) COMPREPLY=( $(compgen -W "-e -d -r -u -p" -- "$cur") ) ;;
+            esac ;;
+        netstat) COMPREPLY=( $(compgen -W "-rn -pn -r -p -n" -- "$cur") ) ;;
+        arp) COMPREPLY=( $(compgen -W "-a -an -n" -- "$cur") ) ;;
+        dhcpadm)
+            if (( COMP_CWORD == 1 )); then
+                COMPREPLY=( $(compgen -W "create-pool delete-pool add-host remove-host show-pool show-lease" -- "$cur") )
+            elif [[ $prev == -p && ${COMP_WORDS[1]} == create-pool ]]; then
+                COMPREPLY=( $(compgen -W "range= lease= router= dns= domain=" -- "$cur") )
+                compopt -o nospace 2>/dev/null
+            elif [[ $cur == -* ]]; then
+                COMPREPLY=( $(compgen -W "-t -p -m -a -o" -- "$cur") )
+            fi ;;
+    esac
+}
+complete -F _xbow_l3 ipadm routeadm dhcpadm
