@@ -220,8 +220,11 @@ class XlCommandTest
         Files.writeString(route, "name = \"r\"\nvif = [ 'bridge=stub0,script=vif-route' ]\n");
         final Result refused = xl("create", route.toString());
         assertEquals(1, refused.status);
-        assertTrue(refused.err.contains("\nxl: vif 0: script=vif-route is not available yet"), refused.err);
+        assertTrue(refused.err.contains("\nxl: vif 0: script=vif-route needs ip=: the guest's own addresses"),
+            refused.err);
         assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "nothing is left of a refused domain");
+        Files.writeString(route, "name = \"r\"\nvif = [ 'bridge=stub0,script=vif-nat' ]\n");
+        assertTrue(xl("create", route.toString()).err.contains("script=vif-nat is not available yet"));
 
         assertEquals(1, xl("destroy", "nosuch").status);
         assertTrue(xl("destroy", "nosuch").err.contains("'nosuch' is an invalid domain identifier"));

@@ -29,6 +29,7 @@ public final class NetstatCommand
     {
         boolean routes = false;
         boolean arp = false;
+        boolean statistics = false;
         try
         {
             for (int i = 0; i < argv.length; i++)
@@ -44,6 +45,7 @@ public final class NetstatCommand
                     {
                         case 'r' -> routes = true;
                         case 'p' -> arp = true;
+                        case 's' -> statistics = true;
                         case 'n', 'a' -> { } // numeric always; every route is shown
                         case 'f' ->
                         {
@@ -57,13 +59,17 @@ public final class NetstatCommand
                             c = word.length();
                         }
                         default -> throw new UsageException("illegal option -- " + word.charAt(c) +
-                            " (xbow's netstat shows -r, the routing table, and -p, the ARP table)");
+                            " (xbow's netstat shows -r, the routing table, -p, the ARP table, and -s, the router's counters)");
                     }
                 }
             }
-            if (!routes && !arp)
+            if (!routes && !arp && !statistics)
             {
-                throw new UsageException("-r or -p is needed: xbow's netstat shows the router's tables");
+                throw new UsageException("-r, -p or -s is needed: xbow's netstat shows the router's tables");
+            }
+            if (statistics)
+            {
+                printStatistics(backend.call("statistics", Map.of()), out);
             }
             if (routes)
             {
@@ -78,7 +84,7 @@ public final class NetstatCommand
         catch (final UsageException ex)
         {
             err.println("netstat: " + ex.getMessage());
-            err.println("usage: netstat -r [-n] [-f inet] | -p [-n]");
+            err.println("usage: netstat -r [-n] [-f inet] | -p [-n] | -s");
             return 2;
         }
         catch (final CommandFailure ex)
@@ -110,6 +116,24 @@ public final class NetstatCommand
                 Long.parseLong(row.get(3)), Long.parseLong(row.get(4)), row.get(5));
         }
         return 0;
+    }
+
+    /**
+     * The router's counters per interface: forwarded, ICMP errors and ARP requests sent, options forwarded, and
+     * drops by reason (those that happened). Not illumos's MIB layout: xbow's router keeps different counters.
+     */
+    static void printStatistics(final Table table, final PrintWriter out)
+    {
+        String current = null;
+        for (final List<String> row : table.rows())
+        {
+            if (!row.get(0).equals(current))
+            {
+                current = row.get(0);
+                out.println("\nRouter interface " + current);
+            }
+            out.printf("        %-28s = %12s%n", row.get(1), row.get(2));
+        }
     }
 
     static void printArp(final Table table, final PrintWriter out)

@@ -1469,6 +1469,8 @@ public final class RouterService implements VifRouter
             rows.add(List.of(i.name(), "forwarded", Long.toString(i.counter(RouterInterface.FORWARDED))));
             rows.add(List.of(i.name(), "icmp-errors", Long.toString(i.counter(RouterInterface.ICMP_ERRORS))));
             rows.add(List.of(i.name(), "arp-requests", Long.toString(i.counter(RouterInterface.ARP_REQUESTS))));
+            rows.add(List.of(i.name(), "options-forwarded",
+                Long.toString(i.counter(RouterInterface.OPTIONS_FORWARDED))));
             for (final DropReason reason : DropReason.values())
             {
                 final long n = i.drops(reason);

@@ -179,6 +179,14 @@ class DhcpServerTest
         assertEquals(FIRST, ipDestination(), "to ciaddr");
         assertEquals(FIRST, yiaddr());
 
+        // REBINDING: broadcast, from the address, to any server; the answer still goes to ciaddr.
+        final Message rebind = new Message(DhcpServer.REQUEST);
+        rebind.ciaddr = FIRST;
+        send(rebind);
+        assertEquals(DhcpServer.ACK, type());
+        assertEquals(FIRST, ipDestination());
+        assertEquals(CLIENT, macDestination());
+
         // INIT-REBOOT: the client asks for what it had; another asking for it is told no.
         send(new Message(DhcpServer.REQUEST).address(50, FIRST));
         assertEquals(DhcpServer.ACK, type());
