@@ -125,29 +125,7 @@ public final class DhcpadmCommand implements Runnable
     private void print(final Table table, final List<Ofmt.Field> fields, final String output, final boolean parsable,
         final String defaults)
     {
-        if (parsable && output == null)
-        {
-            throw new CommandFailure("dhcpadm: -p requires -o", 1);
-        }
-        final Ofmt ofmt;
-        try
-        {
-            ofmt = Ofmt.of(fields, output == null ? defaults : output, parsable, fields.size());
-        }
-        catch (final UsageException ex)
-        {
-            throw new CommandFailure("dhcpadm: " + ex.getMessage(), 1);
-        }
-        final String header = ofmt.header();
-        if (header != null)
-        {
-            out.println(header);
-        }
-        for (final List<String> row : table.rows())
-        {
-            out.println(ofmt.row(row));
-        }
-        out.flush();
+        Ofmt.print(out, table, fields, output == null && !parsable ? defaults : output, parsable, "dhcpadm");
     }
 
     public static int run(final Backend backend, final PrintWriter out, final PrintWriter err, final String... argv)

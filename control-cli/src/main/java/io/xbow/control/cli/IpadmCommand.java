@@ -86,13 +86,9 @@ public final class IpadmCommand implements Runnable
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Parameters(arity = "0..1", paramLabel = "addrobj|interface/") final String addrobj)
     {
-        if (parsable && output == null)
-        {
-            throw new CommandFailure("ipadm: -p requires -o", 1);
-        }
         final Map<String, Object> args = new HashMap<>();
         args.put("addrobj", addrobj);
-        print(call("show-addr", args), SHOW_ADDR, output == null ? "addrobj,type,state,addr" : output, parsable);
+        print(call("show-addr", args), SHOW_ADDR, output, parsable, "addrobj,type,state,addr");
         return 0;
     }
 
@@ -102,13 +98,9 @@ public final class IpadmCommand implements Runnable
         @Option(names = {"-o", "--output"}, paramLabel = "FIELD,...") final String output,
         @Parameters(arity = "0..1", paramLabel = "interface") final String ifname)
     {
-        if (parsable && output == null)
-        {
-            throw new CommandFailure("ipadm: -p requires -o", 1);
-        }
         final Map<String, Object> args = new HashMap<>();
         args.put("ifname", ifname);
-        print(call("show-if", args), SHOW_IF, output, parsable);
+        print(call("show-if", args), SHOW_IF, output, parsable, null);
         return 0;
     }
 
@@ -117,27 +109,10 @@ public final class IpadmCommand implements Runnable
         return backend.call(command, args);
     }
 
-    private void print(final Table table, final List<Ofmt.Field> fields, final String output, final boolean parsable)
+    private void print(final Table table, final List<Ofmt.Field> fields, final String output, final boolean parsable,
+        final String defaults)
     {
-        final Ofmt ofmt;
-        try
-        {
-            ofmt = Ofmt.of(fields, output, parsable, fields.size());
-        }
-        catch (final UsageException ex)
-        {
-            throw new CommandFailure("ipadm: " + ex.getMessage(), 1);
-        }
-        final String header = ofmt.header();
-        if (header != null)
-        {
-            out.println(header);
-        }
-        for (final List<String> row : table.rows())
-        {
-            out.println(ofmt.row(row));
-        }
-        out.flush();
+        Ofmt.print(out, table, fields, output == null && !parsable ? defaults : output, parsable, "ipadm");
     }
 
     /**

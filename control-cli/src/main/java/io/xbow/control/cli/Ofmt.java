@@ -1,5 +1,6 @@
 package io.xbow.control.cli;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,6 +90,38 @@ public final class Ofmt
     /**
      * @return the header line, or null in parsable form.
      */
+    /**
+     * Print a table as illumos's ofmt does: a header and aligned rows, or with {@code -p} parsable rows; a bad
+     * {@code -o} or {@code -p} without it is the program's one-line error, exit status 1 (as ipadm's die()).
+     */
+    static void print(final PrintWriter out, final io.xbow.control.service.Table table, final List<Field> fields,
+        final String output, final boolean parsable, final String program)
+    {
+        if (parsable && output == null)
+        {
+            throw new io.xbow.control.api.CommandFailure(program + ": -p requires -o", 1);
+        }
+        final Ofmt ofmt;
+        try
+        {
+            ofmt = of(fields, output, parsable, fields.size());
+        }
+        catch (final UsageException ex)
+        {
+            throw new io.xbow.control.api.CommandFailure(program + ": " + ex.getMessage(), 1);
+        }
+        final String header = ofmt.header();
+        if (header != null)
+        {
+            out.println(header);
+        }
+        for (final List<String> row : table.rows())
+        {
+            out.println(ofmt.row(row));
+        }
+        out.flush();
+    }
+
     public String header()
     {
         if (parsable)

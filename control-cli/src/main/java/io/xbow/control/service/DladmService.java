@@ -20,8 +20,6 @@ import io.xbow.vnic.prop.Bandwidth;
 import io.xbow.vnic.prop.LinkProperty;
 import io.xbow.vnic.prop.PropertyInfo;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -583,25 +581,7 @@ public final class DladmService
      */
     private void persist(final Runnable update, final Runnable undo)
     {
-        if (store == null)
-        {
-            update.run();
-            return;
-        }
-        final Map<String, ConfigEntry> before = new LinkedHashMap<>(persistent);
-        update.run();
-        try
-        {
-            store.save(new ArrayList<>(persistent.values()));
-        }
-        catch (final IOException ex)
-        {
-            persistent.clear();
-            persistent.putAll(before);
-            undo.run();
-            throw new UncheckedIOException("configuration could not be saved (" + store.file() + "): " +
-                ex.getMessage() + "; nothing was changed", ex);
-        }
+        ConfigStore.change(store, persistent, update, undo);
     }
 
     // ---------------------------------------------------------------------------------------------------------

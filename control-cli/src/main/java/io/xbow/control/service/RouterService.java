@@ -23,7 +23,6 @@ import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vswitch.VirtualSwitch;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -1052,17 +1051,25 @@ public final class RouterService implements VifRouter
         final Routed routed = new Routed(vifName, List.copyOf(guest), uplink, iface, routerVnic, sw, vid);
         routedVids.set(vid);
         routedVifs.put(vifName, routed);
-        onDatapath(sw, () ->
+        try
         {
-            router.addUnnumberedInterface(iface);
-            iface.proxyAll(true);
-            for (final int a : routed.guestAddresses)
+            onDatapath(sw, () ->
             {
-                router.addInterfaceRoute(a, 32, iface);
-                uplink.iface().proxyArp(a, true);
-            }
-        });
-        registry.plug(routerVnic, iface.port());
+                router.addUnnumberedInterface(iface);
+                iface.proxyAll(true);
+                for (final int a : routed.guestAddresses)
+                {
+                    router.addInterfaceRoute(a, 32, iface);
+                    uplink.iface().proxyArp(a, true);
+                }
+            });
+            registry.plug(routerVnic, iface.port());
+        }
+        catch (final RuntimeException ex)
+        {
+            disconnect(routed); // all or nothing
+            throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
+        }
         return routed;
     }
 
@@ -1528,25 +1535,7 @@ public final class RouterService implements VifRouter
 
     private void persist(final Runnable update, final Runnable undo)
     {
-        if (store == null)
-        {
-            update.run();
-            return;
-        }
-        final Map<String, ConfigEntry> before = new LinkedHashMap<>(persistent);
-        update.run();
-        try
-        {
-            store.save(new ArrayList<>(persistent.values()));
-        }
-        catch (final IOException ex)
-        {
-            persistent.clear();
-            persistent.putAll(before);
-            undo.run();
-            throw new UncheckedIOException("configuration could not be saved (" + store.file() + "): " +
-                ex.getMessage() + "; nothing was changed", ex);
-        }
+        ConfigStore.change(store, persistent, update, undo);
     }
 
     static int mask(final int length)

@@ -247,6 +247,40 @@ public final class ConfigStore
     }
 
     /**
+     * Change a persistent model and write it; if the write fails, undo the model change and the live one, and say
+     * so. Without a store (nothing persistent) the change is made and nothing written.
+     *
+     * @param store      where the model is kept, or null.
+     * @param persistent the model, in creation order: what the file holds.
+     * @param update     changes the model.
+     * @param undo       undoes the live change that went with it.
+     * @throws java.io.UncheckedIOException naming the file, when nothing was changed.
+     */
+    public static void change(final ConfigStore store, final Map<String, ConfigEntry> persistent,
+        final Runnable update, final Runnable undo)
+    {
+        if (store == null)
+        {
+            update.run();
+            return;
+        }
+        final Map<String, ConfigEntry> before = new LinkedHashMap<>(persistent);
+        update.run();
+        try
+        {
+            store.save(new ArrayList<>(persistent.values()));
+        }
+        catch (final IOException ex)
+        {
+            persistent.clear();
+            persistent.putAll(before);
+            undo.run();
+            throw new java.io.UncheckedIOException("configuration could not be saved (" + store.file() + "): " +
+                ex.getMessage() + "; nothing was changed", ex);
+        }
+    }
+
+    /**
      * Replace the file with these objects, atomically and durably.
      *
      * @param entries the objects, in creation order.

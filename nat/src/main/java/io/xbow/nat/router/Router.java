@@ -37,6 +37,7 @@ public final class Router
 
     private final RouteTable routes = new RouteTable();
     private final List<RouterInterface> interfaces = new ArrayList<>();
+    private final org.agrona.collections.IntHashSet ownAddresses = new org.agrona.collections.IntHashSet();
     /** The routes by id (the route table's "next hop"): where each goes, and how often it was used. */
     private int[] routePrefix = new int[64];
     private byte[] routeLength = new byte[64];
@@ -115,6 +116,7 @@ public final class Router
     public RouterInterface addInterface(final RouterInterface iface)
     {
         interfaces.add(iface);
+        interfacesChanged();
         final int mask = mask(iface.prefixLength());
         final int old = routes.get(iface.address() & mask, iface.prefixLength());
         if (old >= 0)
@@ -134,6 +136,7 @@ public final class Router
     public RouterInterface addUnnumberedInterface(final RouterInterface iface)
     {
         interfaces.add(iface);
+        interfacesChanged();
         return iface;
     }
 
@@ -151,6 +154,7 @@ public final class Router
             }
         }
         interfaces.remove(iface);
+        interfacesChanged();
     }
 
     /**
@@ -166,7 +170,7 @@ public final class Router
             return EXISTS;
         }
         final int via = routes.lookup(gateway);
-        if (via < 0 || routeKind[via] == GATEWAY || ours(gateway) != null)
+        if (via < 0 || routeKind[via] == GATEWAY || ours(gateway))
         {
             return UNREACHABLE;
         }
@@ -482,8 +486,7 @@ public final class Router
             in.drop(frame, DropReason.IP_SPOOFED); // from this link, claiming a routed guest's address
             return;
         }
-        final RouterInterface local = ours(destination);
-        if (local != null)
+        if (ours(destination))
         {
             localDelivery(in, frame, nowNs);
             return;
@@ -659,16 +662,19 @@ public final class Router
         back.resolveAndSend(reply, routeGateway[hop] != 0 ? routeGateway[hop] : source, nowNs);
     }
 
-    private RouterInterface ours(final int address)
+    /** Is this one of the router's addresses: a hash lookup, however many (unnumbered) interfaces there are. */
+    private boolean ours(final int address)
     {
+        return ownAddresses.contains(address);
+    }
+
+    private void interfacesChanged()
+    {
+        ownAddresses.clear();
         for (int i = 0; i < interfaces.size(); i++)
         {
-            if (interfaces.get(i).address() == address)
-            {
-                return interfaces.get(i);
-            }
+            ownAddresses.add(interfaces.get(i).address());
         }
-        return null;
     }
 
     static long mac(final MutableDirectBuffer b, final int at)
