@@ -67,7 +67,12 @@ public class RouterBenchmark
     private RouterInterface ifB;
     private final FrameBatch in = new FrameBatch(BATCH);
     private final FrameBatch out = new FrameBatch(BATCH);
-    private final UnsafeBuffer templates = new UnsafeBuffer(new byte[DESTINATIONS * FRAME]);
+    /**
+     * The frames' source: off-heap and cache-line aligned, as a NIC's ring would be. From a heap array (placed
+     * anywhere) the copies ran at one of two speeds from one JVM to the next: 8.2 or 11.8 M frames/s over 4 forks.
+     */
+    private final UnsafeBuffer templates = new UnsafeBuffer(
+        org.agrona.BufferUtil.allocateDirectAligned(DESTINATIONS * FRAME, 64));
     private int next;
 
     @Setup(Level.Trial)
