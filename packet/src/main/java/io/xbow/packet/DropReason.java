@@ -62,7 +62,11 @@ public enum DropReason
      */
     DIRECTED_BROADCAST("directed-broadcast"),
     /** The router: for one of its addresses, but no service there (after ICMP port or protocol unreachable). */
-    NOT_FOR_A_SERVICE("no-service");
+    NOT_FOR_A_SERVICE("no-service"),
+    /** NAT: no room for a new connection (the table, or its source's share, is full; or no outside port is left). */
+    NAT_REFUSED("nat-refused"),
+    /** NAT: a fragment, or a header too short for its ports: never forwarded untranslated. */
+    NAT_UNTRANSLATABLE("nat-untranslatable");
 
     private static final DropReason[] VALUES = values();
 

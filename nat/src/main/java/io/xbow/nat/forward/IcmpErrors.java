@@ -21,6 +21,8 @@ public final class IcmpErrors
     public static final int PROTOCOL_UNREACHABLE = 2;
     public static final int PORT_UNREACHABLE = 3;
     public static final int FRAGMENTATION_NEEDED = 4;
+    /** Communication administratively prohibited (RFC 1812): what a NAT with no room for a connection sends. */
+    public static final int ADMINISTRATIVELY_PROHIBITED = 13;
 
     /** The longest error: RFC 1812 4.3.2.3's 576 bytes of IP. */
     public static final int MAX_IP_LENGTH = 576;

@@ -1,6 +1,7 @@
 package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
+import io.xbow.nat.conntrack.Masquerade;
 import io.xbow.nat.forward.IcmpErrors;
 import io.xbow.nat.forward.Ipv4Fragmenter;
 import io.xbow.nat.forward.Ipv4Forwarding;
@@ -463,7 +464,7 @@ public final class Router
         pool.free(frame);
     }
 
-    private void ipv4(final RouterInterface in, final int frame, final int hop, final long nowNs)
+    private void ipv4(final RouterInterface in, final int frame, final int lookedUp, final long nowNs)
     {
         final FramePool pool = in.pool();
         final MutableDirectBuffer b = pool.buffer();
@@ -480,7 +481,24 @@ public final class Router
             in.drop(frame, DropReason.BAD_CHECKSUM);
             return;
         }
-        final int destination = b.getInt(ip + 16, BE);
+        int destination = b.getInt(ip + 16, BE);
+        int hop = lookedUp;
+        final Masquerade inside = in.nat();
+        if (inside != null && destination == inside.outsideAddress())
+        {
+            // From outside to the NAT's address: a connection's reply goes to its inside endpoint; the rest is ours.
+            final int translated = inside.inbound(b, ip, nowNs / 1_000_000);
+            if (translated == Masquerade.TRANSLATED)
+            {
+                destination = b.getInt(ip + 16, BE);
+                hop = routes.lookup(destination);
+            }
+            else if (translated == Masquerade.UNTRANSLATABLE)
+            {
+                in.drop(frame, DropReason.NAT_UNTRANSLATABLE);
+                return;
+            }
+        }
         if (in.isProxied(b.getInt(ip + 12, BE)))
         {
             in.drop(frame, DropReason.IP_SPOOFED); // from this link, claiming a routed guest's address
@@ -522,6 +540,23 @@ public final class Router
             in.optionsForwarded(); // forwarded as they are (xbow acts on none of them), and counted
         }
         final RouterInterface out = routeInterface[hop];
+        final Masquerade outside = out.nat();
+        if (outside != null && out != in)
+        {
+            final int translated = outside.outbound(b, ip, nowNs / 1_000_000);
+            if (translated == Masquerade.REFUSED)
+            {
+                // RFC 5508 REQ-8: communication administratively prohibited, for a connection the table has no room for.
+                error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.ADMINISTRATIVELY_PROHIBITED, 0, nowNs);
+                in.drop(frame, DropReason.NAT_REFUSED);
+                return;
+            }
+            if (translated == Masquerade.UNTRANSLATABLE)
+            {
+                in.drop(frame, DropReason.NAT_UNTRANSLATABLE);
+                return;
+            }
+        }
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
         final int nextHop = routeGateway[hop] != 0 ? routeGateway[hop] : destination;
         routeUse[hop]++;

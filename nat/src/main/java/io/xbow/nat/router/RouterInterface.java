@@ -1,6 +1,7 @@
 package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
+import io.xbow.nat.conntrack.Masquerade;
 import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
@@ -44,6 +45,7 @@ public final class RouterInterface
     /** Answer ARP for any address but the asker's own (the guest side of a routed vif: everything is via us). */
     private boolean proxyAll;
     private DhcpServer dhcp;
+    private Masquerade nat;
     private final Port port = new Port();
     private final int[] queue = new int[QUEUE];
     private int head;
@@ -142,6 +144,20 @@ public final class RouterInterface
     public void dhcp(final DhcpServer server)
     {
         this.dhcp = server;
+    }
+
+    /**
+     * Masquerade what leaves through this interface, and take back the replies, or stop (null). Datapath thread.
+     */
+    public void nat(final Masquerade masquerade)
+    {
+        this.nat = masquerade;
+    }
+
+    /** What masquerades behind this interface's address, or null. */
+    public Masquerade nat()
+    {
+        return nat;
     }
 
     /** This link's DHCP server, or null. */
@@ -322,7 +338,12 @@ public final class RouterInterface
         @Override
         public int receive(final FrameBatch batch)
         {
-            arp.poll(context.clock().nanoTime() / 1_000_000);
+            final long nowMs = context.clock().nanoTime() / 1_000_000;
+            arp.poll(nowMs);
+            if (nat != null)
+            {
+                nat.expire(nowMs);
+            }
             int taken = 0;
             while (head != tail && !batch.isFull())
             {
@@ -343,7 +364,11 @@ public final class RouterInterface
         @Override
         public long nextDeadlineNs(final long nowNs)
         {
-            final long ms = arp.nextDeadlineMs(nowNs / 1_000_000);
+            long ms = arp.nextDeadlineMs(nowNs / 1_000_000);
+            if (nat != null)
+            {
+                ms = Math.min(ms, nat.nextDeadlineMs(nowNs / 1_000_000));
+            }
             return ms == Long.MAX_VALUE ? Long.MAX_VALUE : ms * 1_000_000;
         }
 

@@ -332,4 +332,35 @@ class RouterTest
         send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, g).icmpEcho(8, 1, 2, 8));
         assertEquals(g, take(hostA, poolA).getInt(30, BE), "the guest keeps its address");
     }
+
+    @Test
+    void shouldMasqueradeOutOfTheOutsideInterfaceAndBringRepliesBack()
+    {
+        ifB.nat(new io.xbow.nat.conntrack.Masquerade(RB,
+            io.xbow.nat.conntrack.Masquerade.Config.defaults(Ipv4Address.parse("192.0.2.0"), 24, 256), now / 1_000_000));
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).arp(2, HOST_B, B, ROUTER_B, RB));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).arp(2, HOST_A, A, ROUTER_A, RA));
+        send(hostA, poolA, udpFromA(64));
+        final UnsafeBuffer out = take(hostB, poolB);
+        assertEquals(RB, out.getInt(26, BE), "from the outside interface's address");
+        assertEquals(40000, out.getShort(34, BE) & 0xFFFF, "its port preserved");
+        assertEquals(0, InternetChecksum.checksum(out, 14, 20));
+        assertEquals(InternetChecksum.udpChecksum(out, 34, out.getShort(38, BE) & 0xFFFF, RB, B),
+            out.getShort(40, BE) & 0xFFFF);
+
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, RB).ttl(64).udp(33434, 40000, 32));
+        final UnsafeBuffer back = take(hostA, poolA);
+        assertEquals(A, back.getInt(30, BE), "the reply goes to the inside host");
+        assertEquals(40000, back.getShort(36, BE) & 0xFFFF);
+        assertEquals(InternetChecksum.udpChecksum(back, 34, back.getShort(38, BE) & 0xFFFF, B, A),
+            back.getShort(40, BE) & 0xFFFF);
+
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, RB).ttl(64).udp(33434, 40001, 32));
+        final UnsafeBuffer refused = take(hostB, poolB);
+        assertEquals(3, refused.getByte(34), "an unmapped port is the router's own: destination unreachable,");
+        assertEquals(3, refused.getByte(35), "port unreachable");
+        assertEquals(FramePool.NO_FRAME, hostA.poll(), "nothing reaches the inside");
+        send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, RB).icmpEcho(8, 9, 1, 8));
+        assertEquals(0, take(hostB, poolB).getByte(34), "the router still answers ping on its outside address");
+    }
 }
