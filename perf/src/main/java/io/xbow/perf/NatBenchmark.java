@@ -3,6 +3,7 @@ package io.xbow.perf;
 import io.xbow.nat.conntrack.Masquerade;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.build.FrameBuilder;
+import io.xbow.packet.checksum.InternetChecksum;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,6 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -26,11 +28,12 @@ import java.util.concurrent.TimeUnit;
  * Masquerade's translation on one core (issue 16's targets: at least 10 M frames/s for established flows, flat
  * within 1.5x from 1k to 1M tracked connections, nothing allocated per frame; at least 1 M new connections a second):
  * <ul>
- *   <li>{@code established}: 64-byte UDP and TCP datagrams of connections spread over the whole table, a batch of 32,
- *   each copied from an off-heap template (as a port would write it) and translated outbound, then the reply of
- *   another translated inbound;</li>
- *   <li>{@code newConnections}: a UDP connection opened per operation while the clock runs 1 ms an operation, so
- *   connections older than UDP's 5 minutes expire as fast as new ones come (the steady state of a busy NAT).</li>
+ *   <li>{@code established}: 64-byte UDP and TCP datagrams of connections spread over the whole table, a batch of 32
+ *   copied from off-heap templates (as a port would write them) and translated outbound, then 32 replies of others
+ *   translated inbound;</li>
+ *   <li>{@code newConnections}: a UDP connection opened per operation while the clock runs 1 ms an operation and the
+ *   table expires every 32 (as the router's port does once a duty cycle), so connections older than UDP's 5 minutes
+ *   go as fast as new ones come: the steady state of a busy NAT, about 300,000 connections.</li>
  * </ul>
  * The table's bytes per connection are printed at setup.
  */
@@ -39,7 +42,6 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
-@State(Scope.Thread)
 public class NatBenchmark
 {
     private static final int BATCH = 32;
@@ -48,65 +50,80 @@ public class NatBenchmark
     private static final int IP = 14;
     private static final int OUTSIDE = Ipv4Address.parse("192.0.2.1");
     private static final int INSIDE = Ipv4Address.parse("10.0.0.0");
+    private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
 
-    @Param({"1000", "1000000"})
-    int connections;
-
-    private Masquerade nat;
-    private long nowMs = 1_000_000;
-    private final UnsafeBuffer outTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
-    private final UnsafeBuffer inTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
-    private final UnsafeBuffer work = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BATCH * FRAME, 64));
-    private int next;
-    private Masquerade churn;
-    private long churnClock = 1_000_000;
-    private int churnPort;
-    private final UnsafeBuffer churnFrame = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FRAME, 64));
-    private final UnsafeBuffer churnTemplate = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FRAME, 64));
-
-    @Setup(Level.Trial)
-    public void setUp()
+    /** A table of established connections, and datagrams of them. */
+    @State(Scope.Thread)
+    public static class Table
     {
-        nat = new Masquerade(OUTSIDE, new Masquerade.Config(INSIDE, 8, connections, connections, false,
-            7_440_000, 240_000, 300_000, 60_000), nowMs);
-        // 1,000 inside endpoints (EIM: a mapping each), each talking to connections / 1000 remotes.
-        final int remotesEach = Math.max(1, connections / 1000);
-        final Random random = new Random(42);
-        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[FRAME]);
-        final int[][] made = new int[connections][];
-        int n = 0;
-        for (int e = 0; e < 1000 && n < connections; e++)
+        @Param({"1000", "1000000"})
+        int connections;
+
+        Masquerade nat;
+        final long nowMs = 1_000_000;
+        final UnsafeBuffer outTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
+        final UnsafeBuffer inTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
+        final UnsafeBuffer work = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BATCH * FRAME, 64));
+        int next;
+
+        @Setup(Level.Trial)
+        public void setUp()
         {
-            final int guest = INSIDE | (e + 2);
-            for (int r = 0; r < remotesEach && n < connections; r++)
+            nat = new Masquerade(OUTSIDE, new Masquerade.Config(INSIDE, 8, connections, connections, false,
+                7_440_000, 240_000, 300_000, 60_000), nowMs);
+            // 1,000 inside endpoints (endpoint-independent: a mapping each), each with connections / 1000 remotes.
+            final int remotesEach = Math.max(1, connections / 1000);
+            final Random random = new Random(42);
+            final UnsafeBuffer scratch = new UnsafeBuffer(new byte[FRAME]);
+            final int[][] made = new int[connections][];
+            int n = 0;
+            for (int e = 0; e < 1000 && n < connections; e++)
             {
-                final int remote = Ipv4Address.parse("198.51.0.0") | (r & 0xFFFF);
-                final int remotePort = 1024 + (r >>> 16);
-                final boolean tcp = (n & 1) == 1;
-                final byte[] bytes = build(tcp, guest, 20000, remote, remotePort);
-                scratch.putBytes(0, bytes);
-                if (nat.outbound(scratch, IP, nowMs) != Masquerade.TRANSLATED)
+                final int guest = INSIDE | (e + 2);
+                for (int r = 0; r < remotesEach && n < connections; r++)
                 {
-                    throw new IllegalStateException("connection " + n + " refused");
+                    final int remote = Ipv4Address.parse("198.51.0.0") | (r & 0xFFFF);
+                    final int remotePort = 1024 + (r >>> 16);
+                    final boolean tcp = (n & 1) == 1;
+                    scratch.putBytes(0, build(tcp, guest, 20000, remote, remotePort));
+                    if (nat.outbound(scratch, IP, nowMs) != Masquerade.TRANSLATED)
+                    {
+                        throw new IllegalStateException("connection " + n + " refused");
+                    }
+                    made[n++] = new int[] {tcp ? 1 : 0, guest, remote, remotePort, scratch.getShort(34, BE) & 0xFFFF};
                 }
-                made[n++] = new int[] {tcp ? 1 : 0, guest, remote, remotePort, scratch.getShort(34,
-                    java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF};
             }
+            for (int i = 0; i < TEMPLATES; i++)
+            {
+                final int[] c = made[random.nextInt(n)];
+                outTemplates.putBytes(i * FRAME, build(c[0] == 1, c[1], 20000, c[2], c[3]));
+                inTemplates.putBytes(i * FRAME, build(c[0] == 1, c[2], c[3], OUTSIDE, c[4]));
+            }
+            System.out.printf("%n%d connections tracked, %d bytes of table per connection%n", nat.size(),
+                nat.bytesPerConnection());
         }
-        for (int i = 0; i < TEMPLATES; i++)
-        {
-            final int[] c = made[random.nextInt(n)];
-            outTemplates.putBytes(i * FRAME, build(c[0] == 1, c[1], 20000, c[2], c[3]));
-            inTemplates.putBytes(i * FRAME, build(c[0] == 1, c[2], c[3], OUTSIDE, c[4]));
-        }
-        churn = new Masquerade(OUTSIDE, new Masquerade.Config(INSIDE, 8, 1 << 20, 1 << 20, false, 7_440_000, 240_000,
-            300_000, 60_000), churnClock);
-        churnTemplate.putBytes(0, build(false, INSIDE | 9, 30000, Ipv4Address.parse("198.51.100.1"), 53));
-        System.out.printf("%n%d connections tracked, %d bytes of table per connection%n", nat.size(),
-            nat.bytesPerConnection());
     }
 
-    private static byte[] build(final boolean tcp, final int from, final int sport, final int to, final int dport)
+    /** A table new connections churn through. */
+    @State(Scope.Thread)
+    public static class Churn
+    {
+        Masquerade nat;
+        long clockMs = 1_000_000;
+        int port;
+        final UnsafeBuffer frame = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FRAME, 64));
+        final UnsafeBuffer template = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FRAME, 64));
+
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            nat = new Masquerade(OUTSIDE, new Masquerade.Config(INSIDE, 8, 1 << 20, 1 << 20, false, 7_440_000,
+                240_000, 300_000, 60_000), clockMs);
+            template.putBytes(0, build(false, INSIDE | 9, 30000, Ipv4Address.parse("198.51.100.1"), 53));
+        }
+    }
+
+    static byte[] build(final boolean tcp, final int from, final int sport, final int to, final int dport)
     {
         final FrameBuilder b = new FrameBuilder().ethernet(1, 2).ipv4(from, to);
         final byte[] bytes = (tcp ? b.tcp(sport, dport, 0x10, 1, 10) : b.udp(sport, dport, 22)).toBytes();
@@ -117,42 +134,45 @@ public class NatBenchmark
 
     @Benchmark
     @OperationsPerInvocation(BATCH * 2)
-    public int established()
+    public int established(final Table t)
     {
+        final Masquerade nat = t.nat;
+        final UnsafeBuffer work = t.work;
         int translated = 0;
         for (int i = 0; i < BATCH; i++)
         {
-            final int t = (next++ & (TEMPLATES - 1)) * FRAME;
-            work.putBytes(i * FRAME, outTemplates, t, FRAME);
-            translated += nat.outbound(work, i * FRAME + IP, nowMs);
+            work.putBytes(i * FRAME, t.outTemplates, (t.next++ & (TEMPLATES - 1)) * FRAME, FRAME);
+            translated += nat.outbound(work, i * FRAME + IP, t.nowMs);
         }
         for (int i = 0; i < BATCH; i++)
         {
-            final int t = (next++ & (TEMPLATES - 1)) * FRAME;
-            work.putBytes(i * FRAME, inTemplates, t, FRAME);
-            translated += nat.inbound(work, i * FRAME + IP, nowMs);
+            work.putBytes(i * FRAME, t.inTemplates, (t.next++ & (TEMPLATES - 1)) * FRAME, FRAME);
+            translated += nat.inbound(work, i * FRAME + IP, t.nowMs);
         }
         return translated;
     }
 
     @Benchmark
-    public int newConnections()
+    public int newConnections(final Churn c)
     {
-        if (churn.counter(Masquerade.REFUSED_FULL) + churn.counter(Masquerade.REFUSED_SOURCE) +
-            churn.counter(Masquerade.REFUSED_PORTS) > 0)
+        final long now = ++c.clockMs;
+        if ((now & 31) == 0)
         {
-            throw new IllegalStateException("a new connection was refused: the benchmark measures something else");
+            c.nat.expire(now); // as the router's port does once a duty cycle
         }
-        churnClock++;
-        churnFrame.putBytes(0, churnTemplate, 0, FRAME);
-        final int port = 1024 + (churnPort++ % 60000);
-        final int remote = Ipv4Address.parse("198.51.100.0") | (churnPort / 60000 & 0xFF);
-        churnFrame.putShort(36, (short)port, java.nio.ByteOrder.BIG_ENDIAN); // a new remote port each time
-        churnFrame.putInt(30, remote, java.nio.ByteOrder.BIG_ENDIAN);
-        churnFrame.putShort(24, (short)0);
-        churnFrame.putShort(24, (short)io.xbow.packet.checksum.InternetChecksum.ipv4HeaderChecksum(churnFrame, IP,
-            20), java.nio.ByteOrder.BIG_ENDIAN);
-        churnFrame.putShort(40, (short)0); // no UDP checksum: the header changes each time
-        return churn.outbound(churnFrame, IP, churnClock);
+        final UnsafeBuffer frame = c.frame;
+        frame.putBytes(0, c.template, 0, FRAME);
+        final int port = 1024 + (c.port++ % 60000);
+        frame.putShort(36, (short)port, BE); // a new remote port, or address, each time: a new connection
+        frame.putInt(30, Ipv4Address.parse("198.51.100.0") | (c.port / 60000 & 0xFF), BE);
+        frame.putShort(24, (short)0);
+        frame.putShort(24, (short)InternetChecksum.ipv4HeaderChecksum(frame, IP, 20), BE);
+        frame.putShort(40, (short)0); // no UDP checksum: the header changes each time
+        final int result = c.nat.outbound(frame, IP, now);
+        if (result != Masquerade.TRANSLATED)
+        {
+            throw new IllegalStateException("a new connection was refused: the benchmark would measure refusals");
+        }
+        return result;
     }
 }

@@ -85,15 +85,11 @@ public final class Masquerade
     private final int outside;
     private final Config config;
     private final int insideMask;
-    // The connections, by id.
-    private final byte[] proto;
-    private final byte[] state;
-    private final int[] insideIp;
-    private final char[] insidePort;
-    private final char[] outsidePort;
-    private final int[] remoteIp;
-    private final char[] remotePort;
-    private final long[] lastSeenMs;
+    /**
+     * The connections, by id, three longs each, side by side (a packet touches one record, not eight arrays):
+     * inside address and remote address; inside, outside and remote ports, protocol and TCP state; last seen.
+     */
+    private final long[] records;
     private final int[] freeIds;
     private int free;
     /** Outbound: (protocol, inside address and port, remote address and port) to connection. */
@@ -111,6 +107,7 @@ public final class Masquerade
     private final DeadlineTimerWheel timers;
     private final Long2LongHashMap connectionOfTimer;
     private final DeadlineTimerWheel.TimerHandler handler = this::onTimer;
+    private long nextExpiryMs;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
 
     /**
@@ -124,14 +121,7 @@ public final class Masquerade
         this.config = config;
         this.insideMask = config.insideLength() == 0 ? 0 : -1 << (32 - config.insideLength());
         final int n = config.maxConnections();
-        proto = new byte[n];
-        state = new byte[n];
-        insideIp = new int[n];
-        insidePort = new char[n];
-        outsidePort = new char[n];
-        remoteIp = new int[n];
-        remotePort = new char[n];
-        lastSeenMs = new long[n];
+        records = new long[n * 3];
         freeIds = new int[n];
         for (int i = 0; i < n; i++)
         {
@@ -177,9 +167,59 @@ public final class Masquerade
     /** Bytes per connection the table holds room for: its arrays and its share of the indexes. */
     public long bytesPerConnection()
     {
-        final long arrays = 1 + 1 + 4 + 2 + 2 + 4 + 2 + 8 + 4;
+        final long arrays = 3 * 8 + 4 + 8 + 8; // the record, its free-list slot, its timer's map entry (about)
         return arrays + (outbound.footprintBytes() + inbound.footprintBytes() + mappings.footprintBytes()) /
             config.maxConnections();
+    }
+
+    private int insideIp(final int id)
+    {
+        return (int)(records[id * 3] >>> 32);
+    }
+
+    private int remoteIp(final int id)
+    {
+        return (int)records[id * 3];
+    }
+
+    private int insidePort(final int id)
+    {
+        return (int)(records[id * 3 + 1] >>> 48) & 0xFFFF;
+    }
+
+    private int outsidePort(final int id)
+    {
+        return (int)(records[id * 3 + 1] >>> 32) & 0xFFFF;
+    }
+
+    private int remotePort(final int id)
+    {
+        return (int)(records[id * 3 + 1] >>> 16) & 0xFFFF;
+    }
+
+    private int proto(final int id)
+    {
+        return (int)(records[id * 3 + 1] >>> 8) & 0xFF;
+    }
+
+    private byte state(final int id)
+    {
+        return (byte)records[id * 3 + 1];
+    }
+
+    private void state(final int id, final byte newState)
+    {
+        records[id * 3 + 1] = records[id * 3 + 1] & ~0xFFL | (newState & 0xFF);
+    }
+
+    private void seen(final int id, final long nowMs)
+    {
+        records[id * 3 + 2] = nowMs;
+    }
+
+    private long lastSeen(final int id)
+    {
+        return records[id * 3 + 2];
     }
 
     private static int protoIndex(final int protocol)
@@ -255,12 +295,12 @@ public final class Masquerade
                 return REFUSED;
             }
         }
-        lastSeenMs[id] = nowMs;
+        seen(id, nowMs);
         if (protocol == TCP)
         {
             tcpState(id, b.getByte(l4 + 13) & 0x3F, true);
         }
-        final int newPort = outsidePort[id];
+        final int newPort = outsidePort(id);
         rewrite(b, ip, ip + 12, l4, protocol, protocol == ICMP ? l4 + 4 : l4, source, outside, srcPort, newPort);
         return TRANSLATED;
     }
@@ -339,13 +379,13 @@ public final class Masquerade
                 return PASS;
             }
         }
-        lastSeenMs[id] = nowMs;
+        seen(id, nowMs);
         if (protocol == TCP)
         {
             tcpState(id, b.getByte(l4 + 13) & 0x3F, false);
         }
-        rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, outside, insideIp[id], port,
-            insidePort[id]);
+        rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, outside, insideIp(id), port,
+            insidePort(id));
         return TRANSLATED;
     }
 
@@ -376,8 +416,8 @@ public final class Masquerade
             return PASS; // about no connection of ours: the router's own, or nothing
         }
         // Not a packet of the connection: lastSeen is left alone (RFC 5508 REQ-4).
-        final int inIp = insideIp[id];
-        final int inPort = insidePort[id];
+        final int inIp = insideIp(id);
+        final int inPort = insidePort(id);
         int icmpSum = b.getShort(icmp + 2, BE) & 0xFFFF;
         // The quoted header's source address, its checksum, and the quoted source port (and its transport checksum).
         final int oldQSum = b.getShort(quoted + 10, BE) & 0xFFFF;
@@ -415,7 +455,10 @@ public final class Masquerade
     private int open(final int protocol, final int inIp, final int inPort, final int remote, final int remotePortNumber,
         final long keyA, final long keyB, final long nowMs)
     {
-        expire(nowMs);
+        if (free == 0)
+        {
+            expire(nowMs); // the datapath expires on its own rhythm (expire() each cycle); a full table tries now
+        }
         if (free == 0)
         {
             count(REFUSED_FULL);
@@ -450,14 +493,10 @@ public final class Masquerade
             return -1;
         }
         final int id = freeIds[--free];
-        proto[id] = (byte)protocol;
-        state[id] = protocol == TCP ? SYN_SENT : OTHER;
-        insideIp[id] = inIp;
-        insidePort[id] = (char)inPort;
-        outsidePort[id] = (char)port;
-        remoteIp[id] = remote;
-        remotePort[id] = (char)remotePortNumber;
-        lastSeenMs[id] = nowMs;
+        records[id * 3] = (long)inIp << 32 | (remote & 0xFFFF_FFFFL);
+        records[id * 3 + 1] = (long)inPort << 48 | (long)port << 32 | (long)remotePortNumber << 16 |
+            (long)protocol << 8 | (protocol == TCP ? SYN_SENT : OTHER);
+        records[id * 3 + 2] = nowMs;
         portUsers[p][port]++;
         perSource.put(sourceKey, fromSource + 1);
         outbound.put(keyA, keyB, id);
@@ -496,34 +535,35 @@ public final class Masquerade
 
     private long timeout(final int id)
     {
-        final int protocol = proto[id];
-        return protocol == TCP ? (state[id] == ESTABLISHED ? config.tcpEstablishedMs() : config.tcpTransitoryMs()) :
+        final int protocol = proto(id);
+        return protocol == TCP ? (state(id) == ESTABLISHED ? config.tcpEstablishedMs() : config.tcpTransitoryMs()) :
             protocol == UDP ? config.udpMs() : config.icmpMs();
     }
 
     private void tcpState(final int id, final int flags, final boolean fromInside)
     {
-        if ((flags & 0x04) != 0)
+        final byte current = state(id);
+        if ((flags & 0x05) != 0)
         {
-            state[id] = CLOSING; // RST: the connection is over, but gets the transitory time (late segments)
+            if (current != CLOSING)
+            {
+                state(id, CLOSING); // FIN or RST: the transitory time from here (late segments)
+            }
         }
-        else if ((flags & 0x01) != 0)
+        else if (current == SYN_SENT && (flags & 0x12) == 0x12)
         {
-            state[id] = CLOSING;
-        }
-        else if (state[id] == SYN_SENT && !fromInside && (flags & 0x12) == 0x12)
-        {
-            state[id] = ESTABLISHED; // the remote's SYN-ACK: both ways open
-        }
-        else if (state[id] == SYN_SENT && fromInside && (flags & 0x10) != 0 && (flags & 0x02) == 0)
-        {
-            state[id] = ESTABLISHED; // the inside's ACK after the remote's SYN-ACK
+            state(id, ESTABLISHED); // the answering SYN-ACK (the remote's, or the inside's to a published port)
         }
     }
 
     /** Connections whose time is up, as the timer wheel says; a connection that saw packets is re-armed instead. */
     public int expire(final long nowMs)
     {
+        if (nowMs < nextExpiryMs)
+        {
+            return 0; // a poll scans a tick's timers: once a second is enough for timeouts of minutes
+        }
+        nextExpiryMs = nowMs + 1_000;
         int fired = 0;
         do
         {
@@ -541,7 +581,7 @@ public final class Masquerade
             return true;
         }
         final int id = (int)value;
-        final long due = lastSeenMs[id] + timeout(id);
+        final long due = lastSeen(id) + timeout(id);
         if (due > nowMs)
         {
             arm(id, due); // it saw packets since: its time starts from the last
@@ -559,19 +599,19 @@ public final class Masquerade
 
     private void close(final int id)
     {
-        final int protocol = proto[id];
+        final int protocol = proto(id);
         final int p = protoIndex(protocol);
-        final int port = outsidePort[id];
-        outbound.remove((long)protocol << 48 | (long)insidePort[id] << 32 | (insideIp[id] & 0xFFFF_FFFFL),
-            (long)remotePort[id] << 32 | (remoteIp[id] & 0xFFFF_FFFFL));
-        inbound.remove((long)protocol << 48 | (long)port << 32,
-            (long)remotePort[id] << 32 | (remoteIp[id] & 0xFFFF_FFFFL));
+        final int port = outsidePort(id);
+        final long inside = (long)protocol << 48 | (long)insidePort(id) << 32 | (insideIp(id) & 0xFFFF_FFFFL);
+        final long far = (long)remotePort(id) << 32 | (remoteIp(id) & 0xFFFF_FFFFL);
+        outbound.remove(inside, far);
+        inbound.remove((long)protocol << 48 | (long)port << 32, far);
         if (--portUsers[p][port] == 0)
         {
-            mappings.remove((long)protocol << 48 | (long)insidePort[id] << 32 | (insideIp[id] & 0xFFFF_FFFFL), 0);
+            mappings.remove(inside, 0);
             portOwner[p][port] = -1;
         }
-        final long sourceKey = insideIp[id] & 0xFFFF_FFFFL;
+        final long sourceKey = insideIp(id) & 0xFFFF_FFFFL;
         final long left = perSource.get(sourceKey) - 1;
         if (left <= 0)
         {
