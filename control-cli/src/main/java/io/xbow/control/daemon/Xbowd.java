@@ -165,7 +165,7 @@ public final class Xbowd implements AutoCloseable
         }
         hypervisor = new Hypervisor(registry, new XenStore(), new EventChannels(), SystemNanoClock.INSTANCE,
             new GuestRunner("xbow-guests", SystemNanoClock.INSTANCE));
-        hypervisor.routeVifsWith(router); // Xen's vif-route: the router's side of routed vifs
+        hypervisor.routeVifsWith(router.routedVifs()); // Xen's vif-route: the router's side of routed vifs
         if (datapathIo != null && netnsGuestsOnDatapath)
         {
             final DatapathGuests guests = new DatapathGuests(SystemNanoClock.INSTANCE, datapath.thread(), datapathIo);

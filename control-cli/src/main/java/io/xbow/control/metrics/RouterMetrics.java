@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.xbow.control.service.DhcpService;
 import io.xbow.control.service.RouterService;
 import io.xbow.nat.router.RouterInterface;
 import io.xbow.packet.DropReason;
@@ -56,7 +57,7 @@ public final class RouterMetrics
             }
         }
         final Set<String> pools = new HashSet<>();
-        for (final RouterService.PoolCounters pool : router.poolCounters())
+        for (final DhcpService.PoolCounters pool : router.dhcp().poolCounters())
         {
             pools.add(pool.addrobj());
             byPool.computeIfAbsent(pool.addrobj(), name -> register(pool));
@@ -88,11 +89,11 @@ public final class RouterMetrics
         return registered;
     }
 
-    private List<Meter> register(final RouterService.PoolCounters pool)
+    private List<Meter> register(final DhcpService.PoolCounters pool)
     {
         final Tags tags = Tags.of("pool", pool.addrobj());
         final List<Meter> registered = new ArrayList<>();
-        for (final Map.Entry<String, Integer> kind : RouterService.PoolCounters.KINDS.entrySet())
+        for (final Map.Entry<String, Integer> kind : DhcpService.PoolCounters.KINDS.entrySet())
         {
             registered.add(FunctionCounter.builder("xbow.dhcp.messages", pool,
                 p -> (double)p.counter(kind.getValue())).tags(tags.and("kind", kind.getKey())).register(meters));

@@ -66,21 +66,21 @@ public final class RouterApi implements CommandApi
             case "statistics":
                 return service.showStatistics();
             case "create-pool":
-                service.createPool(a.required("addrobj"), a.map("properties"), a.flag("temporary"));
+                service.dhcp().createPool(a.required("addrobj"), a.map("properties"), a.flag("temporary"));
                 return null;
             case "delete-pool":
-                service.deletePool(a.required("addrobj"));
+                service.dhcp().deletePool(a.required("addrobj"));
                 return null;
             case "add-host":
-                service.addHost(a.required("addrobj"), a.required("mac"), a.required("address"), a.flag("temporary"));
+                service.dhcp().addHost(a.required("addrobj"), a.required("mac"), a.required("address"), a.flag("temporary"));
                 return null;
             case "remove-host":
-                service.removeHost(a.required("addrobj"), a.required("mac"));
+                service.dhcp().removeHost(a.required("addrobj"), a.required("mac"));
                 return null;
             case "show-pool":
-                return service.showPools();
+                return service.dhcp().showPools();
             case "show-lease":
-                return service.showLeases(a.string("addrobj"));
+                return service.dhcp().showLeases(a.string("addrobj"));
             default:
                 throw new UnknownCommandException(command);
         }

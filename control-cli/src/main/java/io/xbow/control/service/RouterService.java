@@ -3,9 +3,7 @@ package io.xbow.control.service;
 import io.xbow.control.store.ConfigEntry;
 import io.xbow.control.store.ConfigException;
 import io.xbow.control.store.ConfigStore;
-import io.xbow.hypervisor.domain.VifRouter;
 import io.xbow.nat.arp.ArpCache;
-import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.nat.router.Router;
 import io.xbow.nat.router.RouterInterface;
 import io.xbow.packet.DropReason;
@@ -22,7 +20,6 @@ import io.xbow.vnic.link.Vnic;
 import io.xbow.vnic.mac.MacSpec;
 import io.xbow.vswitch.VirtualSwitch;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -47,15 +44,17 @@ import java.util.concurrent.TimeoutException;
  * The router's state belongs to the datapath thread: every change is a command run there ({@link #onDatapath}), and
  * this service waits for it, so that changes apply in the order they were asked. The service's own model (addresses,
  * routes, what is persistent) answers the show commands, but the counters and the ARP tables, which are read there.
+ * Its parts along their seams, under this service's lock: {@link DhcpService} (dhcpadm's pools and leases) and
+ * {@link RoutedVifs} (Xen's vif-route).
  */
-public final class RouterService implements VifRouter
+public final class RouterService
 {
     private static final System.Logger LOG = System.getLogger(RouterService.class.getName());
     private static final long DATAPATH_WAIT_SECONDS = 5;
     /** ICMP errors a second, as illumos's icmp_err_interval (100 ms) and burst (10) allow about. */
     private static final int ICMP_PER_SECOND = 100;
     private static final int ARP_ENTRIES_PER_LINK = 1024;
-    private static final String VNIC_PREFIX = "ip_";
+    static final String VNIC_PREFIX = "ip_";
 
     private final LinkRegistry registry;
     private final ConfigStore store;
@@ -68,78 +67,11 @@ public final class RouterService implements VifRouter
     /** The persistent configuration, by kind and name, in creation order. */
     private final Map<String, ConfigEntry> persistent = new LinkedHashMap<>();
     private boolean forwardingConfigured;
-    /** DHCP pools, by the address object they serve from. */
-    private final Map<String, Dhcp> pools = new TreeMap<>();
-    /** Leases as the servers last told them, by {@code ADDROBJ@MAC}: what the lease file holds. */
-    private final java.util.concurrent.ConcurrentHashMap<String, ConfigEntry> leases =
-        new java.util.concurrent.ConcurrentHashMap<>();
-    private final ConfigStore leaseStore;
-    private final java.util.concurrent.atomic.AtomicBoolean leasesDirty = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.ExecutorService leaseWriter;
-
-    /** A DHCP pool on an address: what it serves, and its server (on the datapath, in the address's interface). */
-    private record Dhcp(String addrobj, DhcpServer.Pool pool, boolean temporary, DhcpServer server, Address on)
-    {
-    }
-
-    /** Routed vifs (Xen's vif-route), by vif name. */
-    private final Map<String, Routed> routedVifs = new TreeMap<>();
-    /** VLAN ids in use on {@link #ROUTED_STUB}: a point-to-point link each. */
-    private final java.util.BitSet routedVids = new java.util.BitSet(4095);
-
-    /** The etherstub where routed vifs meet the router, each on a VLAN of its own; made with the first one. */
-    public static final String ROUTED_STUB = "xbowroute0";
-
-    /** A routed vif: the router's interface facing it, its VNIC there, and what it publishes on the gateway link. */
-    private final class Routed implements RoutedVif
-    {
-        final String vif;
-        final List<Integer> guestAddresses;
-        final Address uplink;
-        final RouterInterface iface;
-        final String routerVnic;
-        final VirtualSwitch sw;
-        final int vid;
-
-        Routed(final String vif, final List<Integer> guestAddresses, final Address uplink, final RouterInterface iface,
-            final String routerVnic, final VirtualSwitch sw, final int vid)
-        {
-            this.vif = vif;
-            this.guestAddresses = guestAddresses;
-            this.uplink = uplink;
-            this.iface = iface;
-            this.routerVnic = routerVnic;
-            this.sw = sw;
-            this.vid = vid;
-        }
-
-        @Override
-        public String over()
-        {
-            return ROUTED_STUB;
-        }
-
-        @Override
-        public int vid()
-        {
-            return vid;
-        }
-
-        @Override
-        public String gatewaydev()
-        {
-            return uplink.ifname();
-        }
-
-        @Override
-        public void close()
-        {
-            disconnect(this);
-        }
-    }
+    private final DhcpService dhcp;
+    private final RoutedVifs routedVifs;
 
     /** An address object: an address on an interface, and how the router stands on the interface's link. */
-    private record Address(String addrobj, String ifname, int address, int prefixLength, boolean temporary,
+    record Address(String addrobj, String ifname, int address, int prefixLength, boolean temporary,
         RouterInterface iface, String ownVnic, VirtualSwitch sw)
     {
         String text()
@@ -181,13 +113,26 @@ public final class RouterService implements VifRouter
         this.drive = drive;
         this.router = new Router(ICMP_PER_SECOND, ARP_ENTRIES_PER_LINK, System.nanoTime());
         this.router.forwarding(false); // illumos's default: routeadm -e ipv4-forwarding -u turns it on
-        this.leaseStore = store == null ? null : store.leases();
-        this.leaseWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r ->
-        {
-            final Thread t = new Thread(r, "xbow-dhcp-leases");
-            t.setDaemon(true);
-            return t;
-        });
+        this.dhcp = new DhcpService(this, store == null ? null : store.leases());
+        this.routedVifs = new RoutedVifs(this, registry, router);
+    }
+
+    /** The daemon stops: the last DHCP leases reach the lease file. */
+    public void close()
+    {
+        dhcp.close();
+    }
+
+    /** The DHCP pools on the router's addresses (dhcpadm). */
+    public DhcpService dhcp()
+    {
+        return dhcp;
+    }
+
+    /** The router's side of routed vifs (Xen's vif-route), for the hypervisor. */
+    public RoutedVifs routedVifs()
+    {
+        return routedVifs;
     }
 
     /**
@@ -210,13 +155,7 @@ public final class RouterService implements VifRouter
             case "host" -> 3;
             default -> 4;
         }));
-        if (leaseStore != null)
-        {
-            for (final ConfigEntry lease : leaseStore.load())
-            {
-                leases.put(lease.name(), lease);
-            }
-        }
+        dhcp.loadLeases();
         for (final ConfigEntry entry : entries)
         {
             final String where = store.file() + ":" + entry.line() + ": " + entry.kind() + " " + entry.name() + ": ";
@@ -239,13 +178,7 @@ public final class RouterService implements VifRouter
                             LOG.log(System.Logger.Level.WARNING, where + "not applied: " + ex.getMessage());
                         }
                     }
-                    case "pool" -> createPoolActive(entry.name(), poolOf(entry.attributes(), entry.name()), false);
-                    case "host" ->
-                    {
-                        final int at = entry.name().lastIndexOf('@');
-                        addHostActive(entry.name().substring(0, at), MacAddress.parse(entry.name().substring(at + 1)),
-                            Ipv4Address.parse(required(entry, "address")));
-                    }
+                    case "pool", "host" -> dhcp.restore(entry);
                     case "forwarding" ->
                     {
                         if (!entry.name().equals("ipv4"))
@@ -275,7 +208,7 @@ public final class RouterService implements VifRouter
         }
     }
 
-    private static String required(final ConfigEntry entry, final String key)
+    static String required(final ConfigEntry entry, final String key)
     {
         final String value = entry.get(key);
         if (value == null)
@@ -285,9 +218,39 @@ public final class RouterService implements VifRouter
         return value;
     }
 
-    private static String key(final String kind, final String name)
+    static String key(final String kind, final String name)
     {
         return kind + " " + name;
+    }
+
+    /** An active address object, or null. Under this service's lock. */
+    Address address(final String addrobj)
+    {
+        return addresses.get(addrobj);
+    }
+
+    /** The active addresses. Under this service's lock. */
+    java.util.Collection<Address> addresses()
+    {
+        return addresses.values();
+    }
+
+    /** The persistent configuration, for the DHCP pools' lines. Under this service's lock. */
+    Map<String, ConfigEntry> persistent()
+    {
+        return persistent;
+    }
+
+    boolean hasRoute(final Prefix prefix)
+    {
+        return routes.containsKey(prefix);
+    }
+
+    /** The default route's gateway, or null. */
+    Integer defaultGateway()
+    {
+        final StaticRoute route = routes.get(new Prefix(0, 0));
+        return route == null ? null : route.gateway();
     }
 
     /** The router itself, for metrics. */
@@ -458,15 +421,8 @@ public final class RouterService implements VifRouter
         }
         if (address != null)
         {
-            final List<String> users = new ArrayList<>();
-            for (final Routed routed : routedVifs.values())
-            {
-                if (routed.uplink == address)
-                {
-                    users.add(routed.vif);
-                }
-            }
-            if (pools.containsKey(addrobj))
+            final List<String> users = routedVifs.users(address);
+            if (dhcp.serves(addrobj))
             {
                 throw new IpadmException("could not delete address: Address object is in use: a DHCP pool is " +
                     "served from it (dhcpadm delete-pool " + addrobj + ")");
@@ -609,582 +565,6 @@ public final class RouterService implements VifRouter
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // DHCP (dhcpadm)
-    // ---------------------------------------------------------------------------------------------------------
-
-    /**
-     * The pool described by dhcpadm's properties: {@code range=FIRST-LAST} (required), {@code lease=SECONDS}
-     * (86400), {@code router=ADDRESS} (the server's address; {@code none} for no router option), {@code dns=A[,B]},
-     * {@code domain=NAME}.
-     */
-    private DhcpServer.Pool poolOf(final Map<String, String> properties, final String addrobj)
-    {
-        final Address on = addresses.get(addrobj);
-        for (final String key : properties.keySet())
-        {
-            if (!List.of("range", "lease", "router", "dns", "domain").contains(key))
-            {
-                throw new DhcpException("unknown property '" + key + "': range, lease, router, dns or domain");
-            }
-        }
-        final String range = properties.get("range");
-        if (range == null || range.indexOf('-') < 0)
-        {
-            throw new DhcpException("a pool needs range=FIRST-LAST");
-        }
-        try
-        {
-            final int first = Ipv4Address.parse(range.substring(0, range.indexOf('-')));
-            final int last = Ipv4Address.parse(range.substring(range.indexOf('-') + 1));
-            final int lease = Integer.parseInt(properties.getOrDefault("lease", "86400"));
-            final String routerValue = properties.get("router");
-            final int gateway = "none".equals(routerValue) ? 0 : routerValue != null ? Ipv4Address.parse(routerValue) :
-                on != null ? on.address() : 0;
-            final String dnsValue = properties.get("dns");
-            final int[] dns = dnsValue == null || dnsValue.isEmpty() ? new int[0] :
-                java.util.Arrays.stream(dnsValue.split(",")).mapToInt(Ipv4Address::parse).toArray();
-            final String domain = properties.get("domain");
-            if (domain != null && !domain.matches("[A-Za-z0-9.-]{1,63}"))
-            {
-                throw new IllegalArgumentException("domain: letters, digits, dots and dashes");
-            }
-            return new DhcpServer.Pool(first, last, gateway, dns, lease, domain);
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new DhcpException("lease: a number of seconds, not " + properties.get("lease"));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new DhcpException(ex.getMessage());
-        }
-    }
-
-    private static Map<String, String> propertiesOf(final DhcpServer.Pool pool)
-    {
-        final Map<String, String> p = new LinkedHashMap<>();
-        p.put("range", Ipv4Address.format(pool.first()) + "-" + Ipv4Address.format(pool.last()));
-        p.put("lease", Integer.toString(pool.leaseSeconds()));
-        p.put("router", pool.router() == 0 ? "none" : Ipv4Address.format(pool.router()));
-        if (pool.dns().length > 0)
-        {
-            p.put("dns", String.join(",", java.util.Arrays.stream(pool.dns()).mapToObj(Ipv4Address::format).toList()));
-        }
-        if (pool.domain() != null)
-        {
-            p.put("domain", pool.domain());
-        }
-        return p;
-    }
-
-    /** {@code dhcpadm create-pool [-t] -p range=...[,...] ADDROBJ}: serve DHCP on the address's link. */
-    public synchronized void createPool(final String addrobj, final Map<String, String> properties,
-        final boolean temporary)
-    {
-        if (pools.containsKey(addrobj) || persistent.containsKey(key("pool", addrobj)))
-        {
-            throw new DhcpException("cannot create pool: a pool is served from " + addrobj + " already");
-        }
-        if (!addresses.containsKey(addrobj))
-        {
-            throw new DhcpException("cannot create pool: Address object not found: " + addrobj);
-        }
-        final DhcpServer.Pool pool = poolOf(properties, addrobj);
-        createPoolActive(addrobj, pool, temporary);
-        if (!temporary)
-        {
-            persist(() -> persistent.put(key("pool", addrobj), new ConfigEntry("pool", addrobj, propertiesOf(pool), 0)),
-                () -> deletePoolActive(addrobj));
-        }
-    }
-
-    private void createPoolActive(final String addrobj, final DhcpServer.Pool pool, final boolean temporary)
-    {
-        final Address on = addresses.get(addrobj);
-        if (on == null)
-        {
-            throw new IpadmException("the pool's address " + addrobj + " is not there"); // kept, not applied
-        }
-        final DhcpServer server;
-        try
-        {
-            server = new DhcpServer(on.address(), on.prefixLength(), pool, System::currentTimeMillis,
-                new LeaseKeeper(addrobj));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new DhcpException("cannot create pool: " + ex.getMessage());
-        }
-        final String prefix = addrobj + "@";
-        for (final ConfigEntry lease : leases.values())
-        {
-            if (lease.name().startsWith(prefix))
-            {
-                try
-                {
-                    server.restore(MacAddress.parse(lease.name().substring(prefix.length())),
-                        Ipv4Address.parse(lease.get("address")), Long.parseLong(lease.get("expires")) * 1000,
-                        lease.get("hostname") == null ? "" : lease.get("hostname"));
-                }
-                catch (final RuntimeException ex)
-                {
-                    LOG.log(System.Logger.Level.WARNING, "lease " + lease.name() + " not restored: " + ex.getMessage());
-                }
-            }
-        }
-        pools.put(addrobj, new Dhcp(addrobj, pool, temporary, server, on));
-        onDatapath(on.sw(), () -> on.iface().dhcp(server));
-    }
-
-    /** {@code dhcpadm delete-pool ADDROBJ}. */
-    public synchronized void deletePool(final String addrobj)
-    {
-        final boolean kept = persistent.containsKey(key("pool", addrobj));
-        if (!pools.containsKey(addrobj) && !kept)
-        {
-            throw new DhcpException("cannot delete pool: no pool is served from " + addrobj);
-        }
-        if (kept)
-        {
-            persist(() ->
-            {
-                persistent.remove(key("pool", addrobj));
-                persistent.keySet().removeIf(k -> k.startsWith("host " + addrobj + "@"));
-            }, () -> { });
-        }
-        deletePoolActive(addrobj);
-    }
-
-    private void deletePoolActive(final String addrobj)
-    {
-        final Dhcp dhcp = pools.remove(addrobj);
-        if (dhcp != null)
-        {
-            onDatapath(dhcp.on().sw(), () -> dhcp.on().iface().dhcp(null));
-        }
-    }
-
-    /** {@code dhcpadm add-host [-t] -m MAC -a ADDRESS ADDROBJ}: a static lease. */
-    public synchronized void addHost(final String addrobj, final String macText, final String addressText,
-        final boolean temporary)
-    {
-        final long mac;
-        final int address;
-        try
-        {
-            mac = MacAddress.parse(macText);
-            address = Ipv4Address.parse(addressText);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new DhcpException("cannot add host: " + ex.getMessage());
-        }
-        final String name = addrobj + "@" + MacAddress.format(mac);
-        if (persistent.containsKey(key("host", name)) && !temporary)
-        {
-            throw new DhcpException("cannot add host: " + MacAddress.format(mac) + " has a static address there already");
-        }
-        addHostActive(addrobj, mac, address);
-        if (!temporary)
-        {
-            persist(() -> persistent.put(key("host", name), new ConfigEntry("host", name,
-                Map.of("address", Ipv4Address.format(address)), 0)), () -> removeHostActive(addrobj, mac));
-        }
-    }
-
-    private void addHostActive(final String addrobj, final long mac, final int address)
-    {
-        final Dhcp dhcp = pools.get(addrobj);
-        if (dhcp == null)
-        {
-            throw new DhcpException("cannot add host: no pool is served from " + addrobj);
-        }
-        onDatapath(dhcp.on().sw(), () -> dhcp.server().addStatic(mac, address));
-    }
-
-    /** {@code dhcpadm remove-host -m MAC ADDROBJ}. */
-    public synchronized void removeHost(final String addrobj, final String macText)
-    {
-        final long mac = MacAddress.parse(macText);
-        final String name = addrobj + "@" + MacAddress.format(mac);
-        if (persistent.containsKey(key("host", name)))
-        {
-            persist(() -> persistent.remove(key("host", name)), () -> { });
-        }
-        removeHostActive(addrobj, mac);
-    }
-
-    private void removeHostActive(final String addrobj, final long mac)
-    {
-        final Dhcp dhcp = pools.get(addrobj);
-        if (dhcp != null)
-        {
-            onDatapath(dhcp.on().sw(), () -> dhcp.server().removeStatic(mac));
-        }
-    }
-
-    /** ADDROBJ RANGE LEASE ROUTER DNS DOMAIN OFFERS ACKS NAKS, for dhcpadm show-pool. */
-    public synchronized Table showPools()
-    {
-        final List<List<String>> rows = new ArrayList<>();
-        for (final Dhcp d : pools.values())
-        {
-            final Map<String, String> p = propertiesOf(d.pool());
-            rows.add(List.of(d.addrobj(), p.get("range"), p.get("lease"), p.get("router"),
-                p.getOrDefault("dns", "--"), p.getOrDefault("domain", "--"),
-                Long.toString(d.server().counter(DhcpServer.OFFERS)), Long.toString(d.server().counter(DhcpServer.ACKS)),
-                Long.toString(d.server().counter(DhcpServer.NAKS)),
-                Long.toString(d.server().counter(DhcpServer.MALFORMED))));
-        }
-        return new Table(List.of("ADDROBJ", "RANGE", "LEASE", "ROUTER", "DNS", "DOMAIN", "OFFERS", "ACKS", "NAKS",
-            "MALFORMED"), rows);
-    }
-
-    /** ADDROBJ ADDRESS MACADDRESS STATE EXPIRES HOSTNAME, for dhcpadm show-lease. */
-    public synchronized Table showLeases(final String addrobj)
-    {
-        final List<List<String>> rows = new ArrayList<>();
-        for (final Dhcp d : pools.values())
-        {
-            if (addrobj != null && !addrobj.equals(d.addrobj()))
-            {
-                continue;
-            }
-            final List<List<String>> these = new ArrayList<>();
-            onDatapath(d.on().sw(), () -> d.server().leases((mac, address, expires, hostname, state) ->
-                these.add(List.of(d.addrobj(), Ipv4Address.format(address), MacAddress.format(mac), state,
-                    expires == 0 ? "--" : java.time.Instant.ofEpochMilli(expires).truncatedTo(
-                        java.time.temporal.ChronoUnit.SECONDS).toString(), hostname.isEmpty() ? "--" : hostname))));
-            these.sort(Comparator.comparing(row -> Integer.toUnsignedLong(Ipv4Address.parse(row.get(1)))));
-            rows.addAll(these);
-        }
-        if (addrobj != null && !pools.containsKey(addrobj))
-        {
-            throw new DhcpException("no pool is served from " + addrobj);
-        }
-        return new Table(List.of("ADDROBJ", "ADDRESS", "MACADDRESS", "STATE", "EXPIRES", "HOSTNAME"), rows);
-    }
-
-    /** A pool's counters and lease count, for metrics (any thread). */
-    public record PoolCounters(String addrobj, DhcpServer server, java.util.function.LongSupplier leaseCount)
-    {
-        /** The message kinds counted, by their metric label. */
-        public static final Map<String, Integer> KINDS = Map.of("received", DhcpServer.RECEIVED, "offer",
-            DhcpServer.OFFERS, "ack", DhcpServer.ACKS, "nak", DhcpServer.NAKS, "malformed", DhcpServer.MALFORMED,
-            "ignored", DhcpServer.IGNORED, "exhausted", DhcpServer.EXHAUSTED, "decline", DhcpServer.DECLINES,
-            "release", DhcpServer.RELEASES);
-
-        public long counter(final int counter)
-        {
-            return server.counter(counter);
-        }
-
-        public long leases()
-        {
-            return leaseCount.getAsLong();
-        }
-    }
-
-    /** Every pool's counters (any thread). */
-    public synchronized List<PoolCounters> poolCounters()
-    {
-        final List<PoolCounters> list = new ArrayList<>();
-        for (final Dhcp d : pools.values())
-        {
-            final String prefix = d.addrobj() + "@";
-            list.add(new PoolCounters(d.addrobj(), d.server(), () ->
-            {
-                final long now = System.currentTimeMillis() / 1000;
-                return leases.values().stream().filter(l -> l.name().startsWith(prefix) &&
-                    Long.parseLong(l.get("expires")) > now).count();
-            }));
-        }
-        return list;
-    }
-
-    /** Keeps a pool's leases in the lease file, written off the datapath by {@link #leaseWriter}. */
-    private final class LeaseKeeper implements DhcpServer.Listener
-    {
-        private final String addrobj;
-
-        LeaseKeeper(final String addrobj)
-        {
-            this.addrobj = addrobj;
-        }
-
-        @Override
-        public void leased(final long mac, final int address, final long expiresEpochMs, final String hostname)
-        {
-            final Map<String, String> attributes = new LinkedHashMap<>();
-            attributes.put("address", Ipv4Address.format(address));
-            attributes.put("expires", Long.toString(expiresEpochMs / 1000));
-            if (!hostname.isEmpty())
-            {
-                attributes.put("hostname", hostname);
-            }
-            final String name = addrobj + "@" + MacAddress.format(mac);
-            leases.put(name, new ConfigEntry("lease", name, attributes, 0));
-            writeLeases();
-        }
-
-        @Override
-        public void ended(final long mac, final int address)
-        {
-            leases.remove(addrobj + "@" + MacAddress.format(mac));
-            writeLeases();
-        }
-    }
-
-    private void writeLeases()
-    {
-        if (leaseStore == null || !leasesDirty.compareAndSet(false, true))
-        {
-            return; // a write is coming, and it will see this change
-        }
-        leaseWriter.execute(() ->
-        {
-            leasesDirty.set(false);
-            try
-            {
-                final long now = System.currentTimeMillis() / 1000;
-                leases.values().removeIf(lease -> Long.parseLong(lease.get("expires")) <= now);
-                final List<ConfigEntry> all = new ArrayList<>(leases.values());
-                all.sort(Comparator.comparing(ConfigEntry::name));
-                leaseStore.save(all);
-            }
-            catch (final IOException ex)
-            {
-                LOG.log(System.Logger.Level.WARNING, "DHCP leases could not be saved (" + leaseStore.file() + "): " +
-                    ex.getMessage());
-            }
-        });
-    }
-
-    /** Write the last leases and stop the lease writer (the daemon stops). */
-    public void close()
-    {
-        flushLeases();
-        leaseWriter.shutdown();
-    }
-
-    /** Wait for the lease file to hold every lease told so far (tests, shutdown). */
-    public void flushLeases()
-    {
-        try
-        {
-            leaseWriter.submit(() -> { }).get(5, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        catch (final ExecutionException | TimeoutException ex)
-        {
-            LOG.log(System.Logger.Level.WARNING, "DHCP leases: " + ex);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Routed vifs (Xen's vif-route)
-    // ---------------------------------------------------------------------------------------------------------
-
-    @Override
-    public synchronized RoutedVif connect(final String vifName, final String vnicName, final List<Integer> guest,
-        final String gatewaydev)
-    {
-        final Address uplink = gatewaydev != null ? addressOn(gatewaydev) : defaultRouteAddress();
-        if (uplink == null)
-        {
-            throw new IllegalStateException(gatewaydev != null ?
-                "the router has no address on " + gatewaydev + " (gatewaydev): give it one with ipadm " +
-                "create-addr -T static -a ADDRESS/PREFIX " + gatewaydev + "/v4" :
-                "no gatewaydev= and no default route to find the gateway link by: name it, or add the route " +
-                "(route -p add default GATEWAY)");
-        }
-        for (final int a : guest)
-        {
-            if (ours(a))
-            {
-                throw new IllegalStateException(Ipv4Address.format(a) + " is an address of the router");
-            }
-            if (routes.containsKey(new Prefix(a, 32)))
-            {
-                throw new IllegalStateException("a route for " + Ipv4Address.format(a) + " exists already");
-            }
-            for (final Routed other : routedVifs.values())
-            {
-                if (other.guestAddresses.contains(a))
-                {
-                    throw new IllegalStateException(Ipv4Address.format(a) + " is routed to " + other.vif + " already");
-                }
-            }
-        }
-        final int vid = routedVids.nextClearBit(2);
-        if (vid > 4094)
-        {
-            throw new IllegalStateException("4093 routed vifs is as many as " + ROUTED_STUB + " has VLANs for");
-        }
-        final String routerVnic = VNIC_PREFIX + vnicName;
-        final boolean newStub = !linkExists(ROUTED_STUB);
-        if (newStub)
-        {
-            registry.createEtherstub(ROUTED_STUB, true);
-        }
-        try
-        {
-            registry.createVnic(routerVnic, ROUTED_STUB, MacSpec.random(), vid, Map.of(), true);
-        }
-        catch (final RuntimeException ex)
-        {
-            if (newStub)
-            {
-                registry.deleteEtherstub(ROUTED_STUB);
-            }
-            throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
-        }
-        registry.own(routerVnic, "the router's side of " + vifName);
-        final PortLink standsOn = (PortLink)registry.link(routerVnic);
-        final VirtualSwitch sw = standsOn.overLink().switchOf();
-        // Unnumbered: the vif borrows the gateway link's address (Xen gives the vif dom0's address with a /32).
-        final RouterInterface iface = router.newInterface(vifName, standsOn.mac(), uplink.address(), 32,
-            standsOn.mtu(), sw.cycleClock().nanoTime());
-        final Routed routed = new Routed(vifName, List.copyOf(guest), uplink, iface, routerVnic, sw, vid);
-        routedVids.set(vid);
-        routedVifs.put(vifName, routed);
-        try
-        {
-            onDatapath(sw, () ->
-            {
-                router.addUnnumberedInterface(iface);
-                iface.proxyAll(true);
-                for (final int a : routed.guestAddresses)
-                {
-                    router.addInterfaceRoute(a, 32, iface);
-                    uplink.iface().proxyArp(a, true);
-                }
-            });
-            registry.plug(routerVnic, iface.port());
-        }
-        catch (final RuntimeException ex)
-        {
-            disconnect(routed); // all or nothing
-            throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
-        }
-        return routed;
-    }
-
-    @Override
-    public synchronized AutoCloseable staticLease(final String link, final long mac, final int address)
-    {
-        for (final Dhcp dhcp : pools.values())
-        {
-            final Address on = dhcp.on();
-            if (on.ifname().equals(link) && ((on.address() ^ address) & mask(on.prefixLength())) == 0)
-            {
-                try
-                {
-                    onDatapath(on.sw(), () -> dhcp.server().addStatic(mac, address));
-                }
-                catch (final IllegalArgumentException ex)
-                {
-                    LOG.log(System.Logger.Level.WARNING, "no static lease of " + Ipv4Address.format(address) +
-                        " for " + MacAddress.format(mac) + ": " + ex.getMessage());
-                    return null;
-                }
-                return () ->
-                {
-                    synchronized (RouterService.this)
-                    {
-                        removeHostActive(dhcp.addrobj(), mac);
-                    }
-                };
-            }
-        }
-        return null;
-    }
-
-    private synchronized void disconnect(final Routed routed)
-    {
-        if (routedVifs.remove(routed.vif) == null)
-        {
-            return;
-        }
-        try
-        {
-            onDatapath(routed.sw, () ->
-            {
-                for (final int a : routed.guestAddresses)
-                {
-                    router.removeRoute(a, 32);
-                    routed.uplink.iface().proxyArp(a, false);
-                }
-                router.removeInterface(routed.iface);
-            });
-        }
-        finally
-        {
-            try
-            {
-                registry.plug(routed.routerVnic, null);
-                registry.deleteOwnedVnic(routed.routerVnic);
-                routedVids.clear(routed.vid);
-                if (routedVifs.isEmpty())
-                {
-                    registry.deleteEtherstub(ROUTED_STUB);
-                }
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.log(System.Logger.Level.WARNING, "removing the router's side of " + routed.vif + ": " +
-                    ex.getMessage());
-            }
-        }
-    }
-
-    private boolean linkExists(final String name)
-    {
-        try
-        {
-            registry.link(name);
-            return true;
-        }
-        catch (final RuntimeException ex)
-        {
-            return false;
-        }
-    }
-
-    private boolean ours(final int address)
-    {
-        for (final Address a : addresses.values())
-        {
-            if (a.address() == address)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Address addressOn(final String ifname)
-    {
-        for (final Address a : addresses.values())
-        {
-            if (a.ifname().equals(ifname))
-            {
-                return a;
-            }
-        }
-        return null;
-    }
-
-    private Address defaultRouteAddress()
-    {
-        final StaticRoute route = routes.get(new Prefix(0, 0));
-        return route == null ? null : addressFor(route.gateway());
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
     // route
     // ---------------------------------------------------------------------------------------------------------
 
@@ -1253,7 +633,7 @@ public final class RouterService implements VifRouter
         return false;
     }
 
-    private Address addressFor(final int destination)
+    Address addressFor(final int destination)
     {
         Address best = null;
         for (final Address a : addresses.values())
@@ -1451,9 +831,9 @@ public final class RouterService implements VifRouter
         {
             arpRows(a.sw(), a.iface(), rows);
         }
-        for (final Routed r : routedVifs.values())
+        for (final Map.Entry<RouterInterface, VirtualSwitch> r : routedVifs.interfaces().entrySet())
         {
-            arpRows(r.sw, r.iface, rows);
+            arpRows(r.getValue(), r.getKey(), rows);
         }
         return new Table(List.of("DEVICE", "ADDRESS", "MASK", "FLAGS", "MAC"), rows);
     }
@@ -1498,17 +878,14 @@ public final class RouterService implements VifRouter
         {
             list.add(a.iface());
         }
-        for (final Routed r : routedVifs.values())
-        {
-            list.add(r.iface);
-        }
+        list.addAll(routedVifs.interfaces().keySet());
         return list;
     }
 
     // ---------------------------------------------------------------------------------------------------------
 
     /** Run a change or a read on the datapath thread that runs the router, and wait for it. */
-    private void onDatapath(final VirtualSwitch sw, final Runnable command)
+    void onDatapath(final VirtualSwitch sw, final Runnable command)
     {
         final CompletableFuture<Void> done = sw.run(command);
         drive.run();
@@ -1533,7 +910,7 @@ public final class RouterService implements VifRouter
         }
     }
 
-    private void persist(final Runnable update, final Runnable undo)
+    void persist(final Runnable update, final Runnable undo)
     {
         ConfigStore.change(store, persistent, update, undo);
     }
@@ -1585,14 +962,6 @@ public final class RouterService implements VifRouter
         }
     }
 
-    /** A dhcpadm failure. */
-    public static final class DhcpException extends IllegalArgumentException
-    {
-        public DhcpException(final String message)
-        {
-            super(message);
-        }
-    }
 
     /** An ipadm failure, in ipadm's words. */
     public static final class IpadmException extends IllegalArgumentException
