@@ -4,10 +4,6 @@ import io.xbow.control.api.ApiClient;
 import io.xbow.control.cli.CaptureCommand;
 import io.xbow.control.cli.CaptureFileSink;
 import io.xbow.control.cli.DladmCommand;
-import io.xbow.control.cli.IpadmCommand;
-import io.xbow.control.cli.NetstatCommand;
-import io.xbow.control.cli.RouteCommand;
-import io.xbow.control.cli.RouteadmCommand;
 import io.xbow.control.cli.Version;
 import io.xbow.control.cli.XlCommand;
 import io.xbow.control.daemon.Paths;
@@ -107,16 +103,8 @@ public final class XbowMain
             case "dhcpadm":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))
                 {
-                    final io.xbow.control.api.Backend router = client.api("router");
-                    return switch (argv[i])
-                    {
-                        case "ipadm" -> IpadmCommand.run(router, out, err, rest);
-                        case "route" -> RouteCommand.run(router, out, err, rest);
-                        case "routeadm" -> RouteadmCommand.run(router, out, err, rest);
-                        case "netstat" -> NetstatCommand.run(router, out, err, rest);
-                        case "dhcpadm" -> io.xbow.control.cli.DhcpadmCommand.run(router, out, err, rest);
-                        default -> NetstatCommand.arp(router, out, err, rest);
-                    };
+                    return io.xbow.control.cli.Programs.runRouterProgram(argv[i], client.api("router"), out, err,
+                        rest);
                 }
             case "capture":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))

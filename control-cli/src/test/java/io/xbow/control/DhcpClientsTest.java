@@ -1,9 +1,7 @@
 package io.xbow.control;
 
 import io.xbow.control.api.ApiClient;
-import io.xbow.control.cli.DhcpadmCommand;
 import io.xbow.control.cli.DladmCommand;
-import io.xbow.control.cli.IpadmCommand;
 import io.xbow.control.cli.XlCommand;
 import io.xbow.hostif.host.HostCommand;
 import io.xbow.hostif.netns.NetworkNamespace;
@@ -79,9 +77,7 @@ class DhcpClientsTest
         final int status = switch (program)
         {
             case "dladm" -> DladmCommand.run(client, o, e, argv);
-            case "ipadm" -> IpadmCommand.run(client.api("router"), o, e, argv);
-            case "dhcpadm" -> DhcpadmCommand.run(client.api("router"), o, e, argv);
-            default -> throw new IllegalArgumentException(program);
+            default -> io.xbow.control.cli.Programs.runRouterProgram(program, client.api("router"), o, e, argv);
         };
         o.flush();
         e.flush();

@@ -3,10 +3,6 @@ package io.xbow.control;
 import io.xbow.control.api.Backend;
 import io.xbow.control.api.CommandFailure;
 import io.xbow.control.cli.DladmCommand;
-import io.xbow.control.cli.IpadmCommand;
-import io.xbow.control.cli.NetstatCommand;
-import io.xbow.control.cli.RouteCommand;
-import io.xbow.control.cli.RouteadmCommand;
 import io.xbow.control.service.RouterApi;
 import io.xbow.control.service.RouterService;
 import io.xbow.control.service.DladmApi;
@@ -70,16 +66,7 @@ final class InProcess implements AutoCloseable
         };
         final PrintWriter o = new PrintWriter(stdout);
         final PrintWriter e = new PrintWriter(stderr);
-        final int status = switch (program)
-        {
-            case "ipadm" -> IpadmCommand.run(backend, o, e, argv);
-            case "route" -> RouteCommand.run(backend, o, e, argv);
-            case "routeadm" -> RouteadmCommand.run(backend, o, e, argv);
-            case "netstat" -> NetstatCommand.run(backend, o, e, argv);
-            case "arp" -> NetstatCommand.arp(backend, o, e, argv);
-            case "dhcpadm" -> io.xbow.control.cli.DhcpadmCommand.run(backend, o, e, argv);
-            default -> throw new IllegalArgumentException(program);
-        };
+        final int status = io.xbow.control.cli.Programs.runRouterProgram(program, backend, o, e, argv);
         o.flush();
         e.flush();
         out = stdout.toString();

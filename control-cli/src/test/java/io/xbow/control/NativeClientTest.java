@@ -101,6 +101,15 @@ class NativeClientTest
         assertEquals(new Run(0, "", ""), run("xl", "destroy", "web"));
         assertEquals(new Run(1, "", "xl: 'web' is an invalid domain identifier\n"), run("xl", "destroy", "web"));
         assertEquals(2, run("xl", "destroy").status());
+
+        // The router's programs run in the daemon too, with their own words.
+        assertEquals(new Run(0, "", ""), run("ipadm", "create-addr", "-t", "-T", "static", "-a", "192.0.2.1/24",
+            "stub0/v4"));
+        assertEquals(new Run(0, "stub0/v4:192.0.2.1/24\n", ""), run("ipadm", "show-addr", "-p", "-o", "addrobj,addr"));
+        assertEquals(new Run(1, "add net default: gateway 10.9.9.9: Network is unreachable\n", ""),
+            run("route", "add", "default", "10.9.9.9"));
+        assertEquals(new Run(0, "ipv4-forwarding persistent=disabled default=disabled current=disabled\n", ""),
+            run("routeadm", "-p"));
     }
 
     @Test

@@ -2,10 +2,6 @@ package io.xbow.control;
 
 import io.xbow.control.api.ApiClient;
 import io.xbow.control.cli.DladmCommand;
-import io.xbow.control.cli.IpadmCommand;
-import io.xbow.control.cli.NetstatCommand;
-import io.xbow.control.cli.RouteCommand;
-import io.xbow.control.cli.RouteadmCommand;
 import io.xbow.control.cli.XlCommand;
 import io.xbow.hostif.host.HostCommand;
 import io.xbow.hostif.host.HostCommandException;
@@ -106,12 +102,7 @@ class RoutedModeTest
         final int status = switch (program)
         {
             case "dladm" -> DladmCommand.run(client, o, e, argv);
-            case "ipadm" -> IpadmCommand.run(client.api("router"), o, e, argv);
-            case "route" -> RouteCommand.run(client.api("router"), o, e, argv);
-            case "routeadm" -> RouteadmCommand.run(client.api("router"), o, e, argv);
-            case "netstat" -> NetstatCommand.run(client.api("router"), o, e, argv);
-            case "arp" -> NetstatCommand.arp(client.api("router"), o, e, argv);
-            default -> throw new IllegalArgumentException(program);
+            default -> io.xbow.control.cli.Programs.runRouterProgram(program, client.api("router"), o, e, argv);
         };
         o.flush();
         e.flush();

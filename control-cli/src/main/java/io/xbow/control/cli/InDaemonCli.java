@@ -50,8 +50,12 @@ public final class InDaemonCli implements CommandLines
     private static final int OWN_UID = ownUid();
 
     /** The programs whose command lines the daemon runs. */
-    public static final java.util.Set<String> PROGRAMS = new java.util.LinkedHashSet<>(
-        List.of("xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp", "dhcpadm"));
+    public static final java.util.Set<String> PROGRAMS = new java.util.LinkedHashSet<>(List.of("xl", "dladm"));
+
+    static
+    {
+        PROGRAMS.addAll(Programs.ROUTER);
+    }
 
     /** Command lines running at once; more wait (a 50 s xl ping holds one). */
     static final int THREADS = 4;
@@ -168,12 +172,7 @@ public final class InDaemonCli implements CommandLines
             {
                 case "xl" -> XlCommand.run(backend, files(cwd, peerUid), out, err, argv);
                 case "dladm" -> dladm.get().run(backend, output.out, output.err, argv);
-                case "ipadm" -> IpadmCommand.run(backend, out, err, argv);
-                case "route" -> RouteCommand.run(backend, out, err, argv);
-                case "routeadm" -> RouteadmCommand.run(backend, out, err, argv);
-                case "netstat" -> NetstatCommand.run(backend, out, err, argv);
-                case "dhcpadm" -> DhcpadmCommand.run(backend, out, err, argv);
-                default -> NetstatCommand.arp(backend, out, err, argv);
+                default -> Programs.runRouterProgram(program, backend, out, err, argv);
             };
             out.flush();
             err.flush();

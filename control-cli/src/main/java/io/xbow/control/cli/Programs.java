@@ -10,10 +10,39 @@ import java.io.PrintWriter;
  * and errors as one line prefixed with the program's name, exit status 2 for usage and 1 (or the failure's own)
  * for a refused request.
  */
-final class Programs
+public final class Programs
 {
+    /** The router's programs, each over the daemon's {@code router} API. */
+    public static final java.util.List<String> ROUTER = java.util.List.of("ipadm", "route", "routeadm", "netstat", "arp",
+        "dhcpadm");
+
     private Programs()
     {
+    }
+
+    /**
+     * Run one of the router's programs.
+     *
+     * @param program one of {@link #ROUTER}.
+     * @param router  the daemon's {@code router} API.
+     * @return its exit status.
+     */
+    public static int runRouterProgram(final String program, final io.xbow.control.api.Backend router,
+        final PrintWriter out, final PrintWriter err, final String... argv)
+    {
+        final int status = switch (program)
+        {
+            case "ipadm" -> IpadmCommand.run(router, out, err, argv);
+            case "route" -> RouteCommand.run(router, out, err, argv);
+            case "routeadm" -> RouteadmCommand.run(router, out, err, argv);
+            case "netstat" -> NetstatCommand.run(router, out, err, argv);
+            case "arp" -> NetstatCommand.arp(router, out, err, argv);
+            case "dhcpadm" -> DhcpadmCommand.run(router, out, err, argv);
+            default -> throw new IllegalArgumentException("not one of the router's programs: " + program);
+        };
+        out.flush();
+        err.flush();
+        return status;
     }
 
     static int run(final String program, final CommandLine cli, final PrintWriter out, final PrintWriter err,
