@@ -149,6 +149,15 @@ class RouterCommandsTest
             assertEquals(1, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertTrue(xbow.err.contains("a DHCP pool is served from it"), xbow.err);
 
+            // An address on a VNIC plugs the router into it, which dladm then keeps, until the address goes.
+            assertEquals(0, xbow.dladm("create-vnic", "-t", "-l", "stub1", "zone1"));
+            assertEquals(0, xbow.l3("ipadm", "create-addr", "-t", "-T", "static", "-a", "203.0.113.1/24", "zone1/v4"),
+                xbow.err);
+            assertEquals(1, xbow.dladm("delete-vnic", "zone1"));
+            assertTrue(xbow.err.contains("belongs to ipadm address zone1/v4"), xbow.err);
+            assertEquals(0, xbow.l3("ipadm", "delete-addr", "zone1/v4"));
+            assertEquals(0, xbow.dladm("delete-vnic", "zone1"), xbow.err);
+
             assertTrue(Files.readString(state.resolve("l3.conf")).contains("addr stub0/v4 address=192.0.2.1/24\n"));
         }
 

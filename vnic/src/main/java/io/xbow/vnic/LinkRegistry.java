@@ -399,6 +399,16 @@ public final class LinkRegistry implements AutoCloseable
     }
 
     /**
+     * Give a link {@link #own} marked back to dladm (its owner let go of it without deleting it).
+     *
+     * @param name the link.
+     */
+    public synchronized void disown(final String name)
+    {
+        owners.remove(name);
+    }
+
+    /**
      * Delete a VNIC that {@link #own} marked, as its owner.
      *
      * @param name VNIC name.

@@ -357,6 +357,7 @@ public final class RouterService
             }
             ownVnic = null;
             standsOn = vnic;
+            registry.own(vnic.name(), "ipadm address " + addrobj + " (ipadm delete-addr first)");
         }
         else if (link instanceof PhysicalLink || link instanceof Etherstub || link instanceof VlanLink)
         {
@@ -460,6 +461,10 @@ public final class RouterService
                 if (address.ownVnic() != null)
                 {
                     registry.deleteOwnedVnic(address.ownVnic());
+                }
+                else
+                {
+                    registry.disown(on); // the user's VNIC is dladm's again
                 }
             }
             catch (final RuntimeException ex)
