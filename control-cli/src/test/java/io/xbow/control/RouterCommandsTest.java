@@ -161,6 +161,11 @@ class RouterCommandsTest
             assertTrue(Files.readString(state.resolve("l3.conf")).contains("addr stub0/v4 address=192.0.2.1/24\n"));
         }
 
+        // A lease the server made before the restart (the file as the lease writer keeps it), and one long expired.
+        final long later = System.currentTimeMillis() / 1000 + 3600;
+        Files.writeString(state.resolve("dhcp.leases"), "lease stub0/v4@00:16:3e:00:00:42 address=192.0.2.150 " +
+            "expires=" + later + " hostname=web\nlease stub0/v4@00:16:3e:00:00:43 address=192.0.2.151 expires=1000\n");
+
         // A restart: the persistent address, route and setting are back; the temporary ones are not, and the route
         // whose gateway is on no subnet now waits in the configuration until one is created.
         try (InProcess xbow = new InProcess(state))
@@ -181,7 +186,8 @@ class RouterCommandsTest
             assertEquals("delete net 10.0.0.0/8: gateway 198.51.100.9\n" +
                 "delete persistent net 10.0.0.0/8: gateway 198.51.100.9\n", xbow.out);
             assertEquals(0, xbow.l3("dhcpadm", "show-lease", "-p", "-o", "address,macaddress,state"));
-            assertEquals("192.0.2.7:00\\:16\\:3e\\:00\\:00\\:07:static\n", xbow.out, "the pool and host are back");
+            assertEquals("192.0.2.7:00\\:16\\:3e\\:00\\:00\\:07:static\n192.0.2.150:00\\:16\\:3e\\:00\\:00\\:42:bound\n",
+                xbow.out, "the pool, its host and its live lease are back; the expired lease is not");
             assertEquals(0, xbow.l3("dhcpadm", "delete-pool", "stub0/v4"));
             assertEquals(0, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertEquals(0, xbow.dladm("show-vnic", "-p", "-o", "link"));

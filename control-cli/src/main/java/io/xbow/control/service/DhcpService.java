@@ -42,7 +42,8 @@ public final class DhcpService
     private final ExecutorService leaseWriter;
 
     /** A DHCP pool on an address: what it serves, and its server (on the datapath, in the address's interface). */
-    private record Dhcp(String addrobj, DhcpServer.Pool pool, boolean temporary, DhcpServer server, RouterService.Address on)
+    private record Dhcp(String addrobj, DhcpServer.Pool pool, boolean temporary, DhcpServer server,
+        RouterService.Address on)
     {
     }
 
@@ -211,7 +212,8 @@ public final class DhcpService
             createPoolActive(addrobj, pool, temporary);
             if (!temporary)
             {
-                owner.persist(() -> owner.persistent().put(RouterService.key("pool", addrobj), new ConfigEntry("pool", addrobj, propertiesOf(pool), 0)),
+                owner.persist(() -> owner.persistent().put(RouterService.key("pool", addrobj),
+                    new ConfigEntry("pool", addrobj, propertiesOf(pool), 0)),
                     () -> deletePoolActive(addrobj));
             }
         }
@@ -306,12 +308,14 @@ public final class DhcpService
             final String name = addrobj + "@" + MacAddress.format(mac);
             if (owner.persistent().containsKey(RouterService.key("host", name)) && !temporary)
             {
-                throw new DhcpException("cannot add host: " + MacAddress.format(mac) + " has a static address there already");
+                throw new DhcpException("cannot add host: " + MacAddress.format(mac) +
+                    " has a static address there already");
             }
             addHostActive(addrobj, mac, address);
             if (!temporary)
             {
-                owner.persist(() -> owner.persistent().put(RouterService.key("host", name), new ConfigEntry("host", name,
+                owner.persist(() -> owner.persistent().put(RouterService.key("host", name),
+                    new ConfigEntry("host", name,
                     Map.of("address", Ipv4Address.format(address)), 0)), () -> removeHostActive(addrobj, mac));
             }
         }
@@ -362,7 +366,8 @@ public final class DhcpService
                 final Map<String, String> p = propertiesOf(d.pool());
                 rows.add(List.of(d.addrobj(), p.get("range"), p.get("lease"), p.get("router"),
                     p.getOrDefault("dns", "--"), p.getOrDefault("domain", "--"),
-                    Long.toString(d.server().counter(DhcpServer.OFFERS)), Long.toString(d.server().counter(DhcpServer.ACKS)),
+                    Long.toString(d.server().counter(DhcpServer.OFFERS)),
+                    Long.toString(d.server().counter(DhcpServer.ACKS)),
                     Long.toString(d.server().counter(DhcpServer.NAKS)),
                     Long.toString(d.server().counter(DhcpServer.MALFORMED))));
             }

@@ -256,7 +256,8 @@ public final class RoutedVifs implements VifRouter
         final VirtualSwitch sw;
         final int vid;
 
-        Routed(final String vif, final List<Integer> guestAddresses, final RouterService.Address uplink, final RouterInterface iface,
+        Routed(final String vif, final List<Integer> guestAddresses, final RouterService.Address uplink,
+            final RouterInterface iface,
             final String routerVnic, final VirtualSwitch sw, final int vid)
         {
             this.vif = vif;
