@@ -1,5 +1,5 @@
 /*
- * xbow-client: bin/xl, bin/dladm and the router's tools (ipadm, route, routeadm, netstat, arp, dhcpadm) without a JVM. A JVM start costs more than the daemon's work for a command,
+ * xbow-client: bin/xl, bin/dladm and the router's tools (ipadm, route, routeadm, netstat, arp, dhcpadm, ipnat) without a JVM. A JVM start costs more than the daemon's work for a command,
  * so this sends the command line and the working directory to the daemon (POST /v1/cli/{xl|dladm} on its Unix
  * socket), which runs the same command code in-process, and prints what comes back:
  *
@@ -7,7 +7,7 @@
  *   response       200, X-Xbow-Exit: status, X-Xbow-Stdout: n, body = n bytes of stdout, then stderr
  *                  or X-Xbow-Run-In-Client: reason     (the daemon will not run it: the JVM client does)
  *
- * Usage: xbow-client [--socket PATH] {xl|dladm|ipadm|route|routeadm|netstat|arp|dhcpadm} ARGS...  The socket is found as the JVM client finds it
+ * Usage: xbow-client [--socket PATH] {xl|dladm|ipadm|route|routeadm|netstat|arp|dhcpadm|ipnat} ARGS...  The socket is found as the JVM client finds it
  * (io.xbow.control.daemon.Paths). When the daemon sends the command back, or has no such route, this runs
  * $XBOW_LAUNCHER (bin/xbow) with XBOW_JAVA_CLIENT=1 and the same arguments.
  */
@@ -159,7 +159,7 @@ static const char *header(const char *head, const char *name)
 /* The programs the daemon runs command lines of (InDaemonCli.PROGRAMS). */
 static int daemon_runs(const char *program)
 {
-    static const char *const programs[] = {"xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp", "dhcpadm"};
+    static const char *const programs[] = {"xl", "dladm", "ipadm", "route", "routeadm", "netstat", "arp", "dhcpadm", "ipnat"};
     for (size_t p = 0; p < sizeof(programs) / sizeof(programs[0]); p++)
     {
         if (strcmp(program, programs[p]) == 0)

@@ -34,7 +34,7 @@ import java.util.concurrent.CountDownLatch;
 public final class XbowMain
 {
     private static final String USAGE =
-        "usage: xbow [--socket PATH] {dladm|xl|ipadm|route|routeadm|netstat|arp|dhcpadm|capture|daemon|completion|" +
+        "usage: xbow [--socket PATH] {dladm|xl|ipadm|route|routeadm|netstat|arp|dhcpadm|ipnat|capture|daemon|completion|" +
         "--version} ...";
 
     private XbowMain()
@@ -101,6 +101,7 @@ public final class XbowMain
             case "netstat":
             case "arp":
             case "dhcpadm":
+            case "ipnat":
                 try (ApiClient client = new ApiClient(Paths.socket(socket)))
                 {
                     return io.xbow.control.cli.Programs.runRouterProgram(argv[i], client.api("router"), out, err,
@@ -142,7 +143,7 @@ public final class XbowMain
                 return 0;
             default:
                 err.println("xbow: unknown command '" + argv[i] + "'; try dladm, xl, ipadm, route, routeadm, netstat, " +
-                    "arp, dhcpadm, capture, daemon, completion or --version");
+                    "arp, dhcpadm, ipnat, capture, daemon, completion or --version");
                 return 2;
         }
     }

@@ -36,7 +36,7 @@ class CompletionTest
             "read -r -a COMP_WORDS <<< '" + line + "'",
             line.endsWith(" ") ? "COMP_WORDS+=('')" : ":",
             "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))",
-            "case ${COMP_WORDS[0]} in xl) _xbow_xl ;; xbow) _xbow ;; dladm) _complete_dladm ;; *adm) _xbow_l3 ;; esac",
+            "case ${COMP_WORDS[0]} in xl) _xbow_xl ;; xbow) _xbow ;; dladm) _complete_dladm ;; *adm|ipnat) _xbow_l3 ;; esac",
             "printf '%s\\n' \"${COMPREPLY[@]}\" | sort | tr '\\n' ' '");
         final Process bash = new ProcessBuilder("bash", "-c", program).redirectErrorStream(true).start();
         final String out = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -81,5 +81,6 @@ class CompletionTest
         assertEquals("", complete(script, "xbow route add "), "after the command: a destination");
         assertEquals("ipv4-forwarding", complete(script, "routeadm -e "));
         assertEquals("show-lease show-pool", complete(script, "dhcpadm show-"));
+        assertEquals("web.cfg", complete(script, "xbow ipnat -f we"));
     }
 }

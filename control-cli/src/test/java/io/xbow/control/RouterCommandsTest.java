@@ -149,6 +149,21 @@ class RouterCommandsTest
             assertEquals(1, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertTrue(xbow.err.contains("a DHCP pool is served from it"), xbow.err);
 
+            // ipnat: a map rule, kept; -n only reads; a file with a bad line is refused whole, naming it.
+            final java.nio.file.Path rules = state.resolve("ipnat.conf");
+            Files.writeString(rules, "map stub0 198.51.100.0/24 -> 0/32 portmap tcp/udp auto\n");
+            assertEquals(0, xbow.l3("ipnat", "-n", "-v", "-f", rules.toString()), xbow.err);
+            assertEquals("map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n", xbow.out);
+            assertEquals(0, xbow.l3("ipnat", "-f", rules.toString()), xbow.err);
+            assertEquals(0, xbow.l3("ipnat", "-l"));
+            assertEquals("List of active MAP/Redirect filters:\n" +
+                "map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n\nList of active sessions:\n", xbow.out);
+            final java.nio.file.Path bad = state.resolve("bad.conf");
+            Files.writeString(bad, "map stub1 10.0.0.0/8 -> 0/32\nmap stub1 10.0.0.0/33 -> 0/32\n");
+            assertEquals(1, xbow.l3("ipnat", "-f", bad.toString()));
+            assertEquals("ipnat: " + bad + ":2: mask /33 is longer than 32\n", xbow.err);
+            assertEquals(2, xbow.l3("ipnat"));
+
             // An address on a VNIC plugs the router into it, which dladm then keeps, until the address goes.
             assertEquals(0, xbow.dladm("create-vnic", "-t", "-l", "stub1", "zone1"));
             assertEquals(0, xbow.l3("ipadm", "create-addr", "-t", "-T", "static", "-a", "203.0.113.1/24", "zone1/v4"),
@@ -188,6 +203,10 @@ class RouterCommandsTest
             assertEquals(0, xbow.l3("dhcpadm", "show-lease", "-p", "-o", "address,macaddress,state"));
             assertEquals("192.0.2.7:00\\:16\\:3e\\:00\\:00\\:07:static\n192.0.2.150:00\\:16\\:3e\\:00\\:00\\:42:bound\n",
                 xbow.out, "the pool, its host and its live lease are back; the expired lease is not");
+            assertEquals(0, xbow.l3("ipnat", "-l"));
+            assertTrue(xbow.out.contains("\nmap stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n"), xbow.out);
+            assertEquals(0, xbow.l3("ipnat", "-C"));
+            assertEquals("1 entries flushed from NAT list\n", xbow.out);
             assertEquals(0, xbow.l3("dhcpadm", "delete-pool", "stub0/v4"));
             assertEquals(0, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertEquals(0, xbow.dladm("show-vnic", "-p", "-o", "link"));

@@ -172,7 +172,7 @@ public final class InDaemonCli implements CommandLines
             {
                 case "xl" -> XlCommand.run(backend, files(cwd, peerUid), out, err, argv);
                 case "dladm" -> dladm.get().run(backend, output.out, output.err, argv);
-                default -> Programs.runRouterProgram(program, backend, out, err, argv);
+                default -> Programs.runRouterProgram(program, backend, files(cwd, peerUid), null, out, err, argv);
             };
             out.flush();
             err.flush();

@@ -14,7 +14,7 @@ public final class Programs
 {
     /** The router's programs, each over the daemon's {@code router} API. */
     public static final java.util.List<String> ROUTER = java.util.List.of("ipadm", "route", "routeadm", "netstat", "arp",
-        "dhcpadm");
+        "dhcpadm", "ipnat");
 
     private Programs()
     {
@@ -30,6 +30,17 @@ public final class Programs
     public static int runRouterProgram(final String program, final io.xbow.control.api.Backend router,
         final PrintWriter out, final PrintWriter err, final String... argv)
     {
+        return runRouterProgram(program, router, XlCommand.LOCAL_FILES, System.in, out, err, argv);
+    }
+
+    /**
+     * @param files  how ipnat reads the file {@code -f} names (the client's, or the daemon's for its own user).
+     * @param stdin  the client's standard input ({@code ipnat -f -}), or null where there is none to read.
+     */
+    public static int runRouterProgram(final String program, final io.xbow.control.api.Backend router,
+        final XlCommand.ConfigFiles files, final java.io.InputStream stdin, final PrintWriter out,
+        final PrintWriter err, final String... argv)
+    {
         final int status = switch (program)
         {
             case "ipadm" -> IpadmCommand.run(router, out, err, argv);
@@ -38,6 +49,7 @@ public final class Programs
             case "netstat" -> NetstatCommand.run(router, out, err, argv);
             case "arp" -> NetstatCommand.arp(router, out, err, argv);
             case "dhcpadm" -> DhcpadmCommand.run(router, out, err, argv);
+            case "ipnat" -> IpnatCommand.run(router, files, stdin, out, err, argv);
             default -> throw new IllegalArgumentException("not one of the router's programs: " + program);
         };
         out.flush();

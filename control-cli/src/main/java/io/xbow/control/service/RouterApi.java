@@ -16,7 +16,8 @@ public final class RouterApi implements CommandApi
     public static final Set<String> COMMANDS = Set.of("create-addr", "delete-addr", "show-addr", "show-if",
         "route-add", "route-delete", "route-get", "route-show", "route-show-persistent", "routeadm",
         "routeadm-show", "arp-show", "statistics", "create-pool", "delete-pool", "add-host", "remove-host",
-        "show-pool", "show-lease");
+        "show-pool", "show-lease", "ipnat-load", "ipnat-flush-rules", "ipnat-flush-translations", "ipnat-list",
+        "ipnat-stats");
 
     private final RouterService service;
 
@@ -81,6 +82,21 @@ public final class RouterApi implements CommandApi
                 return service.dhcp().showPools();
             case "show-lease":
                 return service.dhcp().showLeases(a.string("addrobj"));
+            case "ipnat-load":
+            {
+                final List<String> rules = service.nat().load(a.required("text"), a.required("source"),
+                    a.flag("remove"), a.flag("parseOnly"));
+                return new Table(List.of("RULE"), rules.stream().map(List::of).toList());
+            }
+            case "ipnat-flush-rules":
+                return new Table(List.of("COUNT"), List.of(List.of(Integer.toString(service.nat().flushRules()))));
+            case "ipnat-flush-translations":
+                return new Table(List.of("COUNT"),
+                    List.of(List.of(Integer.toString(service.nat().flushTranslations()))));
+            case "ipnat-list":
+                return service.nat().list();
+            case "ipnat-stats":
+                return service.nat().statistics();
             default:
                 throw new UnknownCommandException(command);
         }

@@ -68,6 +68,7 @@ public final class RouterService
     private final Map<String, ConfigEntry> persistent = new LinkedHashMap<>();
     private boolean forwardingConfigured;
     private final DhcpService dhcp;
+    private final NatService nat;
     private final RoutedVifs routedVifs;
 
     /** An address object: an address on an interface, and how the router stands on the interface's link. */
@@ -114,6 +115,7 @@ public final class RouterService
         this.router = new Router(ICMP_PER_SECOND, ARP_ENTRIES_PER_LINK, System.nanoTime());
         this.router.forwarding(false); // illumos's default: routeadm -e ipv4-forwarding -u turns it on
         this.dhcp = new DhcpService(this, store == null ? null : store.leases());
+        this.nat = new NatService(this);
         this.routedVifs = new RoutedVifs(this, registry, router);
     }
 
@@ -121,6 +123,12 @@ public final class RouterService
     public void close()
     {
         dhcp.close();
+    }
+
+    /** The NAT rules (ipnat). */
+    public NatService nat()
+    {
+        return nat;
     }
 
     /** The DHCP pools on the router's addresses (dhcpadm). */
@@ -153,9 +161,11 @@ public final class RouterService
             case "route" -> 1;
             case "pool" -> 2;
             case "host" -> 3;
+            case "ipnat" -> 5;
             default -> 4;
         }));
         dhcp.loadLeases();
+        final List<ConfigEntry> natEntries = new ArrayList<>();
         for (final ConfigEntry entry : entries)
         {
             final String where = store.file() + ":" + entry.line() + ": " + entry.kind() + " " + entry.name() + ": ";
@@ -179,6 +189,7 @@ public final class RouterService
                         }
                     }
                     case "pool", "host" -> dhcp.restore(entry);
+                    case "ipnat" -> natEntries.add(entry);
                     case "forwarding" ->
                     {
                         if (!entry.name().equals("ipv4"))
@@ -206,6 +217,7 @@ public final class RouterService
             }
             persistent.put(key(entry.kind(), entry.name()), entry);
         }
+        nat.restore(natEntries); // the rules stand on the addresses: last
     }
 
     static String required(final ConfigEntry entry, final String key)
@@ -423,6 +435,11 @@ public final class RouterService
         if (address != null)
         {
             final List<String> users = routedVifs.users(address);
+            if (nat.uses(address.ifname()))
+            {
+                throw new IpadmException("could not delete address: Address object is in use: a NAT rule " +
+                    "masquerades behind it (ipnat -C, or ipnat -r -f with the rule)");
+            }
             if (dhcp.serves(addrobj))
             {
                 throw new IpadmException("could not delete address: Address object is in use: a DHCP pool is " +

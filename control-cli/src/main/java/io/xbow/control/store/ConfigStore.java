@@ -44,7 +44,7 @@ public final class ConfigStore
 
     /** The L3 configuration's file (addresses, routes, forwarding), beside {@link #FILE_NAME}. */
     public static final String L3_FILE_NAME = "l3.conf";
-    private static final Set<String> L3_KINDS = Set.of("addr", "route", "forwarding", "pool", "host");
+    private static final Set<String> L3_KINDS = Set.of("addr", "route", "forwarding", "pool", "host", "ipnat");
     /** The DHCP servers' leases, beside {@link #L3_FILE_NAME}: written by xbowd as leases are made and end. */
     public static final String LEASES_FILE_NAME = "dhcp.leases";
     private static final Set<String> LEASE_KINDS = Set.of("lease");
@@ -133,7 +133,7 @@ public final class ConfigStore
             {
                 throw new ConfigException(where + "unknown object '" + words.get(0) + "'; expected " +
                     (kinds == KINDS ? "etherstub, vnic, vlan or phys" : kinds == LEASE_KINDS ? "lease" :
-                    "addr, route, forwarding, pool or host"));
+                    "addr, route, forwarding, pool, host or ipnat"));
             }
             if (words.size() < 2)
             {

@@ -61,12 +61,12 @@ _xbow() {
         return
     fi
     if (( COMP_CWORD == first )); then
-        COMPREPLY=( $(compgen -W "dladm xl ipadm route routeadm netstat arp dhcpadm capture daemon completion
+        COMPREPLY=( $(compgen -W "dladm xl ipadm route routeadm netstat arp dhcpadm ipnat capture daemon completion
             --socket --version" -- "$cur") )
         return
     fi
     case ${COMP_WORDS[first]} in
-        ipadm|route|routeadm|netstat|arp|dhcpadm)
+        ipadm|route|routeadm|netstat|arp|dhcpadm|ipnat)
             COMP_WORDS=( "${COMP_WORDS[@]:first}" )
             (( COMP_CWORD -= first ))
             _xbow_l3 ;;
@@ -128,7 +128,14 @@ _xbow_l3()
                 -e|-d|-r) COMPREPLY=( $(compgen -W "ipv4-forwarding" -- "$cur") ) ;;
                 *) COMPREPLY=( $(compgen -W "-e -d -r -u -p" -- "$cur") ) ;;
             esac ;;
-        netstat) COMPREPLY=( $(compgen -W "-rn -pn -r -p -n" -- "$cur") ) ;;
+        netstat) COMPREPLY=( $(compgen -W "-rn -pn -r -p -n -s" -- "$cur") ) ;;
+        ipnat)
+            if [[ $prev == -f || $prev == -*f ]]; then
+                compopt -o filenames 2>/dev/null
+                COMPREPLY=( $(compgen -f -- "$cur") )
+            else
+                COMPREPLY=( $(compgen -W "-C -F -l -n -r -s -v -f" -- "$cur") )
+            fi ;;
         arp) COMPREPLY=( $(compgen -W "-a -an -n" -- "$cur") ) ;;
         dhcpadm)
             if (( COMP_CWORD == 1 )); then
@@ -141,4 +148,4 @@ _xbow_l3()
             fi ;;
     esac
 }
-complete -F _xbow_l3 ipadm routeadm dhcpadm
+complete -F _xbow_l3 ipadm routeadm dhcpadm ipnat

@@ -52,7 +52,10 @@ public final class Masquerade
     public static final int ICMP_ERRORS_TRANSLATED = 5;
     public static final int UNMAPPED_INBOUND = 6;
     public static final int FRAGMENTS = 7;
-    private static final int COUNTERS = 8;
+    /** Datagrams translated on their way out, and replies translated on their way in. */
+    public static final int TRANSLATED_OUT = 8;
+    public static final int TRANSLATED_IN = 9;
+    private static final int COUNTERS = 10;
 
     private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
     private static final int TCP = 6;
@@ -156,6 +159,37 @@ public final class Masquerade
     private void count(final int counter)
     {
         counters.lazySet(counter, counters.get(counter) + 1);
+    }
+
+    /** A tracked connection, as {@link #connections} shows it. */
+    @FunctionalInterface
+    public interface ConnectionVisitor
+    {
+        void connection(int protocol, int insideIp, int insidePort, int outsidePort, int remoteIp, int remotePort);
+    }
+
+    /** Every tracked connection. Datapath thread. */
+    public void connections(final ConnectionVisitor visitor)
+    {
+        final boolean[] isFree = new boolean[config.maxConnections()];
+        for (int i = 0; i < free; i++)
+        {
+            isFree[freeIds[i]] = true;
+        }
+        for (int id = 0; id < isFree.length; id++)
+        {
+            if (!isFree[id])
+            {
+                visitor.connection(proto(id), insideIp(id), insidePort(id), outsidePort(id), remoteIp(id),
+                    remotePort(id));
+            }
+        }
+    }
+
+    /** Whether filtering is endpoint-independent (else address-and-port-dependent). */
+    public boolean endpointIndependentFiltering()
+    {
+        return config.endpointIndependentFiltering();
     }
 
     /** Connections tracked now. */
@@ -302,6 +336,7 @@ public final class Masquerade
         }
         final int newPort = outsidePort(id);
         rewrite(b, ip, ip + 12, l4, protocol, protocol == ICMP ? l4 + 4 : l4, source, outside, srcPort, newPort);
+        count(TRANSLATED_OUT);
         return TRANSLATED;
     }
 
@@ -386,6 +421,7 @@ public final class Masquerade
         }
         rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, outside, insideIp(id), port,
             insidePort(id));
+        count(TRANSLATED_IN);
         return TRANSLATED;
     }
 

@@ -1,0 +1,241 @@
+package io.xbow.control;
+
+import io.xbow.control.api.ApiClient;
+import io.xbow.control.cli.DladmCommand;
+import io.xbow.control.cli.XlCommand;
+import io.xbow.hostif.host.HostCommand;
+import io.xbow.hostif.host.HostCommandException;
+import io.xbow.hostif.netns.NetworkNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Masquerade end to end, configured with ipnat against Linux peers: a netns guest on a private network reaches a
+ * server in a LAN namespace (TCP and UDP with socat, ICMP with ping) only while a map rule is in force, the server
+ * seeing the router's address; ipnat -l lists the translations, -s says the filtering; the LAN reaches no inside
+ * port through an unmapped one.
+ */
+class NatLinuxTest
+{
+    private static final String PREFIX = "xbown";
+
+    @TempDir
+    Path dir;
+
+    private final String veth = "xnt" + ProcessHandle.current().pid() % 10_000_000;
+    private NetworkNamespace lan;
+    private DaemonProcess daemon;
+    private ApiClient client;
+
+    @BeforeEach
+    void setUp() throws Exception
+    {
+        RootNetwork.assume("NAT", "/usr/bin/ping", "/usr/bin/socat");
+        NetworkNamespace.removeLeftovers(PREFIX);
+        try
+        {
+            HostCommand.run("ip", "link", "del", veth);
+        }
+        catch (final HostCommandException none)
+        {
+            // no leftover of a killed predecessor
+        }
+        lan = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "lan"));
+        HostCommand.run("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
+        lan.adopt(veth + "p");
+        lan.ip("link", "set", "dev", veth + "p", "name", "eth0");
+        lan.ip("addr", "add", "198.51.100.1/24", "dev", "eth0");
+        lan.ip("link", "set", "dev", "eth0", "up");
+        HostCommand.run("ip", "link", "set", "dev", veth, "up");
+        daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).start();
+        client = daemon.client();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (client != null)
+        {
+            client.close();
+        }
+        if (daemon != null)
+        {
+            daemon.close();
+        }
+        if (lan != null)
+        {
+            lan.close();
+        }
+        try
+        {
+            HostCommand.run("ip", "link", "del", veth);
+        }
+        catch (final HostCommandException gone)
+        {
+            // went with the namespace
+        }
+    }
+
+    /** Runs one of xbow's programs against the daemon; returns its standard output, checking its status. */
+    private String run(final int expected, final String program, final String... argv)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final PrintWriter o = new PrintWriter(out);
+        final PrintWriter e = new PrintWriter(err);
+        final int status = switch (program)
+        {
+            case "dladm" -> DladmCommand.run(client, o, e, argv);
+            default -> io.xbow.control.cli.Programs.runRouterProgram(program, client.api("router"), o, e, argv);
+        };
+        o.flush();
+        e.flush();
+        assertEquals(expected, status, program + " " + String.join(" ", argv) + ": " + out + err);
+        return out.toString();
+    }
+
+    private void create(final String name, final String vif) throws Exception
+    {
+        Files.writeString(dir.resolve(name + ".cfg"), "name = '" + name + "'\ntype = 'netns'\nvif = [ '" + vif + "' ]\n");
+        final StringWriter err = new StringWriter();
+        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+            new String[] {"create", dir.resolve(name + ".cfg").toString()}), err.toString());
+    }
+
+    private String in(final String domain, final String... argv) throws Exception
+    {
+        final String namespace = client.xl().call("namespace", Map.of("domain", domain)).rows().get(0).get(0);
+        return HostCommand.run(HostCommand.inNamespace(namespace, List.of(argv)));
+    }
+
+    private static boolean pings(final NetworkNamespace from, final String to)
+    {
+        try
+        {
+            from.exec("ping", "-c", "1", "-W", "2", to);
+            return true;
+        }
+        catch (final Exception ex)
+        {
+            return false;
+        }
+    }
+
+    private Process server(final String... argv) throws Exception
+    {
+        final List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", lan.name()));
+        command.addAll(List.of(argv));
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        servers.add(p);
+        return p;
+    }
+
+    private final List<Process> servers = new java.util.ArrayList<>();
+
+    private String fromGuest(final String... argv)
+    {
+        try
+        {
+            return in("app", argv).strip();
+        }
+        catch (final Exception ex)
+        {
+            return "failed: " + ex.getMessage();
+        }
+    }
+
+    @Test
+    void aGuestOnAPrivateNetworkReachesTheLanAsTheRouterOnlyWhileAMapRuleIsInForce() throws Exception
+    {
+        try
+        {
+            run(0, "dladm", "create-etherstub", "-t", "pnet0");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
+            server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
+            server("socat", "UDP-RECVFROM:7001,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
+            Thread.sleep(300);
+
+            final String[] tcp = {"socat", "-T", "2", "-", "TCP:198.51.100.1:7000,connect-timeout=2"};
+            assertFalse(fromGuest(tcp).startsWith("from "), "no NAT: the LAN cannot answer 10.0.0.5");
+
+            final Path rules = dir.resolve("ipnat.conf");
+            Files.writeString(rules, "# the private network, masqueraded\nmap " + veth +
+                " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
+            run(0, "ipnat", "-f", rules.toString());
+            assertEquals("from 198.51.100.2", fromGuest(tcp), "the server sees the router's address");
+            assertEquals("from 198.51.100.2", fromGuest("sh", "-c",
+                "echo x | socat -T 2 - UDP:198.51.100.1:7001"), "UDP too");
+            assertTrue(fromGuest("ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
+                "and ping, its identifier translated");
+
+            final String listed = run(0, "ipnat", "-l");
+            assertTrue(listed.startsWith("List of active MAP/Redirect filters:\nmap " + veth +
+                " 10.0.0.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n\nList of active sessions:\n"), listed);
+            assertTrue(listed.matches("(?s).*\nMAP 10\\.0\\.0\\.5 \\d+ <- -> 198\\.51\\.100\\.2 \\d+ " +
+                "\\[198\\.51\\.100\\.1 7000\\]\n.*"), listed);
+            final String stats = run(0, "ipnat", "-s");
+            assertTrue(stats.contains("\nfiltering\taddress-and-port-dependent\n"), stats);
+            assertTrue(stats.matches("(?s)mapped\tin\t[1-9]\\d*\tout\t[1-9].*\ninuse\t[1-9].*"), stats);
+
+            // The LAN reaches nothing inside through a port no connection mapped.
+            try
+            {
+                lan.exec("socat", "-T", "1", "-", "TCP:198.51.100.2:7000,connect-timeout=1");
+                throw new AssertionError("an unmapped port reached the inside");
+            }
+            catch (final Exception refused)
+            {
+                // refused by the router (no service there)
+            }
+
+            final Result refusedRule = runAllowingFailure("ipadm", "delete-addr", veth + "/v4");
+            assertEquals(1, refusedRule.status(), "the rule stands on that address");
+            assertEquals("1 entries flushed from NAT list\n", run(0, "ipnat", "-C"));
+            assertFalse(fromGuest(tcp).startsWith("from "), "the rule is gone: so is the way out");
+            final Path bad = dir.resolve("bad.conf");
+            Files.writeString(bad, "map " + veth + " 10.0.0.0/24 -> 0/32\nrdr " + veth +
+                " 198.51.100.2/32 port 80 -> 10.0.0.5 port 80\n");
+            final Result refusedFile = runAllowingFailure("ipnat", "-f", bad.toString());
+            assertEquals(1, refusedFile.status());
+            assertTrue(refusedFile.err().contains("rdr rules are not served yet"), refusedFile.err());
+            assertFalse(run(0, "ipnat", "-l").contains("\nmap "), "nothing of a refused file is applied");
+        }
+        finally
+        {
+            for (final Process p : servers)
+            {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private record Result(int status, String out, String err)
+    {
+    }
+
+    private Result runAllowingFailure(final String program, final String... argv)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int status = io.xbow.control.cli.Programs.runRouterProgram(program, client.api("router"),
+            new PrintWriter(out), new PrintWriter(err), argv);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+}
