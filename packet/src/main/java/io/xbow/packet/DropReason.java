@@ -66,7 +66,9 @@ public enum DropReason
     /** NAT: no room for a new connection (the table, or its source's share, is full; or no outside port is left). */
     NAT_REFUSED("nat-refused"),
     /** NAT: a fragment, or a header too short for its ports: never forwarded untranslated. */
-    NAT_UNTRANSLATABLE("nat-untranslatable");
+    NAT_UNTRANSLATABLE("nat-untranslatable"),
+    /** NAT: for an address a NAT rule publishes (bimap, rdr, a map's), to nothing there (no connection, no port). */
+    NAT_UNMAPPED("nat-unmapped");
 
     private static final DropReason[] VALUES = values();
 

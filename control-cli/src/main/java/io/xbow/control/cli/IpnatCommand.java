@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -137,20 +138,18 @@ public final class IpnatCommand
             }
             if (statistics)
             {
-                final Map<String, String> v = new HashMap<>();
+                final Map<String, String> v = new LinkedHashMap<>();
                 for (final List<String> row : backend.call("ipnat-stats", Map.of()).rows())
                 {
                     v.put(row.get(0), row.get(1));
                 }
-                out.println("mapped\tin\t" + v.get("mapped in") + "\tout\t" + v.get("mapped out"));
-                out.println("added\t" + v.get("added") + "\texpired\t" + v.get("expired"));
-                out.println("no memory\t" + v.get("no memory") + "\tbad nat\t0");
-                out.println("inuse\t" + v.get("inuse"));
-                out.println("rules\t" + v.get("rules"));
-                out.println("icmp errors translated\t" + v.get("icmp errors translated"));
-                out.println("unmapped inbound\t" + v.get("unmapped inbound"));
-                out.println("mapping\t" + v.get("mapping"));
-                out.println("filtering\t" + v.get("filtering"));
+                // ipnat's own lines first, as illumos prints them; then xbow's, a name and a value a line.
+                out.println("mapped\tin\t" + v.remove("mapped in") + "\tout\t" + v.remove("mapped out"));
+                out.println("added\t" + v.remove("added") + "\texpired\t" + v.remove("expired"));
+                out.println("no memory\t" + v.remove("no memory") + "\tbad nat\t0");
+                out.println("inuse\t" + v.remove("inuse"));
+                out.println("rules\t" + v.remove("rules"));
+                v.forEach((name, value) -> out.println(name + "\t" + value));
             }
             return 0;
         }

@@ -1,7 +1,8 @@
 package io.xbow.control.service;
 
 import io.xbow.control.store.ConfigEntry;
-import io.xbow.nat.conntrack.Masquerade;
+import io.xbow.nat.conntrack.NatRules;
+import io.xbow.nat.conntrack.NatTable;
 import io.xbow.nat.rules.IpnatRules;
 import io.xbow.packet.address.Ipv4Address;
 
@@ -9,28 +10,32 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The router's NAT rules, as {@code ipnat} sees them: rules loaded from ipnat.conf text, each put to work on the
- * interface it names (a {@code map} masquerades what leaves through it), persistent in the router's configuration,
- * listed with the translations they made. Its lock is the {@link RouterService}'s, whose addresses the rules stand on.
+ * The router's NAT rules, as {@code ipnat} sees them: rules loaded from ipnat.conf text, put to work on the
+ * interface each names (its outside interface: one {@link NatTable} there holds its rules and the connections they
+ * opened), persistent in the router's configuration, listed with the translations they made. Its lock is the
+ * {@link RouterService}'s, whose addresses the rules stand on.
  * <p>
- * Served today: {@code map} with the outside address {@code 0/32} (the interface's own) or the interface's address,
- * one per interface. {@code rdr} and {@code bimap} read right but are refused by name until they are served, and a
- * file with one is refused whole.
+ * Served: {@code map} to the interface's address ({@code 0/32}) or another single address, with {@code portmap}
+ * auto or a range and {@code age}; {@code rdr} with port ranges, several inside addresses (alternating) and
+ * {@code tcp}, {@code udp} or {@code tcp/udp}; {@code bimap} of an address or a prefix of /24 or longer.
  */
 public final class NatService
 {
-    /** Connections a map rule tracks at most. */
+    /** Connections an interface's NAT tracks at most. */
     static final int MAX_CONNECTIONS = 65_536;
 
     private final RouterService owner;
     /** The rules in force, in the order loaded. */
-    private final List<Active> rules = new ArrayList<>();
+    private final List<IpnatRules.Rule> rules = new ArrayList<>();
     /** Persistent rules that could not be put to work at start: kept in the configuration as they were. */
     private final List<String> kept = new ArrayList<>();
+    /** Per outside interface with rules: its address and its table. */
+    private final Map<String, Installed> tables = new TreeMap<>();
 
-    private record Active(IpnatRules.Map rule, RouterService.Address on, Masquerade masquerade)
+    private record Installed(RouterService.Address on, NatTable table)
     {
     }
 
@@ -53,128 +58,120 @@ public final class NatService
         {
             final List<IpnatRules.Rule> read = IpnatRules.parse(text, source);
             final List<String> printed = new ArrayList<>();
-            for (final IpnatRules.Rule rule : read)
-            {
-                printed.add(rule.toString());
-            }
+            read.forEach(rule -> printed.add(rule.toString()));
             if (parseOnly)
             {
                 return printed;
             }
-            if (remove)
+            final List<IpnatRules.Rule> next = new ArrayList<>(rules);
+            for (final IpnatRules.Rule rule : read)
             {
-                for (final IpnatRules.Rule rule : read)
+                final int at = indexOf(next, rule);
+                if (remove && at < 0)
                 {
-                    final Active active = find(rule);
-                    if (active == null)
-                    {
-                        throw new IllegalArgumentException(source + ": no such rule in force: " + rule);
-                    }
+                    throw new IllegalArgumentException(source + ": no such rule in force: " + rule);
                 }
-                for (final IpnatRules.Rule rule : read)
+                if (!remove && at >= 0)
                 {
-                    stop(find(rule));
+                    throw new IllegalArgumentException(source + ": " + rule + ": in force already");
                 }
-                save();
-                return printed;
-            }
-            final List<Active> added = new ArrayList<>();
-            try
-            {
-                for (final IpnatRules.Rule rule : read)
+                if (remove)
                 {
-                    added.add(start(rule, source, added));
+                    next.remove(at);
+                }
+                else
+                {
+                    next.add(rule);
                 }
             }
-            catch (final RuntimeException ex)
-            {
-                added.forEach(this::stop);
-                throw ex;
-            }
+            apply(next, source);
             save();
             return printed;
         }
     }
 
-    private Active find(final IpnatRules.Rule rule)
+    private static int indexOf(final List<IpnatRules.Rule> list, final IpnatRules.Rule rule)
     {
-        for (final Active active : rules)
+        for (int i = 0; i < list.size(); i++)
         {
-            if (active.rule().toString().equals(rule.toString()))
+            if (list.get(i).toString().equals(rule.toString()))
             {
-                return active;
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Put a set of rules in force: every interface's rules are checked first (its address, what xbow serves), and
+     * only then are the tables changed, so a refused file changes nothing.
+     */
+    private void apply(final List<IpnatRules.Rule> next, final String source)
+    {
+        final Map<String, List<IpnatRules.Rule>> byInterface = new TreeMap<>();
+        for (final IpnatRules.Rule rule : next)
+        {
+            byInterface.computeIfAbsent(rule.ifname(), k -> new ArrayList<>()).add(rule);
+        }
+        final Map<String, NatRules> built = new TreeMap<>();
+        final Map<String, RouterService.Address> on = new TreeMap<>();
+        for (final Map.Entry<String, List<IpnatRules.Rule>> e : byInterface.entrySet())
+        {
+            final RouterService.Address address = addressOn(e.getKey());
+            if (address == null)
+            {
+                throw new IllegalArgumentException(source + ": " + e.getValue().get(0) + ": the router has no " +
+                    "address on " + e.getKey() + " (ipadm create-addr ... " + e.getKey() + "/v4)");
+            }
+            try
+            {
+                built.put(e.getKey(), NatRules.of(address.address(), e.getValue()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(source + ": " + ex.getMessage(), ex);
+            }
+            on.put(e.getKey(), address);
+        }
+        for (final String ifname : new ArrayList<>(tables.keySet()))
+        {
+            if (!built.containsKey(ifname))
+            {
+                final Installed gone = tables.remove(ifname);
+                owner.onDatapath(gone.on().sw(), () -> gone.on().iface().nat(null));
+            }
+        }
+        for (final Map.Entry<String, NatRules> e : built.entrySet())
+        {
+            final Installed installed = tables.get(e.getKey());
+            final NatRules newRules = e.getValue();
+            if (installed != null && installed.on().equals(on.get(e.getKey())))
+            {
+                owner.onDatapath(installed.on().sw(), () -> installed.table().rules(newRules));
+            }
+            else
+            {
+                final RouterService.Address address = on.get(e.getKey());
+                final NatTable table = new NatTable(newRules, NatTable.Config.defaults(MAX_CONNECTIONS),
+                    System.nanoTime() / 1_000_000);
+                tables.put(e.getKey(), new Installed(address, table));
+                owner.onDatapath(address.sw(), () -> address.iface().nat(table));
+            }
+        }
+        rules.clear();
+        rules.addAll(next);
+    }
+
+    private RouterService.Address addressOn(final String ifname)
+    {
+        for (final RouterService.Address a : owner.addresses())
+        {
+            if (a.ifname().equals(ifname))
+            {
+                return a;
             }
         }
         return null;
-    }
-
-    private Active start(final IpnatRules.Rule rule, final String source, final List<Active> alsoNew)
-    {
-        if (!(rule instanceof IpnatRules.Map map))
-        {
-            throw new IllegalArgumentException(source + ": " + rule + ": " +
-                (rule instanceof IpnatRules.Rdr ? "rdr" : "bimap") + " rules are not served yet (map is)");
-        }
-        RouterService.Address on = null;
-        for (final RouterService.Address a : owner.addresses())
-        {
-            if (a.ifname().equals(map.ifname()))
-            {
-                on = a;
-            }
-        }
-        if (on == null)
-        {
-            throw new IllegalArgumentException(source + ": " + rule + ": the router has no address on " +
-                map.ifname() + " (ipadm create-addr ... " + map.ifname() + "/v4)");
-        }
-        if (map.outside() != 0 && (map.outside() != on.address() || map.outsideLength() != 32))
-        {
-            throw new IllegalArgumentException(source + ": " + rule + ": the outside address must be 0/32 (the " +
-                "interface's own) or " + Ipv4Address.format(on.address()) + "/32; other addresses are bimap's");
-        }
-        if (map.portmap() != 0 && !map.auto())
-        {
-            throw new IllegalArgumentException(source + ": " + rule + ": portmap with a range is not served yet " +
-                "(auto is: ports preserved where free)");
-        }
-        for (final Active other : rules)
-        {
-            if (other.rule().ifname().equals(map.ifname()))
-            {
-                throw new IllegalArgumentException(source + ": " + rule + ": " + map.ifname() +
-                    " has a map rule already (" + other.rule() + "): one per interface");
-            }
-        }
-        for (final Active other : alsoNew)
-        {
-            if (other.rule().ifname().equals(map.ifname()))
-            {
-                throw new IllegalArgumentException(source + ": " + rule + ": a second map rule for " + map.ifname());
-            }
-        }
-        final Active active = new Active(map, on, masquerade(map, on));
-        final RouterService.Address at = on;
-        owner.onDatapath(on.sw(), () -> at.iface().nat(active.masquerade()));
-        rules.add(active);
-        return active;
-    }
-
-    private static Masquerade masquerade(final IpnatRules.Map map, final RouterService.Address on)
-    {
-        final Masquerade.Config defaults = Masquerade.Config.defaults(map.source(), map.sourceLength(),
-            MAX_CONNECTIONS);
-        final Masquerade.Config config = map.ageSeconds() == 0 ? defaults : new Masquerade.Config(
-            defaults.insidePrefix(), defaults.insideLength(), defaults.maxConnections(), defaults.maxPerSource(),
-            false, defaults.tcpEstablishedMs(), defaults.tcpTransitoryMs(), map.ageSeconds() * 1000L,
-            map.ageSeconds() * 1000L);
-        return new Masquerade(on.address(), config, System.nanoTime() / 1_000_000);
-    }
-
-    private void stop(final Active active)
-    {
-        rules.remove(active);
-        owner.onDatapath(active.on().sw(), () -> active.on().iface().nat(null));
     }
 
     /** {@code ipnat -C}: every rule goes (and the translations with them). */
@@ -183,7 +180,7 @@ public final class NatService
         synchronized (owner)
         {
             final int n = rules.size() + kept.size();
-            new ArrayList<>(rules).forEach(this::stop);
+            apply(List.of(), "ipnat -C");
             kept.clear();
             save();
             return n;
@@ -195,16 +192,12 @@ public final class NatService
     {
         synchronized (owner)
         {
-            int n = 0;
-            for (int i = 0; i < rules.size(); i++)
+            final int[] n = new int[1];
+            for (final Installed installed : tables.values())
             {
-                final Active old = rules.get(i);
-                n += old.masquerade().size();
-                final Active fresh = new Active(old.rule(), old.on(), masquerade(old.rule(), old.on()));
-                rules.set(i, fresh);
-                owner.onDatapath(old.on().sw(), () -> old.on().iface().nat(fresh.masquerade()));
+                owner.onDatapath(installed.on().sw(), () -> n[0] += installed.table().flush());
             }
-            return n;
+            return n[0];
         }
     }
 
@@ -214,60 +207,66 @@ public final class NatService
         synchronized (owner)
         {
             final List<List<String>> rows = new ArrayList<>();
-            for (final Active active : rules)
+            for (final IpnatRules.Rule rule : rules)
             {
-                rows.add(List.of("rule", active.rule().toString()));
+                rows.add(List.of("rule", rule.toString()));
             }
-            for (final Active active : rules)
+            for (final Installed installed : tables.values())
             {
-                final String outside = Ipv4Address.format(active.masquerade().outsideAddress());
-                owner.onDatapath(active.on().sw(), () -> active.masquerade().connections(
-                    (protocol, insideIp, insidePort, outsidePort, remoteIp, remotePort) -> rows.add(List.of("session",
-                        "MAP " + Ipv4Address.format(insideIp) + " " + insidePort + " <- -> " + outside + " " +
-                            outsidePort + " [" + Ipv4Address.format(remoteIp) + " " + remotePort + "]"))));
+                owner.onDatapath(installed.on().sw(), () -> installed.table().connections(
+                    (kind, protocol, insideIp, insidePort, outsideIp, outsidePort, remoteIp, remotePort) ->
+                        rows.add(List.of("session", (kind == NatTable.RDR ? "RDR " : "MAP ") +
+                            Ipv4Address.format(insideIp) + " " + insidePort + " <- -> " +
+                            Ipv4Address.format(outsideIp) + " " + outsidePort + " [" + Ipv4Address.format(remoteIp) +
+                            " " + remotePort + "]"))));
             }
             return new Table(List.of("KIND", "TEXT"), rows);
         }
     }
 
-    /** {@code ipnat -s}: counters summed over the rules, name and value. */
+    /** {@code ipnat -s}: counters summed over the interfaces, name and value. */
     public Table statistics()
     {
         synchronized (owner)
         {
-            long in = 0;
-            long out = 0;
-            long added = 0;
-            long expired = 0;
-            long refused = 0;
-            long inUse = 0;
-            long icmp = 0;
-            long unmapped = 0;
+            final long[] sums = new long[NatTable.COUNTERS];
+            final int[] protocols = new int[4];
             boolean independent = false;
-            for (final Active active : rules)
+            for (final Installed installed : tables.values())
             {
-                final Masquerade m = active.masquerade();
-                in += m.counter(Masquerade.TRANSLATED_IN);
-                out += m.counter(Masquerade.TRANSLATED_OUT);
-                added += m.counter(Masquerade.CREATED);
-                expired += m.counter(Masquerade.EXPIRED);
-                refused += m.counter(Masquerade.REFUSED_FULL) + m.counter(Masquerade.REFUSED_SOURCE) +
-                    m.counter(Masquerade.REFUSED_PORTS);
-                inUse += m.size();
-                icmp += m.counter(Masquerade.ICMP_ERRORS_TRANSLATED);
-                unmapped += m.counter(Masquerade.UNMAPPED_INBOUND);
-                independent |= m.endpointIndependentFiltering();
+                final NatTable t = installed.table();
+                for (int c = 0; c < sums.length; c++)
+                {
+                    sums[c] += t.counter(c);
+                }
+                protocols[0] += t.connectionsOf(6, false);
+                protocols[1] += t.connectionsOf(6, true);
+                protocols[2] += t.connectionsOf(17, false);
+                protocols[3] += t.connectionsOf(1, false);
+                independent |= t.endpointIndependentFiltering();
             }
             final Map<String, String> values = new LinkedHashMap<>();
-            values.put("mapped in", Long.toString(in));
-            values.put("mapped out", Long.toString(out));
-            values.put("added", Long.toString(added));
-            values.put("expired", Long.toString(expired));
-            values.put("no memory", Long.toString(refused));
-            values.put("inuse", Long.toString(inUse));
+            values.put("mapped in", Long.toString(sums[NatTable.TRANSLATED_IN]));
+            values.put("mapped out", Long.toString(sums[NatTable.TRANSLATED_OUT]));
+            values.put("added", Long.toString(sums[NatTable.CREATED]));
+            values.put("expired", Long.toString(sums[NatTable.EXPIRED]));
+            values.put("no memory", Long.toString(sums[NatTable.REFUSED_FULL] + sums[NatTable.REFUSED_SOURCE] +
+                sums[NatTable.REFUSED_PORTS]));
+            values.put("inuse", Long.toString(protocols[0] + protocols[2] + protocols[3]));
             values.put("rules", Long.toString(rules.size()));
-            values.put("icmp errors translated", Long.toString(icmp));
-            values.put("unmapped inbound", Long.toString(unmapped));
+            values.put("tcp", Long.toString(protocols[0]));
+            values.put("tcp established", Long.toString(protocols[1]));
+            values.put("udp", Long.toString(protocols[2]));
+            values.put("icmp", Long.toString(protocols[3]));
+            values.put("redirected", Long.toString(sums[NatTable.REDIRECTED]));
+            values.put("bimapped", Long.toString(sums[NatTable.BIMAPPED]));
+            values.put("hairpinned", Long.toString(sums[NatTable.HAIRPINNED]));
+            values.put("icmp errors translated", Long.toString(sums[NatTable.ICMP_ERRORS_TRANSLATED]));
+            values.put("unmapped inbound", Long.toString(sums[NatTable.UNMAPPED_INBOUND]));
+            values.put("fragments dropped", Long.toString(sums[NatTable.FRAGMENTS]));
+            values.put("refused table full", Long.toString(sums[NatTable.REFUSED_FULL]));
+            values.put("refused source limit", Long.toString(sums[NatTable.REFUSED_SOURCE]));
+            values.put("refused no port", Long.toString(sums[NatTable.REFUSED_PORTS]));
             values.put("mapping", "endpoint-independent");
             values.put("filtering", independent ? "endpoint-independent" : "address-and-port-dependent");
             final List<List<String>> rows = new ArrayList<>();
@@ -279,14 +278,7 @@ public final class NatService
     /** Is a rule in force on this interface? Under the owner's lock (an address with one is not deleted). */
     boolean uses(final String ifname)
     {
-        for (final Active active : rules)
-        {
-            if (active.rule().ifname().equals(ifname))
-            {
-                return true;
-            }
-        }
-        return false;
+        return tables.containsKey(ifname);
     }
 
     /** Re-create the persistent rules, in order. Under the owner's lock. */
@@ -297,24 +289,35 @@ public final class NatService
         {
             text.append(entry.get("rule")).append('\n');
         }
-        if (text.length() > 0)
+        if (text.length() == 0)
         {
-            final List<Active> added = new ArrayList<>();
-            for (final IpnatRules.Rule rule : IpnatRules.parse(text.toString(), "l3.conf (ipnat)"))
+            return;
+        }
+        final List<IpnatRules.Rule> read = IpnatRules.parse(text.toString(), "l3.conf (ipnat)");
+        final List<IpnatRules.Rule> served = new ArrayList<>();
+        for (final IpnatRules.Rule rule : read)
+        {
+            final List<IpnatRules.Rule> trial = new ArrayList<>(served);
+            trial.add(rule);
+            try
             {
-                try
+                final RouterService.Address on = addressOn(rule.ifname());
+                if (on == null)
                 {
-                    added.add(start(rule, "l3.conf (ipnat)", added));
+                    throw new IllegalArgumentException(rule + ": no address on " + rule.ifname());
                 }
-                catch (final IllegalArgumentException ex)
-                {
-                    // Its interface lost its address, say: the rule is kept and the daemon starts.
-                    kept.add(rule.toString());
-                    System.getLogger(NatService.class.getName()).log(System.Logger.Level.WARNING,
-                        "not applied: " + ex.getMessage());
-                }
+                NatRules.of(on.address(), trial.stream().filter(r -> r.ifname().equals(rule.ifname())).toList());
+                served.add(rule);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // Its interface lost its address, say: the rule is kept and the daemon starts.
+                kept.add(rule.toString());
+                System.getLogger(NatService.class.getName()).log(System.Logger.Level.WARNING,
+                    "not applied: " + ex.getMessage());
             }
         }
+        apply(served, "l3.conf (ipnat)");
     }
 
     /** The rules in force, as the configuration keeps them: {@code ipnat N rule="..."}. */
@@ -324,7 +327,7 @@ public final class NatService
         {
             owner.persistent().keySet().removeIf(k -> k.startsWith("ipnat "));
             final List<String> all = new ArrayList<>(kept);
-            rules.forEach(active -> all.add(active.rule().toString()));
+            rules.forEach(rule -> all.add(rule.toString()));
             int n = 1;
             for (final String rule : all)
             {

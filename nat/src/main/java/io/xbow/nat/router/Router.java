@@ -1,7 +1,7 @@
 package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
-import io.xbow.nat.conntrack.Masquerade;
+import io.xbow.nat.conntrack.NatTable;
 import io.xbow.nat.forward.IcmpErrors;
 import io.xbow.nat.forward.Ipv4Fragmenter;
 import io.xbow.nat.forward.Ipv4Forwarding;
@@ -39,6 +39,8 @@ public final class Router
     private final RouteTable routes = new RouteTable();
     private final List<RouterInterface> interfaces = new ArrayList<>();
     private final org.agrona.collections.IntHashSet ownAddresses = new org.agrona.collections.IntHashSet();
+    /** The interfaces with a NAT (their outside addresses may be hairpinned to from any other). */
+    private RouterInterface[] natInterfaces = new RouterInterface[0];
     /** The routes by id (the route table's "next hop"): where each goes, and how often it was used. */
     private int[] routePrefix = new int[64];
     private byte[] routeLength = new byte[64];
@@ -483,19 +485,30 @@ public final class Router
         }
         int destination = b.getInt(ip + 16, BE);
         int hop = lookedUp;
-        final Masquerade inside = in.nat();
-        if (inside != null && destination == inside.outsideAddress())
+        boolean translated = false;
+        final NatTable here = in.nat();
+        final boolean fromOutside = here != null && here.rules().claims(destination);
+        final NatTable nat = fromOutside ? here : natInterfaces.length == 0 ? null : hairpinNat(in, destination);
+        if (nat != null)
         {
-            // From outside to the NAT's address: a connection's reply goes to its inside endpoint; the rest is ours.
-            final int translated = inside.inbound(b, ip, nowNs / 1_000_000);
-            if (translated == Masquerade.TRANSLATED)
+            // For a NAT's outside address: from outside, a connection's reply, a published port, a bimap; from a
+            // guest (hairpinning), the same, its source translated first. What no rule takes is the router's.
+            final long nowMs = nowNs / 1_000_000;
+            final int result = fromOutside ? nat.inbound(b, ip, nowMs) : nat.hairpin(b, ip, nowMs);
+            if (result == NatTable.TRANSLATED)
             {
+                translated = true;
                 destination = b.getInt(ip + 16, BE);
                 hop = routes.lookup(destination);
             }
-            else if (translated == Masquerade.UNTRANSLATABLE)
+            else if (result == NatTable.UNTRANSLATABLE || result == NatTable.REFUSED)
             {
-                in.drop(frame, DropReason.NAT_UNTRANSLATABLE);
+                in.drop(frame, result == NatTable.REFUSED ? DropReason.NAT_REFUSED : DropReason.NAT_UNTRANSLATABLE);
+                return;
+            }
+            else if (!ours(destination) && nat.rules().hairpins(destination))
+            {
+                in.drop(frame, DropReason.NAT_UNMAPPED); // an address the NAT publishes, but nothing there for it
                 return;
             }
         }
@@ -540,34 +553,35 @@ public final class Router
             in.optionsForwarded(); // forwarded as they are (xbow acts on none of them), and counted
         }
         final RouterInterface out = routeInterface[hop];
-        final Masquerade outside = out.nat();
-        if (outside != null && out != in)
+        final int total = b.getShort(ip + 2, BE) & 0xFFFF;
+        if (total > out.mtu() && (b.getShort(ip + 6, BE) & 0x4000) != 0)
         {
-            final int translated = outside.outbound(b, ip, nowNs / 1_000_000);
-            if (translated == Masquerade.REFUSED)
+            // Before any translation: the error goes to the source as it sent the datagram (path MTU discovery).
+            error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
+            in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
+            return;
+        }
+        final NatTable outside = out.nat();
+        if (outside != null && out != in && !translated)
+        {
+            final int result = outside.outbound(b, ip, nowNs / 1_000_000);
+            if (result == NatTable.REFUSED)
             {
                 // RFC 5508 REQ-8: communication administratively prohibited, for a connection the table has no room for.
                 error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.ADMINISTRATIVELY_PROHIBITED, 0, nowNs);
                 in.drop(frame, DropReason.NAT_REFUSED);
                 return;
             }
-            if (translated == Masquerade.UNTRANSLATABLE)
+            if (result == NatTable.UNTRANSLATABLE)
             {
                 in.drop(frame, DropReason.NAT_UNTRANSLATABLE);
                 return;
             }
         }
-        final int total = b.getShort(ip + 2, BE) & 0xFFFF;
         final int nextHop = routeGateway[hop] != 0 ? routeGateway[hop] : destination;
         routeUse[hop]++;
         if (total > out.mtu())
         {
-            if ((b.getShort(ip + 6, BE) & 0x4000) != 0)
-            {
-                error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
-                in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
-                return;
-            }
             Ipv4Forwarding.decrementTtl(b, ip);
             fragments.clear();
             if (Ipv4Fragmenter.fragment(b, at, out.mtu(), out.pool(), fragments) < 0)
@@ -710,6 +724,28 @@ public final class Router
         {
             ownAddresses.add(interfaces.get(i).address());
         }
+        natChanged();
+    }
+
+    /** An interface's NAT came or went. Datapath thread. */
+    void natChanged()
+    {
+        natInterfaces = interfaces.stream().filter(i -> i.nat() != null).toArray(RouterInterface[]::new);
+    }
+
+    /** The NAT (other than the arriving interface's) one of whose outside addresses this is, or null. */
+    private NatTable hairpinNat(final RouterInterface in, final int destination)
+    {
+        final RouterInterface[] nats = natInterfaces;
+        for (int i = 0; i < nats.length; i++)
+        {
+            final NatTable nat = nats[i].nat();
+            if (nats[i] != in && nat != null && nat.rules().hairpins(destination))
+            {
+                return nat;
+            }
+        }
+        return null;
     }
 
     static long mac(final MutableDirectBuffer b, final int at)

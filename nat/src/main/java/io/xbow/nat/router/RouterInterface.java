@@ -1,7 +1,7 @@
 package io.xbow.nat.router;
 
 import io.xbow.nat.arp.ArpCache;
-import io.xbow.nat.conntrack.Masquerade;
+import io.xbow.nat.conntrack.NatTable;
 import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
@@ -45,7 +45,7 @@ public final class RouterInterface
     /** Answer ARP for any address but the asker's own (the guest side of a routed vif: everything is via us). */
     private boolean proxyAll;
     private DhcpServer dhcp;
-    private Masquerade nat;
+    private NatTable nat;
     private final Port port = new Port();
     private final int[] queue = new int[QUEUE];
     private int head;
@@ -147,15 +147,17 @@ public final class RouterInterface
     }
 
     /**
-     * Masquerade what leaves through this interface, and take back the replies, or stop (null). Datapath thread.
+     * Translate what leaves through this interface and what arrives on it for the NAT's addresses (ipnat's rules
+     * for it), or stop (null). Datapath thread.
      */
-    public void nat(final Masquerade masquerade)
+    public void nat(final NatTable table)
     {
-        this.nat = masquerade;
+        this.nat = table;
+        router.natChanged();
     }
 
-    /** What masquerades behind this interface's address, or null. */
-    public Masquerade nat()
+    /** The NAT of this interface (the outside one), or null. */
+    public NatTable nat()
     {
         return nat;
     }
@@ -206,7 +208,8 @@ public final class RouterInterface
 
     boolean answersArpFor(final int target, final int sender)
     {
-        return target == address || proxied.contains(target) || proxyAll && target != sender && target != 0;
+        return target == address || proxied.contains(target) || proxyAll && target != sender && target != 0 ||
+            nat != null && nat.rules().answersArpFor(target);
     }
 
     ArpCache arp()

@@ -1,6 +1,9 @@
 package io.xbow.nat.router;
 
 import io.xbow.packet.DropReason;
+import io.xbow.nat.conntrack.NatRules;
+import io.xbow.nat.conntrack.NatTable;
+import io.xbow.nat.rules.IpnatRules;
 import io.xbow.packet.address.Ipv4Address;
 import io.xbow.packet.build.FrameBuilder;
 import io.xbow.packet.checksum.InternetChecksum;
@@ -336,8 +339,8 @@ class RouterTest
     @Test
     void shouldMasqueradeOutOfTheOutsideInterfaceAndBringRepliesBack()
     {
-        ifB.nat(new io.xbow.nat.conntrack.Masquerade(RB,
-            io.xbow.nat.conntrack.Masquerade.Config.defaults(Ipv4Address.parse("192.0.2.0"), 24, 256), now / 1_000_000));
+        ifB.nat(new NatTable(NatRules.of(RB, IpnatRules.parse("map netb0 192.0.2.0/24 -> 0/32", "test")),
+            NatTable.Config.defaults(256), now / 1_000_000));
         send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).arp(2, HOST_B, B, ROUTER_B, RB));
         send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).arp(2, HOST_A, A, ROUTER_A, RA));
         send(hostA, poolA, udpFromA(64));

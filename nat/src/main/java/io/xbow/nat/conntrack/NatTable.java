@@ -1,0 +1,1199 @@
+package io.xbow.nat.conntrack;
+
+import io.xbow.packet.checksum.InternetChecksum;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
+
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The NAT of one outside interface: its {@link NatRules} ({@code map}, {@code rdr}, {@code bimap}) and the
+ * connections they opened, tracked as RFC 4787 (UDP), RFC 5382 (TCP) and RFC 5508 (ICMP) ask:
+ * <ul>
+ *   <li>{@code map} (masquerade): endpoint-independent mapping, an inside address and port keep one outside port
+ *   whatever they talk to; the inside port itself when it is free (port preservation), one below 1024 for one below
+ *   1024 (REQ-3a), or one of the rule's {@code portmap} range;</li>
+ *   <li>{@code rdr} (a published port): a connection from outside to the published address and port opens to an
+ *   inside address (alternating among several) and port; its replies leave from the published endpoint;</li>
+ *   <li>{@code bimap}: an inside address and an outside one, both ways, without state (any protocol, fragments
+ *   too);</li>
+ *   <li>filtering address-and-port-dependent by default (only the remote a connection was opened to gets in), or
+ *   endpoint-independent ({@link Config#endpointIndependentFiltering});</li>
+ *   <li>TCP followed through SYN, established, FIN/RST: established connections live 2 h 4 min without a packet,
+ *   transitory ones 4 min (RFC 5382 REQ-5); UDP 5 min (RFC 4787 REQ-5: at least 2); ICMP queries 60 s, their
+ *   identifier translated as a port (RFC 5508);</li>
+ *   <li>ICMP errors about a translated connection, either way, have the datagram they quote translated too,
+ *   checksums and all, and neither refresh nor end it (RFC 5508 REQ-4 to 6);</li>
+ *   <li>hairpinning (RFC 4787 REQ-9, RFC 5382 REQ-8): a mapped guest reaching an outside address of this NAT reaches
+ *   the guest behind it, and each sees the other's outside endpoint ({@link #hairpin});</li>
+ *   <li>checksums updated incrementally (RFC 1624); a UDP checksum of 0 stays 0.</li>
+ * </ul>
+ * The table is bounded, in total and per inside address: a full table refuses new connections (counted) and existing
+ * ones keep working. Timeouts run on a timer wheel, one timer per connection armed once and re-armed lazily when it
+ * fires on a connection that saw packets since, so a packet costs no timer work.
+ * <p>
+ * Flat arrays, no object per connection, nothing allocated per packet; one thread (the router's datapath) owns it.
+ */
+public final class NatTable
+{
+    /** The datagram is not the NAT's business: forward it as it is. */
+    public static final int PASS = 0;
+    /** Translated: forward it (inbound, to its new destination). */
+    public static final int TRANSLATED = 1;
+    /** No room for a new connection (table or this source's share full, or no outside port left): drop it. */
+    public static final int REFUSED = 2;
+    /** A fragment of a tracked flow, a header too short for its ports, a protocol a map cannot track: dropped. */
+    public static final int UNTRANSLATABLE = 3;
+
+    /** Counters. */
+    public static final int CREATED = 0;
+    public static final int EXPIRED = 1;
+    public static final int REFUSED_FULL = 2;
+    public static final int REFUSED_SOURCE = 3;
+    public static final int REFUSED_PORTS = 4;
+    public static final int ICMP_ERRORS_TRANSLATED = 5;
+    public static final int UNMAPPED_INBOUND = 6;
+    public static final int FRAGMENTS = 7;
+    /** Datagrams translated on their way out, and on their way in. */
+    public static final int TRANSLATED_OUT = 8;
+    public static final int TRANSLATED_IN = 9;
+    /** Datagrams from a guest to an outside address of this NAT, turned back inside (hairpinning). */
+    public static final int HAIRPINNED = 10;
+    /** Connections opened to a published port ({@code rdr}). */
+    public static final int REDIRECTED = 11;
+    /** Datagrams translated by a {@code bimap}, either way. */
+    public static final int BIMAPPED = 12;
+    /** How many counters there are (their numbers run from 0). */
+    public static final int COUNTERS = 13;
+
+    /** A connection's kind, as {@link #connections} shows it (ipnat -l's MAP and RDR). */
+    public static final int MAP = 1;
+    public static final int RDR = 2;
+
+    private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+    private static final int ICMP = 1;
+    private static final byte SYN_SENT = 1;
+    private static final byte ESTABLISHED = 2;
+    private static final byte CLOSING = 3;
+    private static final byte OTHER = 4;
+    private static final int RECORD = 4;
+    private static final long NONE = -1;
+    /** A port an rdr publishes: a map does not take it. */
+    private static final long RESERVED = Long.MAX_VALUE;
+    /** Connections one inside endpoint's mapping may serve (its count has 15 bits). */
+    private static final int MAX_USERS = 0x7FFF;
+
+    /** The table's bounds, timeouts and filtering (a rule's {@code age} overrides UDP's and ICMP's). */
+    public record Config(int maxConnections, int maxPerSource, boolean endpointIndependentFiltering,
+        long tcpEstablishedMs, long tcpTransitoryMs, long udpMs, long icmpMs)
+    {
+        /** RFC 5382/4787/5508's timeouts, address-and-port-dependent filtering, a quarter of the table a source. */
+        public static Config defaults(final int maxConnections)
+        {
+            return new Config(maxConnections, Math.max(64, maxConnections / 4), false,
+                TimeUnit.MINUTES.toMillis(124), TimeUnit.MINUTES.toMillis(4), TimeUnit.MINUTES.toMillis(5),
+                TimeUnit.SECONDS.toMillis(60));
+        }
+
+        public Config withEndpointIndependentFiltering(final boolean on)
+        {
+            return new Config(maxConnections, maxPerSource, on, tcpEstablishedMs, tcpTransitoryMs, udpMs, icmpMs);
+        }
+    }
+
+    private final Config config;
+    private NatRules rules;
+    /**
+     * The connections, by id, four longs each, side by side (a packet touches one record, not eight arrays):
+     * inside address and remote address; inside, outside and remote ports, protocol and TCP state; last seen;
+     * outside address, idle time in seconds (0: the table's) and kind.
+     */
+    private final long[] records;
+    private final boolean[] live;
+    private final int[] freeIds;
+    private int free;
+    /** Outbound: (protocol, inside address and port, remote address and port) to connection. */
+    private final FlowIndex outbound;
+    /** Inbound: (protocol, outside address and port, remote address and port) to connection. */
+    private final FlowIndex inbound;
+    /**
+     * The endpoint-independent mappings: (protocol, inside address and port) to (connections using it, outside
+     * address and port).
+     */
+    private final Long2LongHashMap mappings = new Long2LongHashMap(NONE);
+    /** (protocol, outside address and port) to the inside endpoint mapped there ({@code address << 16 | port}). */
+    private final Long2LongHashMap portOwner = new Long2LongHashMap(NONE);
+    private final LongArrayList reserved = new LongArrayList();
+    private final int[] portCursor = {1024, 1024, 1024};
+    private int[] rdrCursor = new int[0];
+    private final Long2LongHashMap perSource;
+    private final DeadlineTimerWheel timers;
+    private final Long2LongHashMap connectionOfTimer;
+    private final DeadlineTimerWheel.TimerHandler handler = this::onTimer;
+    private long nextExpiryMs;
+    private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
+    private final int[] byProtocol = new int[3];
+    private int tcpEstablished;
+
+    /**
+     * @param rules  the interface's rules.
+     * @param config the table's settings.
+     * @param nowMs  the clock now.
+     */
+    public NatTable(final NatRules rules, final Config config, final long nowMs)
+    {
+        this.config = config;
+        final int n = config.maxConnections();
+        records = new long[n * RECORD];
+        live = new boolean[n];
+        freeIds = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            freeIds[i] = n - 1 - i;
+        }
+        free = n;
+        outbound = new FlowIndex(n);
+        inbound = new FlowIndex(n);
+        perSource = new Long2LongHashMap(Math.min(n, 1 << 16), 0.65f, 0);
+        timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 1024, 512);
+        connectionOfTimer = new Long2LongHashMap(Math.max(16, n), 0.65f, -1);
+        rules(rules);
+    }
+
+    /**
+     * New rules; the connections tracked stay until they end (ipnat -F ends them). Datapath thread.
+     */
+    public void rules(final NatRules newRules)
+    {
+        for (int i = 0; i < reserved.size(); i++)
+        {
+            final long key = reserved.getLong(i);
+            if (portOwner.get(key) == RESERVED)
+            {
+                portOwner.remove(key);
+            }
+        }
+        reserved.clear();
+        this.rules = newRules;
+        rdrCursor = new int[newRules.rdrs.length];
+        // A port an rdr publishes on an address a map takes ports of is kept from the map.
+        for (final NatRules.RdrRule rdr : newRules.rdrs)
+        {
+            reserve(rdr, newRules.interfaceAddress);
+            for (final NatRules.MapRule map : newRules.maps)
+            {
+                if (map.outside() != newRules.interfaceAddress)
+                {
+                    reserve(rdr, map.outside());
+                }
+            }
+        }
+    }
+
+    private void reserve(final NatRules.RdrRule rdr, final int address)
+    {
+        if (((address ^ rdr.address()) & rdr.mask()) != 0)
+        {
+            return;
+        }
+        for (int p = 0; p < 2; p++)
+        {
+            if ((rdr.protocols() & (1 << p)) == 0)
+            {
+                continue;
+            }
+            for (int port = rdr.firstPort(); port <= rdr.lastPort(); port++)
+            {
+                final long key = ownerKey(p, address, port);
+                if (portOwner.get(key) == NONE)
+                {
+                    portOwner.put(key, RESERVED);
+                    reserved.addLong(key);
+                }
+            }
+        }
+    }
+
+    public NatRules rules()
+    {
+        return rules;
+    }
+
+    public long counter(final int counter)
+    {
+        return counters.get(counter);
+    }
+
+    private void count(final int counter)
+    {
+        counters.lazySet(counter, counters.get(counter) + 1);
+    }
+
+    /** A tracked connection, as {@link #connections} shows it. */
+    @FunctionalInterface
+    public interface ConnectionVisitor
+    {
+        /**
+         * @param kind {@link #MAP} or {@link #RDR}.
+         */
+        void connection(int kind, int protocol, int insideIp, int insidePort, int outsideIp, int outsidePort,
+            int remoteIp, int remotePort);
+    }
+
+    /** Every tracked connection. Datapath thread. */
+    public void connections(final ConnectionVisitor visitor)
+    {
+        for (int id = 0; id < live.length; id++)
+        {
+            if (live[id])
+            {
+                visitor.connection(kind(id), proto(id), insideIp(id), insidePort(id), outsideIp(id), outsidePort(id),
+                    remoteIp(id), remotePort(id));
+            }
+        }
+    }
+
+    /** Whether filtering is endpoint-independent (else address-and-port-dependent). */
+    public boolean endpointIndependentFiltering()
+    {
+        return config.endpointIndependentFiltering();
+    }
+
+    /** Connections tracked now. */
+    public int size()
+    {
+        return config.maxConnections() - free;
+    }
+
+    /** The most connections it tracks. */
+    public int capacity()
+    {
+        return config.maxConnections();
+    }
+
+    /**
+     * Connections tracked now by protocol: TCP (6), UDP (17) or ICMP (1); with {@code established}, TCP's established
+     * ones. Any thread (a snapshot).
+     */
+    public int connectionsOf(final int protocol, final boolean established)
+    {
+        return established ? tcpEstablished : byProtocol[protoIndex(protocol)];
+    }
+
+    /**
+     * Bytes per connection the table holds room for: its record, free-list slot and live flag, its share of the two
+     * indexes, and (at their load factor) its timer's, mapping's and port's entries in the hash maps.
+     */
+    public long bytesPerConnection()
+    {
+        final long own = RECORD * 8 + 4 + 1;
+        final long hashEntry = (long)(16 / 0.65) + 1;
+        return own + 3 * hashEntry + 8 + (outbound.footprintBytes() + inbound.footprintBytes()) /
+            config.maxConnections();
+    }
+
+    private int insideIp(final int id)
+    {
+        return (int)(records[id * RECORD] >>> 32);
+    }
+
+    private int remoteIp(final int id)
+    {
+        return (int)records[id * RECORD];
+    }
+
+    private int insidePort(final int id)
+    {
+        return (int)(records[id * RECORD + 1] >>> 48) & 0xFFFF;
+    }
+
+    private int outsidePort(final int id)
+    {
+        return (int)(records[id * RECORD + 1] >>> 32) & 0xFFFF;
+    }
+
+    private int remotePort(final int id)
+    {
+        return (int)(records[id * RECORD + 1] >>> 16) & 0xFFFF;
+    }
+
+    private int proto(final int id)
+    {
+        return (int)(records[id * RECORD + 1] >>> 8) & 0xFF;
+    }
+
+    private byte state(final int id)
+    {
+        return (byte)records[id * RECORD + 1];
+    }
+
+    private void state(final int id, final byte newState)
+    {
+        records[id * RECORD + 1] = records[id * RECORD + 1] & ~0xFFL | (newState & 0xFF);
+    }
+
+    private void seen(final int id, final long nowMs)
+    {
+        records[id * RECORD + 2] = nowMs;
+    }
+
+    private long lastSeen(final int id)
+    {
+        return records[id * RECORD + 2];
+    }
+
+    private int outsideIp(final int id)
+    {
+        return (int)(records[id * RECORD + 3] >>> 32);
+    }
+
+    private int ageSeconds(final int id)
+    {
+        return (int)(records[id * RECORD + 3] >>> 8) & 0xFF_FFFF;
+    }
+
+    private int kind(final int id)
+    {
+        return (int)records[id * RECORD + 3] & 0xFF;
+    }
+
+    private static int protoIndex(final int protocol)
+    {
+        return protocol == TCP ? NatRules.TCP : protocol == UDP ? NatRules.UDP : NatRules.ICMP;
+    }
+
+    private static long mappingKey(final int p, final int ip, final int port)
+    {
+        return (long)p << 48 | (ip & 0xFFFF_FFFFL) << 16 | port;
+    }
+
+    private static long ownerKey(final int p, final int ip, final int port)
+    {
+        return (long)p << 48 | (ip & 0xFFFF_FFFFL) << 16 | port;
+    }
+
+    private static boolean isFragment(final MutableDirectBuffer b, final int ip)
+    {
+        return (b.getShort(ip + 6, BE) & 0x3FFF) != 0;
+    }
+
+    private static boolean isIcmpError(final int type)
+    {
+        return type == 3 || type == 11 || type == 12 || type == 4;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * A datagram leaving through the outside interface (already routed there): of a tracked connection, or from a
+     * bimap's inside address, or from a map's source prefix, it takes its outside address and port.
+     *
+     * @param b     the buffer.
+     * @param ip    its IPv4 header (checked already).
+     * @param nowMs the clock.
+     * @return {@link #PASS}, {@link #TRANSLATED}, {@link #REFUSED} or {@link #UNTRANSLATABLE}.
+     */
+    public int outbound(final MutableDirectBuffer b, final int ip, final long nowMs)
+    {
+        final int source = b.getInt(ip + 12, BE);
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        if (protocol != TCP && protocol != UDP && protocol != ICMP || isFragment(b, ip))
+        {
+            return outboundUntracked(b, ip, source, protocol);
+        }
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
+        final int srcPort;
+        final int dstPort;
+        if (protocol == ICMP)
+        {
+            if (l4Length < 8)
+            {
+                return outboundUntracked(b, ip, source, protocol);
+            }
+            final int type = b.getByte(l4) & 0xFF;
+            if (isIcmpError(type))
+            {
+                return outboundIcmpError(b, ip, l4, l4Length, source);
+            }
+            if (type != 8 && type != 13)
+            {
+                return outboundUntracked(b, ip, source, protocol);
+            }
+            srcPort = b.getShort(l4 + 4, BE) & 0xFFFF; // the query's identifier stands for a port
+            dstPort = 0;
+        }
+        else
+        {
+            if (l4Length < (protocol == TCP ? 20 : 8))
+            {
+                return outboundUntracked(b, ip, source, protocol);
+            }
+            srcPort = b.getShort(l4, BE) & 0xFFFF;
+            dstPort = b.getShort(l4 + 2, BE) & 0xFFFF;
+        }
+        final int destination = b.getInt(ip + 16, BE);
+        final long keyA = (long)protocol << 48 | (long)srcPort << 32 | (source & 0xFFFF_FFFFL);
+        final long keyB = (long)dstPort << 32 | (destination & 0xFFFF_FFFFL);
+        int id = outbound.get(keyA, keyB);
+        if (id == FlowIndex.MISSING)
+        {
+            if (rules.bimapInside(source) >= 0)
+            {
+                return outboundUntracked(b, ip, source, protocol);
+            }
+            final int map = rules.mapFor(source);
+            if (map < 0)
+            {
+                return PASS;
+            }
+            id = openMapped(map, protocol, source, srcPort, destination, dstPort, nowMs);
+            if (id < 0)
+            {
+                return REFUSED;
+            }
+        }
+        seen(id, nowMs);
+        if (protocol == TCP)
+        {
+            tcpState(id, b.getByte(l4 + 13) & 0x3F);
+        }
+        rewrite(b, ip, ip + 12, l4, protocol, protocol == ICMP ? l4 + 4 : l4, source, outsideIp(id), srcPort,
+            outsidePort(id));
+        count(TRANSLATED_OUT);
+        return TRANSLATED;
+    }
+
+    /**
+     * Leaving without a connection to follow (a fragment, a protocol without ports, an ICMP message that is neither
+     * a query nor an error): a bimap's inside address takes its outside one; from a source a map or a connection
+     * covers it is dropped rather than leave with an inside address; else it passes.
+     */
+    private int outboundUntracked(final MutableDirectBuffer b, final int ip, final int source, final int protocol)
+    {
+        final int bimap = rules.bimapInside(source);
+        if (bimap >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[bimap];
+            translateAddress(b, ip, ip + 12, protocol, rule.outside() | source & ~rule.mask());
+            count(BIMAPPED);
+            count(TRANSLATED_OUT);
+            return TRANSLATED;
+        }
+        if (rules.mapFor(source) >= 0 || perSource.get(source & 0xFFFF_FFFFL) > 0)
+        {
+            if (isFragment(b, ip))
+            {
+                count(FRAGMENTS);
+            }
+            return UNTRANSLATABLE;
+        }
+        return PASS;
+    }
+
+    /**
+     * A datagram arriving on the outside interface for an address the NAT {@link NatRules#claims claims}: a
+     * connection's reply goes back to its inside endpoint; a datagram to a published port opens a connection to its
+     * inside address; one to a bimap's outside address goes to its inside one; with endpoint-independent filtering,
+     * any datagram to a mapped port gets in.
+     *
+     * @return {@link #TRANSLATED}; {@link #REFUSED} (a published port, but no room); {@link #UNTRANSLATABLE} (a
+     *         fragment for a mapped address); or {@link #PASS} (nothing here for it: the router's own, or dropped).
+     */
+    public int inbound(final MutableDirectBuffer b, final int ip, final long nowMs)
+    {
+        final int destination = b.getInt(ip + 16, BE);
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        if (protocol != TCP && protocol != UDP && protocol != ICMP || isFragment(b, ip))
+        {
+            return inboundUntracked(b, ip, destination, protocol);
+        }
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
+        final int remote = b.getInt(ip + 12, BE);
+        final int port;
+        final int fromPort;
+        if (protocol == ICMP)
+        {
+            if (l4Length < 8)
+            {
+                return PASS;
+            }
+            final int type = b.getByte(l4) & 0xFF;
+            if (isIcmpError(type))
+            {
+                return inboundIcmpError(b, ip, l4, l4Length, destination);
+            }
+            if (type != 0 && type != 14)
+            {
+                return inboundUntracked(b, ip, destination, protocol); // a query: a bimap's guest's, or the router's
+            }
+            port = b.getShort(l4 + 4, BE) & 0xFFFF;
+            fromPort = 0;
+        }
+        else
+        {
+            if (l4Length < (protocol == TCP ? 20 : 8))
+            {
+                return PASS;
+            }
+            fromPort = b.getShort(l4, BE) & 0xFFFF;
+            port = b.getShort(l4 + 2, BE) & 0xFFFF;
+        }
+        int id = inbound.get((long)protocol << 48 | (long)port << 32 | (destination & 0xFFFF_FFFFL),
+            (long)fromPort << 32 | (remote & 0xFFFF_FFFFL));
+        if (id == FlowIndex.MISSING)
+        {
+            final int rdr = protocol == ICMP ? -1 : rdrFor(destination, protocol, port);
+            if (rdr >= 0)
+            {
+                id = openRedirected(rdr, protocol, destination, port, remote, fromPort, nowMs);
+                if (id < 0)
+                {
+                    return REFUSED;
+                }
+            }
+            else if (rules.bimapOutside(destination) >= 0)
+            {
+                return inboundUntracked(b, ip, destination, protocol);
+            }
+            else
+            {
+                final long owner = portOwner.get(ownerKey(protoIndex(protocol), destination, port));
+                if (!config.endpointIndependentFiltering() || owner == NONE || owner == RESERVED || protocol == ICMP)
+                {
+                    count(UNMAPPED_INBOUND);
+                    return PASS;
+                }
+                // Endpoint-independent filtering: the mapping takes in any remote (nothing allocated if full).
+                id = openOnMapping(protocol, (int)(owner >>> 16), (int)(owner & 0xFFFF), remote, fromPort, nowMs);
+                if (id < 0)
+                {
+                    return PASS;
+                }
+            }
+        }
+        seen(id, nowMs);
+        if (protocol == TCP)
+        {
+            tcpState(id, b.getByte(l4 + 13) & 0x3F);
+        }
+        rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, destination, insideIp(id), port,
+            insidePort(id));
+        count(TRANSLATED_IN);
+        return TRANSLATED;
+    }
+
+    /** Arriving without a connection to follow: to a bimap's outside address it goes to the inside one. */
+    private int inboundUntracked(final MutableDirectBuffer b, final int ip, final int destination, final int protocol)
+    {
+        final int bimap = rules.bimapOutside(destination);
+        if (bimap >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[bimap];
+            translateAddress(b, ip, ip + 16, protocol, rule.inside() | destination & ~rule.mask());
+            count(BIMAPPED);
+            count(TRANSLATED_IN);
+            return TRANSLATED;
+        }
+        if (isFragment(b, ip))
+        {
+            count(FRAGMENTS);
+            return UNTRANSLATABLE;
+        }
+        count(UNMAPPED_INBOUND);
+        return PASS;
+    }
+
+    private int rdrFor(final int destination, final int protocol, final int port)
+    {
+        final int bit = protocol == TCP ? 1 : 2;
+        final NatRules.RdrRule[] rdrs = rules.rdrs;
+        for (int i = 0; i < rdrs.length; i++)
+        {
+            if (rdrs[i].matches(destination, bit, port))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A guest's datagram to one of this NAT's outside addresses ({@link NatRules#hairpins}): its source is
+     * translated as if it left (so the other guest sees its outside endpoint), then its destination as if it
+     * arrived. When no rule takes it in (the router's own address, a port nobody publishes), the source goes back
+     * as it was and the datagram is the router's.
+     *
+     * @return {@link #TRANSLATED}, {@link #PASS}, {@link #REFUSED} or {@link #UNTRANSLATABLE}.
+     */
+    public int hairpin(final MutableDirectBuffer b, final int ip, final long nowMs)
+    {
+        final int source = b.getInt(ip + 12, BE);
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final boolean ports = (protocol == TCP || protocol == UDP) && !isFragment(b, ip);
+        final boolean query = protocol == ICMP && !isFragment(b, ip) && ((b.getByte(l4) & 0xFF) == 8 ||
+            (b.getByte(l4) & 0xFF) == 13 || (b.getByte(l4) & 0xFF) == 0 || (b.getByte(l4) & 0xFF) == 14);
+        final int portAt = ports ? l4 : l4 + 4;
+        final int sourcePort = ports || query ? b.getShort(portAt, BE) & 0xFFFF : 0;
+        final int out = outbound(b, ip, nowMs);
+        if (out != TRANSLATED)
+        {
+            return out == REFUSED ? REFUSED : PASS;
+        }
+        final int in = inbound(b, ip, nowMs);
+        if (in == TRANSLATED)
+        {
+            count(HAIRPINNED);
+            return TRANSLATED;
+        }
+        if (protocol == ICMP && !query)
+        {
+            return UNTRANSLATABLE; // an error half translated: dropped rather than undone
+        }
+        // Not for a guest: the datagram is the router's, from its real source.
+        final int translatedSource = b.getInt(ip + 12, BE);
+        if (ports || query)
+        {
+            rewrite(b, ip, ip + 12, l4, protocol, portAt, translatedSource, source, b.getShort(portAt, BE) & 0xFFFF,
+                sourcePort);
+        }
+        else
+        {
+            translateAddress(b, ip, ip + 12, protocol, source);
+        }
+        return in == REFUSED ? REFUSED : PASS;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * An ICMP error from outside quoting a datagram this NAT sent (its source one of our outside endpoints): the
+     * quoted datagram and the outer destination go back to the inside endpoint.
+     */
+    private int inboundIcmpError(final MutableDirectBuffer b, final int ip, final int icmp, final int icmpLength,
+        final int destination)
+    {
+        final int quoted = icmp + 8;
+        if (icmpLength < 8 + 20 + 8)
+        {
+            return PASS;
+        }
+        final int qihl = (b.getByte(quoted) & 0x0F) * 4;
+        final int protocol = b.getByte(quoted + 9) & 0xFF;
+        final int quotedSource = b.getInt(quoted + 12, BE);
+        if (qihl < 20 || icmpLength < 8 + qihl + 8 || quotedSource != destination)
+        {
+            return PASS;
+        }
+        final int ql4 = quoted + qihl;
+        if (protocol == TCP || protocol == UDP || protocol == ICMP)
+        {
+            final int remote = b.getInt(quoted + 16, BE);
+            final int portAt = ql4 + (protocol == ICMP ? 4 : 0);
+            final int port = b.getShort(portAt, BE) & 0xFFFF;
+            final int remotePort = protocol == ICMP ? 0 : b.getShort(ql4 + 2, BE) & 0xFFFF;
+            final int id = inbound.get((long)protocol << 48 | (long)port << 32 | (quotedSource & 0xFFFF_FFFFL),
+                (long)remotePort << 32 | (remote & 0xFFFF_FFFFL));
+            if (id != FlowIndex.MISSING)
+            {
+                // Not a packet of the connection: lastSeen is left alone (RFC 5508 REQ-4).
+                translateError(b, ip, icmp, icmpLength, quoted + 12, protocol, ql4, portAt, quotedSource,
+                    insideIp(id), port, insidePort(id), ip + 16);
+                count(ICMP_ERRORS_TRANSLATED);
+                return TRANSLATED;
+            }
+        }
+        final int bimap = rules.bimapOutside(quotedSource);
+        if (bimap >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[bimap];
+            final int inside = rule.inside() | quotedSource & ~rule.mask();
+            translateError(b, ip, icmp, icmpLength, quoted + 12, protocol, ql4, -1, quotedSource, inside, 0, 0,
+                ip + 16);
+            count(ICMP_ERRORS_TRANSLATED);
+            count(BIMAPPED);
+            return TRANSLATED;
+        }
+        count(UNMAPPED_INBOUND);
+        return PASS; // about no connection of ours: the router's own, or nothing
+    }
+
+    /**
+     * An ICMP error from a guest quoting a datagram it received through this NAT (its destination the guest's inside
+     * endpoint): the quoted datagram and the outer source take the outside endpoint.
+     */
+    private int outboundIcmpError(final MutableDirectBuffer b, final int ip, final int icmp, final int icmpLength,
+        final int source)
+    {
+        final int quoted = icmp + 8;
+        final int qihl = icmpLength < 8 + 20 ? 0 : (b.getByte(quoted) & 0x0F) * 4;
+        if (qihl < 20 || icmpLength < 8 + qihl + 8 || b.getInt(quoted + 16, BE) != source)
+        {
+            return outboundUntracked(b, ip, source, ICMP);
+        }
+        final int protocol = b.getByte(quoted + 9) & 0xFF;
+        final int ql4 = quoted + qihl;
+        if (protocol == TCP || protocol == UDP)
+        {
+            final int remote = b.getInt(quoted + 12, BE);
+            final int portAt = ql4 + 2;
+            final int port = b.getShort(portAt, BE) & 0xFFFF;
+            final int remotePort = b.getShort(ql4, BE) & 0xFFFF;
+            final int id = outbound.get((long)protocol << 48 | (long)port << 32 | (source & 0xFFFF_FFFFL),
+                (long)remotePort << 32 | (remote & 0xFFFF_FFFFL));
+            if (id != FlowIndex.MISSING)
+            {
+                translateError(b, ip, icmp, icmpLength, quoted + 16, protocol, ql4, portAt, source, outsideIp(id),
+                    port, outsidePort(id), ip + 12);
+                count(ICMP_ERRORS_TRANSLATED);
+                return TRANSLATED;
+            }
+        }
+        final int bimap = rules.bimapInside(source);
+        if (bimap >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[bimap];
+            translateError(b, ip, icmp, icmpLength, quoted + 16, protocol, ql4, -1, source,
+                rule.outside() | source & ~rule.mask(), 0, 0, ip + 12);
+            count(ICMP_ERRORS_TRANSLATED);
+            count(BIMAPPED);
+            return TRANSLATED;
+        }
+        return outboundUntracked(b, ip, source, ICMP);
+    }
+
+    /**
+     * An ICMP error's translation: an address of the quoted header (and its checksum), the quoted port or query
+     * identifier (and the quoted transport checksum when it was quoted), the ICMP checksum over all of it, and the
+     * outer address (and the outer header's checksum).
+     *
+     * @param portAt where the quoted port is, or -1 to keep ports.
+     */
+    private static void translateError(final MutableDirectBuffer b, final int ip, final int icmp,
+        final int icmpLength, final int quotedAddressAt, final int protocol, final int ql4, final int portAt,
+        final int oldAddress, final int newAddress, final int oldPort, final int newPort, final int outerAddressAt)
+    {
+        final int quoted = icmp + 8;
+        int icmpSum = b.getShort(icmp + 2, BE) & 0xFFFF;
+        final int oldQSum = b.getShort(quoted + 10, BE) & 0xFFFF;
+        final int newQSum = InternetChecksum.update32(oldQSum, oldAddress, newAddress);
+        b.putInt(quotedAddressAt, newAddress, BE);
+        b.putShort(quoted + 10, (short)newQSum, BE);
+        icmpSum = InternetChecksum.update32(icmpSum, oldAddress, newAddress);
+        icmpSum = InternetChecksum.update16(icmpSum, oldQSum, newQSum);
+        if (portAt >= 0)
+        {
+            b.putShort(portAt, (short)newPort, BE);
+            icmpSum = InternetChecksum.update16(icmpSum, oldPort, newPort);
+        }
+        final int transportSumAt = protocol == TCP ? ql4 + 16 : protocol == UDP ? ql4 + 6 : protocol == ICMP ?
+            ql4 + 2 : -1;
+        if (transportSumAt >= 0 && transportSumAt + 2 <= icmp + icmpLength)
+        {
+            final int oldT = b.getShort(transportSumAt, BE) & 0xFFFF;
+            if (!(protocol == UDP && oldT == 0))
+            {
+                int newT = protocol == ICMP ? oldT : InternetChecksum.update32(oldT, oldAddress, newAddress);
+                if (portAt >= 0)
+                {
+                    newT = InternetChecksum.update16(newT, oldPort, newPort);
+                }
+                b.putShort(transportSumAt, (short)newT, BE);
+                icmpSum = InternetChecksum.update16(icmpSum, oldT, newT);
+            }
+        }
+        b.putShort(icmp + 2, (short)icmpSum, BE);
+        final int oldOuter = b.getInt(outerAddressAt, BE);
+        b.putInt(outerAddressAt, newAddress, BE);
+        b.putShort(ip + 10, (short)InternetChecksum.update32(b.getShort(ip + 10, BE) & 0xFFFF, oldOuter,
+            newAddress), BE);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** A connection through a map: the inside endpoint's mapping (made now if it has none), to this remote. */
+    private int openMapped(final int map, final int protocol, final int inIp, final int inPort, final int remote,
+        final int remotePort, final long nowMs)
+    {
+        if (!room(inIp, nowMs))
+        {
+            return -1;
+        }
+        final int p = protoIndex(protocol);
+        final long mapKey = mappingKey(p, inIp, inPort);
+        final long existing = mappings.get(mapKey);
+        if (existing != NONE)
+        {
+            return openOn(mapKey, existing, protocol, inIp, inPort, remote, remotePort, rules.maps[map].ageSeconds(),
+                nowMs);
+        }
+        final NatRules.MapRule rule = rules.maps[map];
+        final int port = allocatePort(rule, p, inPort);
+        if (port < 0)
+        {
+            count(REFUSED_PORTS);
+            return -1;
+        }
+        final long mapping = (rule.outside() & 0xFFFF_FFFFL) << 16 | port;
+        final long ownerKey = ownerKey(p, rule.outside(), port);
+        mappings.put(mapKey, mapping);
+        portOwner.put(ownerKey, (inIp & 0xFFFF_FFFFL) << 16 | inPort);
+        final int id = openOn(mapKey, mapping, protocol, inIp, inPort, remote, remotePort, rule.ageSeconds(), nowMs);
+        if (id < 0)
+        {
+            mappings.remove(mapKey); // a mapping without a connection is not kept
+            portOwner.remove(ownerKey);
+        }
+        return id;
+    }
+
+    /** A connection from a remote to an existing mapping (endpoint-independent filtering). */
+    private int openOnMapping(final int protocol, final int inIp, final int inPort, final int remote,
+        final int remotePort, final long nowMs)
+    {
+        if (!room(inIp, nowMs))
+        {
+            return -1;
+        }
+        final long mapKey = mappingKey(protoIndex(protocol), inIp, inPort);
+        final long mapping = mappings.get(mapKey);
+        return mapping == NONE ? -1 : openOn(mapKey, mapping, protocol, inIp, inPort, remote, remotePort, 0, nowMs);
+    }
+
+    private int openOn(final long mapKey, final long mapping, final int protocol, final int inIp, final int inPort,
+        final int remote, final int remotePort, final int ageSeconds, final long nowMs)
+    {
+        if (mapping >>> 48 >= MAX_USERS)
+        {
+            count(REFUSED_SOURCE);
+            return -1;
+        }
+        final int outIp = (int)(mapping >>> 16);
+        final int port = (int)(mapping & 0xFFFF);
+        if (inbound.get((long)protocol << 48 | (long)port << 32 | (outIp & 0xFFFF_FFFFL),
+            (long)remotePort << 32 | (remote & 0xFFFF_FFFFL)) != FlowIndex.MISSING)
+        {
+            count(REFUSED_PORTS); // the mapping's port talks to this remote for another inside endpoint already
+            return -1;
+        }
+        mappings.put(mapKey, mapping + (1L << 48));
+        return open(MAP, protocol, inIp, inPort, outIp, port, remote, remotePort, ageSeconds, nowMs);
+    }
+
+    /** A connection to a published port, to the rule's next inside address. */
+    private int openRedirected(final int rdr, final int protocol, final int address, final int port,
+        final int remote, final int remotePort, final long nowMs)
+    {
+        final NatRules.RdrRule rule = rules.rdrs[rdr];
+        final int[] targets = rule.targets();
+        final int target = targets[rdrCursor[rdr]];
+        final int targetPort = rule.targetPort() + (port - rule.firstPort());
+        if (!room(target, nowMs))
+        {
+            return -1;
+        }
+        if (outbound.get((long)protocol << 48 | (long)targetPort << 32 | (target & 0xFFFF_FFFFL),
+            (long)remotePort << 32 | (remote & 0xFFFF_FFFFL)) != FlowIndex.MISSING)
+        {
+            count(REFUSED_PORTS); // the inside endpoint talks to this remote through another connection already
+            return -1;
+        }
+        rdrCursor[rdr] = rdrCursor[rdr] + 1 == targets.length ? 0 : rdrCursor[rdr] + 1;
+        count(REDIRECTED);
+        return open(RDR, protocol, target, targetPort, address, port, remote, remotePort, 0, nowMs);
+    }
+
+    /** Is there room for a connection of this inside address (expiring what is due first if the table is full)? */
+    private boolean room(final int inIp, final long nowMs)
+    {
+        if (free == 0)
+        {
+            expire(nowMs); // the datapath expires on its own rhythm; a full table tries now
+        }
+        if (free == 0)
+        {
+            count(REFUSED_FULL);
+            return false;
+        }
+        if (perSource.get(inIp & 0xFFFF_FFFFL) >= config.maxPerSource())
+        {
+            count(REFUSED_SOURCE);
+            return false;
+        }
+        return true;
+    }
+
+    private int open(final int kind, final int protocol, final int inIp, final int inPort, final int outIp,
+        final int outPort, final int remote, final int remotePort, final int ageSeconds, final long nowMs)
+    {
+        final int id = freeIds[--free];
+        final int r = id * RECORD;
+        records[r] = (long)inIp << 32 | (remote & 0xFFFF_FFFFL);
+        records[r + 1] = (long)inPort << 48 | (long)outPort << 32 | (long)remotePort << 16 | (long)protocol << 8 |
+            (protocol == TCP ? SYN_SENT : OTHER);
+        records[r + 2] = nowMs;
+        records[r + 3] = (long)outIp << 32 | (long)(ageSeconds & 0xFF_FFFF) << 8 | kind;
+        live[id] = true;
+        byProtocol[protoIndex(protocol)]++;
+        final long sourceKey = inIp & 0xFFFF_FFFFL;
+        perSource.put(sourceKey, perSource.get(sourceKey) + 1);
+        final long far = (long)remotePort << 32 | (remote & 0xFFFF_FFFFL);
+        outbound.put((long)protocol << 48 | (long)inPort << 32 | (inIp & 0xFFFF_FFFFL), far, id);
+        inbound.put((long)protocol << 48 | (long)outPort << 32 | (outIp & 0xFFFF_FFFFL), far, id);
+        arm(id, nowMs + timeout(id));
+        count(CREATED);
+        return id;
+    }
+
+    /**
+     * An outside port on the rule's address: in the rule's {@code portmap} range if it has one (the inside port if
+     * free there), else the inside port if free (port preservation), else one in the same range (below 1024 for
+     * below 1024) from a rolling cursor.
+     */
+    private int allocatePort(final NatRules.MapRule rule, final int p, final int inPort)
+    {
+        final int outside = rule.outside();
+        final int first;
+        final int span;
+        final boolean low = rule.first()[p] == 0 && inPort < 1024;
+        if (rule.first()[p] != 0)
+        {
+            first = rule.first()[p];
+            span = rule.last()[p] - first + 1;
+        }
+        else
+        {
+            first = low ? 1 : 1024;
+            span = low ? 1023 : 65536 - 1024;
+        }
+        if (inPort >= first && inPort < first + span && portOwner.get(ownerKey(p, outside, inPort)) == NONE)
+        {
+            return inPort;
+        }
+        final int cursor = low ? first : portCursor[p];
+        for (int i = 0; i < span; i++)
+        {
+            final int port = first + Math.floorMod(cursor - first + i, span);
+            if (portOwner.get(ownerKey(p, outside, port)) == NONE)
+            {
+                if (!low)
+                {
+                    portCursor[p] = port + 1;
+                }
+                return port;
+            }
+        }
+        return -1;
+    }
+
+    private long timeout(final int id)
+    {
+        final int protocol = proto(id);
+        if (protocol == TCP)
+        {
+            return state(id) == ESTABLISHED ? config.tcpEstablishedMs() : config.tcpTransitoryMs();
+        }
+        final int age = ageSeconds(id);
+        return age != 0 ? age * 1000L : protocol == UDP ? config.udpMs() : config.icmpMs();
+    }
+
+    private void tcpState(final int id, final int flags)
+    {
+        final byte current = state(id);
+        if ((flags & 0x05) != 0)
+        {
+            if (current != CLOSING)
+            {
+                if (current == ESTABLISHED)
+                {
+                    tcpEstablished--;
+                }
+                state(id, CLOSING); // FIN or RST: the transitory time from here (late segments)
+            }
+        }
+        else if (current == SYN_SENT && (flags & 0x12) == 0x12)
+        {
+            tcpEstablished++;
+            state(id, ESTABLISHED); // the answering SYN-ACK (the remote's, or the inside's to a published port)
+        }
+    }
+
+    /** Connections whose time is up, as the timer wheel says; a connection that saw packets is re-armed instead. */
+    public int expire(final long nowMs)
+    {
+        if (nowMs < nextExpiryMs)
+        {
+            return 0; // a poll scans a tick's timers: once a second is enough for timeouts of minutes
+        }
+        nextExpiryMs = nowMs + 1_000;
+        int fired = 0;
+        do
+        {
+            fired += timers.poll(nowMs, handler, Integer.MAX_VALUE); // a tick a call: catch up to now
+        }
+        while (timers.timerCount() > 0 && timers.currentTickTime() <= nowMs);
+        return fired;
+    }
+
+    private boolean onTimer(final TimeUnit unit, final long nowMs, final long timerId)
+    {
+        final long value = connectionOfTimer.remove(timerId);
+        if (value < 0)
+        {
+            return true;
+        }
+        final int id = (int)value;
+        final long due = lastSeen(id) + timeout(id);
+        if (due > nowMs)
+        {
+            arm(id, due); // it saw packets since: its time starts from the last
+            return true;
+        }
+        close(id);
+        count(EXPIRED);
+        return true;
+    }
+
+    private void arm(final int id, final long deadlineMs)
+    {
+        connectionOfTimer.put(timers.scheduleTimer(deadlineMs), id);
+    }
+
+    private void close(final int id)
+    {
+        final int protocol = proto(id);
+        final int inIp = insideIp(id);
+        final long far = (long)remotePort(id) << 32 | (remoteIp(id) & 0xFFFF_FFFFL);
+        outbound.remove((long)protocol << 48 | (long)insidePort(id) << 32 | (inIp & 0xFFFF_FFFFL), far);
+        inbound.remove((long)protocol << 48 | (long)outsidePort(id) << 32 | (outsideIp(id) & 0xFFFF_FFFFL), far);
+        if (kind(id) == MAP)
+        {
+            final int p = protoIndex(protocol);
+            final long mapKey = mappingKey(p, inIp, insidePort(id));
+            final long mapping = mappings.get(mapKey) - (1L << 48);
+            if (mapping >>> 48 == 0)
+            {
+                mappings.remove(mapKey);
+                portOwner.remove(ownerKey(p, outsideIp(id), outsidePort(id)));
+            }
+            else
+            {
+                mappings.put(mapKey, mapping);
+            }
+        }
+        final long sourceKey = inIp & 0xFFFF_FFFFL;
+        final long left = perSource.get(sourceKey) - 1;
+        if (left <= 0)
+        {
+            perSource.remove(sourceKey);
+        }
+        else
+        {
+            perSource.put(sourceKey, left);
+        }
+        live[id] = false;
+        byProtocol[protoIndex(protocol)]--;
+        if (protocol == TCP && state(id) == ESTABLISHED)
+        {
+            tcpEstablished--;
+        }
+        freeIds[free++] = id;
+    }
+
+    /** {@code ipnat -F}: every connection ends now; the rules stay. Datapath thread. */
+    public int flush()
+    {
+        final int n = size();
+        for (int id = 0; id < live.length; id++)
+        {
+            if (live[id])
+            {
+                close(id);
+            }
+        }
+        timers.clear();
+        connectionOfTimer.clear();
+        return n;
+    }
+
+    /**
+     * @param nowMs the clock now.
+     * @return when the table next needs {@link #expire}: within a minute while it tracks connections (expiry only
+     *         frees room, so an idle datapath need not wake for each), never when empty.
+     */
+    public long nextDeadlineMs(final long nowMs)
+    {
+        return timers.timerCount() == 0 ? Long.MAX_VALUE : nowMs + 60_000;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * One address and one port (or ICMP query identifier) rewritten, with the IPv4 header checksum and the transport
+     * checksum updated incrementally (RFC 1624): TCP and UDP cover the address through their pseudo-header, ICMP does
+     * not; a UDP checksum of 0 (none) stays 0, and one that comes out 0 is sent as 0xFFFF.
+     */
+    private static void rewrite(final MutableDirectBuffer b, final int ip, final int addressAt, final int l4,
+        final int protocol, final int portAt, final int oldAddress, final int newAddress, final int oldPort,
+        final int newPort)
+    {
+        b.putInt(addressAt, newAddress, BE);
+        b.putShort(ip + 10, (short)InternetChecksum.update32(b.getShort(ip + 10, BE) & 0xFFFF, oldAddress,
+            newAddress), BE);
+        b.putShort(portAt, (short)newPort, BE);
+        if (protocol == ICMP)
+        {
+            b.putShort(l4 + 2, (short)InternetChecksum.update16(b.getShort(l4 + 2, BE) & 0xFFFF, oldPort, newPort),
+                BE);
+            return;
+        }
+        final int sumAt = protocol == TCP ? l4 + 16 : l4 + 6;
+        final int old = b.getShort(sumAt, BE) & 0xFFFF;
+        if (protocol == UDP && old == 0)
+        {
+            return;
+        }
+        int sum = InternetChecksum.update32(old, oldAddress, newAddress);
+        sum = InternetChecksum.update16(sum, oldPort, newPort);
+        b.putShort(sumAt, (short)(protocol == UDP && sum == 0 ? 0xFFFF : sum), BE);
+    }
+
+    /**
+     * An address alone rewritten (bimap): the header checksum, and for TCP or UDP with its header here (not a later
+     * fragment) the transport checksum over the pseudo-header.
+     */
+    private static void translateAddress(final MutableDirectBuffer b, final int ip, final int addressAt,
+        final int protocol, final int newAddress)
+    {
+        final int oldAddress = b.getInt(addressAt, BE);
+        b.putInt(addressAt, newAddress, BE);
+        b.putShort(ip + 10, (short)InternetChecksum.update32(b.getShort(ip + 10, BE) & 0xFFFF, oldAddress,
+            newAddress), BE);
+        if ((protocol != TCP && protocol != UDP) || (b.getShort(ip + 6, BE) & 0x1FFF) != 0)
+        {
+            return;
+        }
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
+        final int sumAt = protocol == TCP ? l4 + 16 : l4 + 6;
+        if (sumAt + 2 > l4 + l4Length)
+        {
+            return;
+        }
+        final int old = b.getShort(sumAt, BE) & 0xFFFF;
+        if (protocol == UDP && old == 0)
+        {
+            return;
+        }
+        final int sum = InternetChecksum.update32(old, oldAddress, newAddress);
+        b.putShort(sumAt, (short)(protocol == UDP && sum == 0 ? 0xFFFF : sum), BE);
+    }
+}

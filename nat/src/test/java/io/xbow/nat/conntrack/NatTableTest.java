@@ -1,0 +1,426 @@
+package io.xbow.nat.conntrack;
+
+import io.xbow.nat.rules.IpnatRules;
+import io.xbow.packet.address.Ipv4Address;
+import io.xbow.packet.checksum.InternetChecksum;
+import io.xbow.packet.build.FrameBuilder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Masquerade on crafted datagrams and a fake clock: RFC 4787/5382/5508's mapping, filtering, timeouts, ICMP query
+ * and error translation, the table's bounds, and checksums equal to a full recomputation.
+ */
+class NatTableTest
+{
+    private static final ByteOrder BE = ByteOrder.BIG_ENDIAN;
+    private static final int OUTSIDE = Ipv4Address.parse("192.0.2.1");
+    private static final int GUEST = Ipv4Address.parse("10.0.0.5");
+    private static final int GUEST2 = Ipv4Address.parse("10.0.0.6");
+    private static final int SERVER = Ipv4Address.parse("198.51.100.9");
+    private static final int SERVER2 = Ipv4Address.parse("198.51.100.10");
+    private static final int IP = 14;
+    private static final int L4 = 34;
+
+    private long now = 1_000_000;
+    private NatTable nat = table(1024, "map net0 10.0.0.0/8 -> 0/32 portmap tcp/udp auto");
+
+    private NatTable table(final int size, final String rules)
+    {
+        return new NatTable(rules(rules), NatTable.Config.defaults(size), now);
+    }
+
+    private static NatRules rules(final String text)
+    {
+        return NatRules.of(OUTSIDE, IpnatRules.parse(text, "test"));
+    }
+
+    private static UnsafeBuffer frame(final FrameBuilder builder)
+    {
+        return new UnsafeBuffer(builder.toBytes());
+    }
+
+    private static FrameBuilder udp(final int from, final int sport, final int to, final int dport)
+    {
+        return new FrameBuilder().ethernet(1, 2).ipv4(from, to).udp(sport, dport, 16);
+    }
+
+    private static FrameBuilder tcp(final int from, final int sport, final int to, final int dport, final int flags)
+    {
+        return new FrameBuilder().ethernet(1, 2).ipv4(from, to).tcp(sport, dport, flags, 1000, 0);
+    }
+
+    private static void assertChecksumsRight(final UnsafeBuffer b)
+    {
+        assertEquals(0, InternetChecksum.checksum(b, IP, 20), "IPv4 header checksum");
+        final int protocol = b.getByte(IP + 9);
+        final int length = (b.getShort(IP + 2, BE) & 0xFFFF) - 20;
+        final int source = b.getInt(IP + 12, BE);
+        final int destination = b.getInt(IP + 16, BE);
+        if (protocol == 17)
+        {
+            final int sent = b.getShort(L4 + 6, BE) & 0xFFFF;
+            if (sent != 0)
+            {
+                assertEquals(InternetChecksum.udpChecksum(b, L4, length, source, destination), sent, "UDP checksum");
+            }
+        }
+        else if (protocol == 6)
+        {
+            assertEquals(InternetChecksum.tcpChecksum(b, L4, length, source, destination),
+                b.getShort(L4 + 16, BE) & 0xFFFF, "TCP checksum");
+        }
+        else
+        {
+            assertEquals(0, InternetChecksum.checksum(b, L4, length), "ICMP checksum");
+        }
+    }
+
+    @Test
+    void shouldMapEndpointIndependentlyPreservingPortsAndFilterByAddressAndPort()
+    {
+        final UnsafeBuffer out = frame(udp(GUEST, 5000, SERVER, 53));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(out, IP, now));
+        assertEquals(OUTSIDE, out.getInt(IP + 12, BE));
+        assertEquals(5000, out.getShort(L4, BE) & 0xFFFF, "the port is preserved");
+        assertChecksumsRight(out);
+
+        final UnsafeBuffer toOther = frame(udp(GUEST, 5000, SERVER2, 123));
+        nat.outbound(toOther, IP, now);
+        assertEquals(5000, toOther.getShort(L4, BE) & 0xFFFF, "the same mapping to another remote (REQ-1)");
+
+        final UnsafeBuffer second = frame(udp(GUEST2, 5000, SERVER, 53));
+        nat.outbound(second, IP, now);
+        final int taken = second.getShort(L4, BE) & 0xFFFF;
+        assertNotEquals(5000, taken);
+        assertTrue(taken >= 1024, "a port from the same range");
+        final UnsafeBuffer low = frame(tcp(GUEST2, 22, SERVER, 22, 0x02));
+        nat.outbound(low, IP, now);
+        assertEquals(22, low.getShort(L4, BE) & 0xFFFF);
+        final UnsafeBuffer low2 = frame(tcp(GUEST, 22, SERVER, 22, 0x02));
+        nat.outbound(low2, IP, now);
+        final int lowPort = low2.getShort(L4, BE) & 0xFFFF;
+        assertTrue(lowPort > 0 && lowPort < 1024 && lowPort != 22, "below 1024 for below 1024 (REQ-3a): " + lowPort);
+
+        final UnsafeBuffer reply = frame(udp(SERVER, 53, OUTSIDE, 5000));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(reply, IP, now));
+        assertEquals(GUEST, reply.getInt(IP + 16, BE));
+        assertEquals(5000, reply.getShort(L4 + 2, BE) & 0xFFFF);
+        assertChecksumsRight(reply);
+
+        final UnsafeBuffer stranger = frame(udp(Ipv4Address.parse("203.0.113.66"), 53, OUTSIDE, 5000));
+        assertEquals(NatTable.PASS, nat.inbound(stranger, IP, now), "address-and-port-dependent filtering");
+        final UnsafeBuffer otherPort = frame(udp(SERVER, 54, OUTSIDE, 5000));
+        assertEquals(NatTable.PASS, nat.inbound(otherPort, IP, now));
+        assertEquals(2, nat.counter(NatTable.UNMAPPED_INBOUND));
+        final int tracked = nat.size();
+        assertEquals(NatTable.PASS, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 40000)), IP, now));
+        assertEquals(tracked, nat.size(), "nothing allocated for a datagram to an unmapped port");
+
+        // Endpoint-independent filtering, when asked for: any remote reaches a mapping.
+        nat = new NatTable(rules("map net0 10.0.0.0/8 -> 0/32"), NatTable.Config.defaults(1024)
+            .withEndpointIndependentFiltering(true), now);
+        nat.outbound(frame(udp(GUEST, 5000, SERVER, 53)), IP, now);
+        final UnsafeBuffer anyone = frame(udp(Ipv4Address.parse("203.0.113.66"), 9, OUTSIDE, 5000));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(anyone, IP, now));
+        assertEquals(GUEST, anyone.getInt(IP + 16, BE));
+    }
+
+    @Test
+    void shouldKeepConnectionsAsLongAsTheRfcsSayAndNoLonger()
+    {
+        nat.outbound(frame(udp(GUEST, 5000, SERVER, 53)), IP, now);
+        nat.outbound(frame(tcp(GUEST, 40000, SERVER, 80, 0x02)), IP, now); // SYN
+        nat.outbound(frame(tcp(GUEST, 40001, SERVER, 80, 0x02)), IP, now);
+        nat.inbound(frame(tcp(SERVER, 80, OUTSIDE, 40000, 0x12)), IP, now); // SYN-ACK: established
+        nat.outbound(frame(tcp(GUEST, 40000, SERVER, 80, 0x10)), IP, now);
+        assertEquals(3, nat.size());
+
+        now += 4 * 60_000 + 1_000; // transitory TCP goes, UDP stays (5 min)
+        nat.expire(now);
+        assertEquals(2, nat.size(), "the half-open connection went after 4 minutes");
+        assertEquals(NatTable.TRANSLATED, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 5000)), IP, now),
+            "UDP at 4 minutes: still there (and refreshed now)");
+        now += 5 * 60_000 + 2_000;
+        nat.expire(now);
+        assertEquals(1, nat.size(), "UDP after 5 idle minutes: gone");
+        assertEquals(NatTable.PASS, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 5000)), IP, now));
+        now += 114 * 60_000;
+        nat.expire(now);
+        assertEquals(1, nat.size(), "established TCP lives 2 h 4 min");
+        assertEquals(NatTable.TRANSLATED, nat.inbound(frame(tcp(SERVER, 80, OUTSIDE, 40000, 0x11)), IP, now));
+        now += 4 * 60_000 + 2_000;
+        nat.expire(now);
+        assertEquals(0, nat.size(), "after FIN: the transitory time");
+        assertEquals(3, nat.counter(NatTable.EXPIRED));
+    }
+
+    @Test
+    void shouldTranslateIcmpQueriesAndErrorsAboutConnections()
+    {
+        final UnsafeBuffer ping = frame(new FrameBuilder().ethernet(1, 2).ipv4(GUEST, SERVER).icmpEcho(8, 777, 1, 32));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(ping, IP, now));
+        final int id = ping.getShort(L4 + 4, BE) & 0xFFFF;
+        assertChecksumsRight(ping);
+        final UnsafeBuffer pong = frame(new FrameBuilder().ethernet(1, 2).ipv4(SERVER, OUTSIDE).icmpEcho(0, id, 1, 32));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(pong, IP, now));
+        assertEquals(GUEST, pong.getInt(IP + 16, BE));
+        assertEquals(777, pong.getShort(L4 + 4, BE) & 0xFFFF);
+        assertChecksumsRight(pong);
+
+        // A port unreachable about the translated UDP datagram: quoted header and port go back to the guest's.
+        final UnsafeBuffer sent = frame(udp(GUEST, 5000, SERVER, 33434));
+        nat.outbound(sent, IP, now);
+        final byte[] quoted = new byte[28];
+        sent.getBytes(IP, quoted);
+        final UnsafeBuffer error = frame(new FrameBuilder().ethernet(1, 2).ipv4(SERVER, OUTSIDE)
+            .icmpEcho(3, 0, 0, 0).payload(quoted));
+        error.putByte(L4 + 1, (byte)3); // code: port unreachable (the echo header's id/seq are the unused word)
+        error.putShort(L4 + 2, (short)0);
+        error.putShort(L4 + 2, (short)InternetChecksum.checksum(error, L4, 8 + 28), BE);
+        final long seen = nat.counter(NatTable.CREATED);
+        assertEquals(NatTable.TRANSLATED, nat.inbound(error, IP, now));
+        assertEquals(GUEST, error.getInt(IP + 16, BE));
+        assertEquals(GUEST, error.getInt(L4 + 8 + 12, BE), "the quoted source");
+        assertEquals(5000, error.getShort(L4 + 8 + 20, BE) & 0xFFFF, "the quoted source port");
+        assertEquals(0, InternetChecksum.checksum(error, L4 + 8, 20), "the quoted header's checksum");
+        assertChecksumsRight(error);
+        assertEquals(1, nat.counter(NatTable.ICMP_ERRORS_TRANSLATED));
+        assertEquals(seen, nat.counter(NatTable.CREATED));
+
+        final UnsafeBuffer unknown = frame(new FrameBuilder().ethernet(1, 2).ipv4(SERVER, OUTSIDE)
+            .icmpEcho(3, 0, 0, 0).payload(new byte[28]));
+        assertEquals(NatTable.PASS, nat.inbound(unknown, IP, now), "about no connection: not translated");
+    }
+
+    @Test
+    void shouldRefuseNewConnectionsWhenFullWhileExistingOnesWork()
+    {
+        nat = new NatTable(rules("map net0 10.0.0.0/8 -> 0/32"), new NatTable.Config(64, 16, false,
+            7_440_000, 240_000, 300_000, 60_000), now);
+        for (int i = 0; i < 16; i++)
+        {
+            assertEquals(NatTable.TRANSLATED, nat.outbound(frame(udp(GUEST, 6000 + i, SERVER, 53)), IP, now));
+        }
+        assertEquals(NatTable.REFUSED, nat.outbound(frame(udp(GUEST, 7000, SERVER, 53)), IP, now),
+            "one source's share is a quarter of the table");
+        assertEquals(1, nat.counter(NatTable.REFUSED_SOURCE));
+        for (int host = 0; host < 3; host++)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                nat.outbound(frame(udp(GUEST + 1 + host, 6000 + i, SERVER, 53)), IP, now);
+            }
+        }
+        assertEquals(64, nat.size());
+        assertEquals(NatTable.REFUSED, nat.outbound(frame(udp(Ipv4Address.parse("10.9.9.9"), 1, SERVER, 53)), IP,
+            now));
+        assertEquals(1, nat.counter(NatTable.REFUSED_FULL));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 6000)), IP, now),
+            "existing connections keep working");
+        assertTrue(nat.bytesPerConnection() > 0);
+    }
+
+    @Test
+    void shouldUpdateChecksumsAsAFullRecomputationWould()
+    {
+        final Random random = new Random(7);
+        nat = table(8192, "map net0 0/0 -> 0/32");
+        for (int i = 0; i < 2000; i++)
+        {
+            final int from = random.nextInt() & 0x7FFF_FFFF | 0x0100_0000;
+            final int to = random.nextInt();
+            final FrameBuilder builder = i % 2 == 0 ? udp(from, random.nextInt(65536), to, random.nextInt(65536)) :
+                tcp(from, random.nextInt(65536), to, random.nextInt(65536), 0x10);
+            final UnsafeBuffer b = frame(builder.payloadFill(random.nextInt(256)));
+            final int result = nat.outbound(b, IP, now);
+            if (result == NatTable.TRANSLATED)
+            {
+                assertChecksumsRight(b);
+            }
+        }
+        final UnsafeBuffer noChecksum = frame(udp(GUEST, 5555, SERVER, 53));
+        noChecksum.putShort(L4 + 6, (short)0);
+        nat.outbound(noChecksum, IP, now);
+        assertEquals(0, noChecksum.getShort(L4 + 6, BE), "a UDP checksum of 0 stays 0");
+        final UnsafeBuffer fragment = frame(udp(GUEST, 5556, SERVER, 53));
+        fragment.putShort(IP + 6, (short)0x2000); // MF
+        assertEquals(NatTable.UNTRANSLATABLE, nat.outbound(fragment, IP, now), "never forwarded untranslated");
+    }
+
+    private static final int LAN = Ipv4Address.parse("192.0.2.77");
+    private static final int PUBLIC = Ipv4Address.parse("192.0.2.20");
+
+    @Test
+    void shouldPublishPortsToInsideAddressesAlternatingAndShiftingRanges()
+    {
+        nat = table(1024, """
+            map net0 10.0.0.0/8 -> 0/32 portmap tcp/udp auto
+            rdr net0 0/32 port 8080-8081 -> 10.0.0.5,10.0.0.6 port 80 tcp
+            rdr net0 192.0.2.20/32 port 53 -> 10.0.0.7 port 5353 udp
+            """);
+        final UnsafeBuffer syn = frame(tcp(LAN, 40000, OUTSIDE, 8080, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(syn, IP, now));
+        assertEquals(GUEST, syn.getInt(IP + 16, BE));
+        assertEquals(80, syn.getShort(L4 + 2, BE) & 0xFFFF);
+        assertChecksumsRight(syn);
+        final UnsafeBuffer second = frame(tcp(LAN, 40001, OUTSIDE, 8081, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(second, IP, now));
+        assertEquals(GUEST2, second.getInt(IP + 16, BE), "the next inside address");
+        assertEquals(81, second.getShort(L4 + 2, BE) & 0xFFFF, "port 8081 of 8080-8081 is 81 of 80-81");
+
+        final UnsafeBuffer synAck = frame(tcp(GUEST, 80, LAN, 40000, 0x12));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(synAck, IP, now));
+        assertEquals(OUTSIDE, synAck.getInt(IP + 12, BE));
+        assertEquals(8080, synAck.getShort(L4, BE) & 0xFFFF, "the reply leaves from the published port");
+        assertChecksumsRight(synAck);
+        assertEquals(1, nat.connectionsOf(6, true), "established by the inside's SYN-ACK");
+
+        final UnsafeBuffer udp = frame(udp(LAN, 999, PUBLIC, 53));
+        assertTrue(nat.rules().claims(PUBLIC) && nat.rules().answersArpFor(PUBLIC));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(udp, IP, now));
+        assertEquals(Ipv4Address.parse("10.0.0.7"), udp.getInt(IP + 16, BE));
+        assertEquals(5353, udp.getShort(L4 + 2, BE) & 0xFFFF);
+        assertEquals(NatTable.PASS, nat.inbound(frame(tcp(LAN, 999, PUBLIC, 53, 0x02)), IP, now),
+            "udp only: not TCP");
+        assertEquals(NatTable.PASS, nat.inbound(frame(tcp(LAN, 999, OUTSIDE, 8082, 0x02)), IP, now),
+            "a port nobody publishes");
+        assertEquals(3, nat.counter(NatTable.REDIRECTED));
+
+        // A guest's own connection never takes a published port of the address.
+        final UnsafeBuffer guest = frame(tcp(Ipv4Address.parse("10.0.0.9"), 8080, SERVER, 80, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(guest, IP, now));
+        final int mapped = guest.getShort(L4, BE) & 0xFFFF;
+        assertTrue(mapped != 8080 && mapped != 8081, "published ports are kept from map: " + mapped);
+    }
+
+    @Test
+    void shouldMapABimapAddressBothWaysForAnyProtocolAndFragments()
+    {
+        final int inside = Ipv4Address.parse("10.0.0.8");
+        nat = table(1024, """
+            bimap net0 10.0.0.8/32 -> 192.0.2.20/32
+            map net0 10.0.0.0/8 -> 0/32
+            """);
+        final UnsafeBuffer out = frame(tcp(inside, 22, SERVER, 5555, 0x12));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(out, IP, now));
+        assertEquals(PUBLIC, out.getInt(IP + 12, BE), "bimap before map");
+        assertEquals(22, out.getShort(L4, BE) & 0xFFFF, "ports kept");
+        assertChecksumsRight(out);
+        final UnsafeBuffer in = frame(tcp(SERVER, 5555, PUBLIC, 22, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(in, IP, now));
+        assertEquals(inside, in.getInt(IP + 16, BE));
+        assertChecksumsRight(in);
+        final UnsafeBuffer ping = frame(new FrameBuilder().ethernet(1, 2).ipv4(SERVER, PUBLIC).icmpEcho(8, 5, 1, 8));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(ping, IP, now), "a ping from outside reaches the guest");
+        assertEquals(inside, ping.getInt(IP + 16, BE));
+        final UnsafeBuffer gre = frame(udp(SERVER, 1, PUBLIC, 2));
+        gre.putByte(IP + 9, (byte)47);
+        gre.putShort(IP + 10, (short)0);
+        gre.putShort(IP + 10, (short)InternetChecksum.checksum(gre, IP, 20), BE);
+        assertEquals(NatTable.TRANSLATED, nat.inbound(gre, IP, now), "any protocol");
+        assertEquals(0, InternetChecksum.checksum(gre, IP, 20));
+        final UnsafeBuffer fragment = frame(udp(SERVER, 1, PUBLIC, 2));
+        fragment.putShort(IP + 6, (short)0x0010); // a later fragment
+        fragment.putShort(IP + 10, (short)0);
+        fragment.putShort(IP + 10, (short)InternetChecksum.checksum(fragment, IP, 20), BE);
+        assertEquals(NatTable.TRANSLATED, nat.inbound(fragment, IP, now), "fragments too: no ports to track");
+        assertEquals(inside, fragment.getInt(IP + 16, BE));
+        assertEquals(0, InternetChecksum.checksum(fragment, IP, 20));
+        assertEquals(0, nat.size(), "without state");
+    }
+
+    @Test
+    void shouldHairpinAGuestToAnotherThroughThePublishedAddress()
+    {
+        nat = table(1024, """
+            map net0 10.0.0.0/8 -> 0/32 portmap tcp/udp auto
+            rdr net0 0/32 port 8080 -> 10.0.0.6 port 80 tcp
+            """);
+        assertTrue(nat.rules().hairpins(OUTSIDE));
+        final UnsafeBuffer syn = frame(tcp(GUEST, 33000, OUTSIDE, 8080, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.hairpin(syn, IP, now));
+        assertEquals(OUTSIDE, syn.getInt(IP + 12, BE), "the server sees the client's outside address (REQ-9)");
+        final int clientPort = syn.getShort(L4, BE) & 0xFFFF;
+        assertEquals(GUEST2, syn.getInt(IP + 16, BE));
+        assertEquals(80, syn.getShort(L4 + 2, BE) & 0xFFFF);
+        assertChecksumsRight(syn);
+
+        final UnsafeBuffer synAck = frame(tcp(GUEST2, 80, OUTSIDE, clientPort, 0x12));
+        assertEquals(NatTable.TRANSLATED, nat.hairpin(synAck, IP, now));
+        assertEquals(OUTSIDE, synAck.getInt(IP + 12, BE));
+        assertEquals(8080, synAck.getShort(L4, BE) & 0xFFFF, "the client sees the published endpoint");
+        assertEquals(GUEST, synAck.getInt(IP + 16, BE));
+        assertEquals(33000, synAck.getShort(L4 + 2, BE) & 0xFFFF);
+        assertChecksumsRight(synAck);
+        assertEquals(2, nat.counter(NatTable.HAIRPINNED));
+
+        final UnsafeBuffer ping = frame(new FrameBuilder().ethernet(1, 2).ipv4(GUEST, OUTSIDE).icmpEcho(8, 3, 1, 8));
+        final byte[] before = ping.byteArray().clone();
+        assertEquals(NatTable.PASS, nat.hairpin(ping, IP, now), "the router's own address: left to the router");
+        assertEquals(java.util.Arrays.toString(before), java.util.Arrays.toString(ping.byteArray()),
+            "its source as it came");
+    }
+
+    @Test
+    void shouldTakePortsFromAPortmapRangeAndTranslateErrorsFromInside()
+    {
+        nat = table(1024, "map net0 10.0.0.0/8 -> 0/32 portmap udp 20000:20001");
+        final UnsafeBuffer first = frame(udp(GUEST, 5000, SERVER, 53));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(first, IP, now));
+        assertEquals(20000, first.getShort(L4, BE) & 0xFFFF);
+        final UnsafeBuffer kept = frame(udp(GUEST2, 20001, SERVER, 53));
+        nat.outbound(kept, IP, now);
+        assertEquals(20001, kept.getShort(L4, BE) & 0xFFFF, "preserved: it is in the range and free");
+        assertEquals(NatTable.REFUSED, nat.outbound(frame(udp(GUEST2, 5001, SERVER, 53)), IP, now),
+            "the range is used up");
+        assertEquals(1, nat.counter(NatTable.REFUSED_PORTS));
+        final UnsafeBuffer tcp = frame(tcp(GUEST, 5000, SERVER, 80, 0x02));
+        nat.outbound(tcp, IP, now);
+        assertEquals(5000, tcp.getShort(L4, BE) & 0xFFFF, "TCP is not in the portmap: auto");
+
+        // The guest answers the server's reply with a port unreachable: it leaves about the outside endpoint.
+        final UnsafeBuffer reply = frame(udp(SERVER, 53, OUTSIDE, 20000));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(reply, IP, now));
+        final byte[] quoted = new byte[28];
+        reply.getBytes(IP, quoted);
+        final UnsafeBuffer error = frame(new FrameBuilder().ethernet(1, 2).ipv4(GUEST, SERVER)
+            .icmpEcho(3, 0, 0, 0).payload(quoted));
+        error.putByte(L4 + 1, (byte)3);
+        error.putShort(L4 + 2, (short)0);
+        error.putShort(L4 + 2, (short)InternetChecksum.checksum(error, L4, 8 + 28), BE);
+        assertEquals(NatTable.TRANSLATED, nat.outbound(error, IP, now));
+        assertEquals(OUTSIDE, error.getInt(IP + 12, BE));
+        assertEquals(OUTSIDE, error.getInt(L4 + 8 + 16, BE), "the quoted destination");
+        assertEquals(20000, error.getShort(L4 + 8 + 22, BE) & 0xFFFF, "the quoted destination port");
+        assertEquals(0, InternetChecksum.checksum(error, L4 + 8, 20));
+        assertChecksumsRight(error);
+        assertEquals(NatTable.UNTRANSLATABLE, nat.outbound(frame(new FrameBuilder().ethernet(1, 2)
+            .ipv4(GUEST, SERVER).icmpEcho(3, 0, 0, 0).payload(new byte[28])), IP, now),
+            "an error about nothing known, from a mapped guest: not sent with its inside address");
+    }
+
+    @Test
+    void shouldKeepConnectionsAcrossARuleChangeAndEndThemOnFlush()
+    {
+        nat.outbound(frame(udp(GUEST, 5000, SERVER, 53)), IP, now);
+        nat.rules(rules("rdr net0 0/32 port 80 -> 10.0.0.6 port 80 tcp"));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 5000)), IP, now),
+            "the connection outlives its rule");
+        assertEquals(NatTable.PASS, nat.outbound(frame(udp(GUEST, 5001, SERVER, 53)), IP, now),
+            "no map: a new flow is not translated");
+        assertEquals(1, nat.flush());
+        assertEquals(0, nat.size());
+        assertEquals(NatTable.PASS, nat.inbound(frame(udp(SERVER, 53, OUTSIDE, 5000)), IP, now));
+        now += 10 * 60_000;
+        nat.expire(now); // the flushed connection's timer finds nothing
+        assertEquals(0, nat.counter(NatTable.EXPIRED));
+    }
+}
