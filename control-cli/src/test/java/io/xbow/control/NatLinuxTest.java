@@ -23,10 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Masquerade end to end, configured with ipnat against Linux peers: a netns guest on a private network reaches a
- * server in a LAN namespace (TCP and UDP with socat, ICMP with ping) only while a map rule is in force, the server
- * seeing the router's address; ipnat -l lists the translations, -s says the filtering; the LAN reaches no inside
- * port through an unmapped one.
+ * NAT end to end, configured with ipnat against Linux peers: a netns guest on a private network reaches a server in
+ * a LAN namespace (TCP and UDP with socat, ICMP with ping) only while a map rule is in force, the server seeing the
+ * router's address; ipnat -l lists the translations, -s says the filtering; the LAN reaches no inside port through
+ * an unmapped one. A published port (rdr) and a 1:1 address (bimap) reach guests from the LAN, and guests reach
+ * each other through them (hairpinning).
  */
 class NatLinuxTest
 {
@@ -209,12 +210,97 @@ class NatLinuxTest
             assertEquals("1 entries flushed from NAT list\n", run(0, "ipnat", "-C"));
             assertFalse(fromGuest(tcp).startsWith("from "), "the rule is gone: so is the way out");
             final Path bad = dir.resolve("bad.conf");
-            Files.writeString(bad, "map " + veth + " 10.0.0.0/24 -> 0/32\nrdr " + veth +
-                " 198.51.100.2/32 port 80 -> 10.0.0.5 port 80\n");
+            Files.writeString(bad, "map " + veth + " 10.0.0.0/24 -> 0/32\nmap " + veth +
+                " 10.0.1.0/24 -> 198.51.100.16/28\n");
             final Result refusedFile = runAllowingFailure("ipnat", "-f", bad.toString());
             assertEquals(1, refusedFile.status());
-            assertTrue(refusedFile.err().contains("rdr rules are not served yet"), refusedFile.err());
+            assertTrue(refusedFile.err().contains("pools of addresses are not served"), refusedFile.err());
             assertFalse(run(0, "ipnat", "-l").contains("\nmap "), "nothing of a refused file is applied");
+        }
+        finally
+        {
+            for (final Process p : servers)
+            {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private Process serverIn(final String domain, final String... argv) throws Exception
+    {
+        final String namespace = client.xl().call("namespace", Map.of("domain", domain)).rows().get(0).get(0);
+        final List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        command.addAll(List.of(argv));
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        servers.add(p);
+        return p;
+    }
+
+    private String fromLan(final String... argv)
+    {
+        try
+        {
+            return lan.exec(argv).strip();
+        }
+        catch (final Exception ex)
+        {
+            return "failed: " + ex.getMessage();
+        }
+    }
+
+    private String from(final String domain, final String... argv)
+    {
+        try
+        {
+            return in(domain, argv).strip();
+        }
+        catch (final Exception ex)
+        {
+            return "failed: " + ex.getMessage();
+        }
+    }
+
+    @Test
+    void aPublishedPortAndABimapAddressReachGuestsFromTheLanAndFromEachOther() throws Exception
+    {
+        try
+        {
+            run(0, "dladm", "create-etherstub", "-t", "pnet0");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
+            create("db", "bridge=pnet0,ip=10.0.0.6/24,gateway=10.0.0.1");
+            serverIn("app", "socat", "TCP-LISTEN:80,reuseaddr,fork", "SYSTEM:echo app sees $SOCAT_PEERADDR");
+            serverIn("db", "socat", "TCP-LISTEN:22,reuseaddr,fork", "SYSTEM:echo db sees $SOCAT_PEERADDR");
+            server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
+            Thread.sleep(300);
+            final Path rules = dir.resolve("ipnat.conf");
+            Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n" +
+                "rdr " + veth + " 0/32 port 8080 -> 10.0.0.5 port 80 tcp\n" +
+                "bimap " + veth + " 10.0.0.6/32 -> 198.51.100.20/32\n");
+            run(0, "ipnat", "-f", rules.toString());
+
+            final String[] published = {"socat", "-T", "2", "-", "TCP:198.51.100.2:8080,connect-timeout=2"};
+            assertEquals("app sees 198.51.100.1", fromLan(published), "the published port, from the LAN");
+            assertTrue(run(0, "ipnat", "-l").matches("(?s).*\nRDR 10\\.0\\.0\\.5 80 <- -> 198\\.51\\.100\\.2 8080 " +
+                "\\[198\\.51\\.100\\.1 \\d+\\]\n.*"), "ipnat -l lists it as RDR");
+            assertEquals("db sees 198.51.100.1", fromLan("socat", "-T", "2", "-",
+                "TCP:198.51.100.20:22,connect-timeout=2"), "the bimap address, from the LAN");
+            assertTrue(fromLan("ping", "-c", "1", "-W", "2", "198.51.100.20").contains("1 received"),
+                "the router answers ARP for it, and the guest answers the ping");
+            assertEquals("from 198.51.100.20", from("db", "socat", "-T", "2", "-",
+                "TCP:198.51.100.1:7000,connect-timeout=2"), "the bimap guest leaves from its public address");
+            assertEquals("from 198.51.100.2", from("app", "socat", "-T", "2", "-",
+                "TCP:198.51.100.1:7000,connect-timeout=2"), "the others from the router's");
+
+            // Hairpinning: each guest reaches the other through its public endpoint, seen from the other's.
+            assertEquals("app sees 198.51.100.20", from("db", published), "db to app's published port");
+            assertEquals("db sees 198.51.100.2", from("app", "socat", "-T", "2", "-",
+                "TCP:198.51.100.20:22,connect-timeout=2"), "app to db's public address");
+            assertTrue(run(0, "ipnat", "-s").matches("(?s).*\nhairpinned\t[1-9].*"), "counted");
+            assertFalse(fromLan("socat", "-T", "1", "-", "TCP:198.51.100.20:23,connect-timeout=1")
+                .startsWith("db"), "nothing listens there");
         }
         finally
         {
