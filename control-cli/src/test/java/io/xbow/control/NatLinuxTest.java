@@ -311,6 +311,55 @@ class NatLinuxTest
         }
     }
 
+    @Test
+    void aVifNatGuestGetsItsAddressFromUdhcpcAndReachesTheLanMasqueradedUntilTheVifGoes() throws Exception
+    {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),
+            "busybox (udhcpc) is not installed: .ci/setup.sh installs it");
+        try
+        {
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+            run(0, "route", "add", "default", "198.51.100.1"); // gatewaydev: the default route's link
+            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
+            create("natg", "script=vif-nat");
+            final Path script = dir.resolve("udhcpc.sh");
+            final Path events = dir.resolve("udhcpc.events");
+            Files.writeString(script, "#!/bin/sh\ncase \"$1\" in bound|renew)\n" +
+                "  ip addr add \"$ip/$subnet\" dev \"$interface\"; ip route add default via \"$router\"\n" +
+                "  echo \"$ip $subnet $router\" >> " + events + " ;;\nesac\n");
+            Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            in("natg", "busybox", "udhcpc", "-q", "-n", "-i", "eth0", "-t", "5", "-T", "1", "-s", script.toString());
+            final String lease = Files.readString(events).strip();
+            final java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("10\\.0\\.(\\d+)\\.1 255\\.255\\.0\\.0 10\\.0\\.\\1\\.128").matcher(lease);
+            assertTrue(m.matches(), "Xen's default address (10.<domid/256>.<domid%256>.<devid+1>/16) and router " +
+                "(+127): " + lease);
+            final String guest = "10.0." + m.group(1) + ".1";
+
+            assertEquals("from 198.51.100.2", from("natg", "socat", "-T", "2", "-",
+                "TCP:198.51.100.1:7000,connect-timeout=2"), "out through the default route's link, masqueraded");
+            final String listed = run(0, "ipnat", "-l");
+            assertTrue(listed.contains("\nmap " + veth + " " + guest + "/32 -> 0.0.0.0/32 portmap tcp/udp auto\n"),
+                listed);
+            assertTrue(listed.contains("\nMAP " + guest + " "), listed);
+            assertEquals("0 entries flushed from NAT list\n", run(0, "ipnat", "-C"), "the vif's rule is the vif's");
+
+            final StringWriter err = new StringWriter();
+            assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
+                new String[] {"destroy", "natg"}), err.toString());
+            final String after = run(0, "ipnat", "-l");
+            assertFalse(after.contains(guest), "its rule and translations went with the vif: " + after);
+        }
+        finally
+        {
+            for (final Process p : servers)
+            {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     private record Result(int status, String out, String err)
     {
     }

@@ -224,7 +224,10 @@ class XlCommandTest
             refused.err);
         assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "nothing is left of a refused domain");
         Files.writeString(route, "name = \"r\"\nvif = [ 'bridge=stub0,script=vif-nat' ]\n");
-        assertTrue(xl("create", route.toString()).err.contains("script=vif-nat is not available yet"));
+        final Result nat = xl("create", route.toString());
+        assertEquals(1, nat.status);
+        assertTrue(nat.err.contains("script=vif-nat: no gatewaydev= and no default route"), nat.err);
+        assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "nothing is left of it either");
 
         assertEquals(1, xl("destroy", "nosuch").status);
         assertTrue(xl("destroy", "nosuch").err.contains("'nosuch' is an invalid domain identifier"));

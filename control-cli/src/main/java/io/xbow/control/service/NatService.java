@@ -32,6 +32,8 @@ public final class NatService
     private final List<IpnatRules.Rule> rules = new ArrayList<>();
     /** Persistent rules that could not be put to work at start: kept in the configuration as they were. */
     private final List<String> kept = new ArrayList<>();
+    /** vif-nat's rules, by vif: in force with the others, but neither kept nor flushed by ipnat -C. */
+    private final Map<String, IpnatRules.Rule> vifRules = new TreeMap<>();
     /** Per outside interface with rules: its address and its table. */
     private final Map<String, Installed> tables = new TreeMap<>();
 
@@ -70,6 +72,11 @@ public final class NatService
                 if (remove && at < 0)
                 {
                     throw new IllegalArgumentException(source + ": no such rule in force: " + rule);
+                }
+                if (remove && vifRules.containsValue(next.get(at)))
+                {
+                    throw new IllegalArgumentException(source + ": " + rule + ": a vif-nat vif's rule: it goes " +
+                        "with its vif (xl network-detach)");
                 }
                 if (!remove && at >= 0)
                 {
@@ -179,8 +186,8 @@ public final class NatService
     {
         synchronized (owner)
         {
-            final int n = rules.size() + kept.size();
-            apply(List.of(), "ipnat -C");
+            final int n = rules.size() - vifRules.size() + kept.size();
+            apply(new ArrayList<>(vifRules.values()), "ipnat -C");
             kept.clear();
             save();
             return n;
@@ -275,6 +282,42 @@ public final class NatService
         }
     }
 
+    /**
+     * vif-nat: what a guest sends out of an interface leaves masqueraded ({@code map IF GUEST/32 -> 0/32 portmap
+     * tcp/udp auto}), a rule of the vif's. Under the owner's lock.
+     */
+    void addVifRule(final String vif, final String ifname, final int guest)
+    {
+        final IpnatRules.Rule rule = new IpnatRules.Map(ifname, guest, 32, 0, 32, IpnatRules.TCP | IpnatRules.UDP, 0,
+            0, 0, 0);
+        final List<IpnatRules.Rule> next = new ArrayList<>(rules);
+        if (indexOf(next, rule) < 0)
+        {
+            next.add(rule);
+        }
+        apply(next, "vif " + vif);
+        vifRules.put(vif, rule);
+    }
+
+    /** The vif went: its rule, and its guest's translations, go. Under the owner's lock. */
+    void removeVifRule(final String vif)
+    {
+        final IpnatRules.Rule rule = vifRules.remove(vif);
+        if (rule == null)
+        {
+            return;
+        }
+        final List<IpnatRules.Rule> next = new ArrayList<>(rules);
+        next.remove(rule);
+        apply(next, "vif " + vif);
+        final Installed installed = tables.get(rule.ifname());
+        if (installed != null)
+        {
+            final int guest = ((IpnatRules.Map)rule).source();
+            owner.onDatapath(installed.on().sw(), () -> installed.table().forget(guest));
+        }
+    }
+
     /** Is a rule in force on this interface? Under the owner's lock (an address with one is not deleted). */
     boolean uses(final String ifname)
     {
@@ -327,7 +370,7 @@ public final class NatService
         {
             owner.persistent().keySet().removeIf(k -> k.startsWith("ipnat "));
             final List<String> all = new ArrayList<>(kept);
-            rules.forEach(rule -> all.add(rule.toString()));
+            rules.stream().filter(rule -> !vifRules.containsValue(rule)).forEach(rule -> all.add(rule.toString()));
             int n = 1;
             for (final String rule : all)
             {

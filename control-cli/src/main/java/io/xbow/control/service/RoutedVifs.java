@@ -1,6 +1,7 @@
 package io.xbow.control.service;
 
 import io.xbow.hypervisor.domain.VifRouter;
+import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.nat.router.Router;
 import io.xbow.nat.router.RouterInterface;
 import io.xbow.packet.address.Ipv4Address;
@@ -15,9 +16,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Xen's {@code script=vif-route} in the router: a routed vif gets a point-to-point link to the router (a VLAN of its
- * own on etherstub {@link #ROUTED_STUB}), a /32 route to each of its addresses through it, proxy ARP for them on the
- * gateway link, and the router answering the guest's ARP for anything. Its lock is the {@link RouterService}'s.
+ * Xen's {@code script=vif-route} and {@code script=vif-nat} in the router. A routed vif gets a point-to-point link to
+ * the router (a VLAN of its own on etherstub {@link #ROUTED_STUB}), a /32 route to each of its addresses through it,
+ * proxy ARP for them on the gateway link, and the router answering the guest's ARP for anything. A vif-nat vif gets
+ * the same link with the router's own address on it, a /32 route to the guest's private address, a DHCP server
+ * giving that address to the vif's MAC with the router as gateway, and a map rule masquerading the guest out of the
+ * gateway link. Its lock is the {@link RouterService}'s.
  */
 public final class RoutedVifs implements VifRouter
 {
@@ -25,6 +29,20 @@ public final class RoutedVifs implements VifRouter
 
     /** The etherstub where routed vifs meet the router, each on a VLAN of its own; made with the first one. */
     public static final String ROUTED_STUB = "xbowroute0";
+
+    /** vif-nat's leases are not written down: the vif's static address is its lease, made again with the vif. */
+    private static final DhcpServer.Listener NO_RECORD = new DhcpServer.Listener()
+    {
+        @Override
+        public void leased(final long mac, final int address, final long expiresEpochMs, final String hostname)
+        {
+        }
+
+        @Override
+        public void ended(final long mac, final int address)
+        {
+        }
+    };
 
     private final RouterService owner;
     private final LinkRegistry registry;
@@ -61,7 +79,7 @@ public final class RoutedVifs implements VifRouter
         final Map<RouterInterface, VirtualSwitch> all = new java.util.LinkedHashMap<>();
         for (final Routed routed : routedVifs.values())
         {
-            all.put(routed.iface, routed.sw);
+            all.put(routed.side.iface, routed.side.sw);
         }
         return all;
     }
@@ -73,15 +91,7 @@ public final class RoutedVifs implements VifRouter
     {
         synchronized (owner)
         {
-            final RouterService.Address uplink = gatewaydev != null ? addressOn(gatewaydev) : defaultRouteAddress();
-            if (uplink == null)
-            {
-                throw new IllegalStateException(gatewaydev != null ?
-                    "the router has no address on " + gatewaydev + " (gatewaydev): give it one with ipadm " +
-                    "create-addr -T static -a ADDRESS/PREFIX " + gatewaydev + "/v4" :
-                    "no gatewaydev= and no default route to find the gateway link by: name it, or add the route " +
-                    "(route -p add default GATEWAY)");
-            }
+            final RouterService.Address uplink = uplink(gatewaydev);
             for (final int a : guest)
             {
                 if (ours(a))
@@ -100,51 +110,22 @@ public final class RoutedVifs implements VifRouter
                     }
                 }
             }
-            final int vid = routedVids.nextClearBit(2);
-            if (vid > 4094)
-            {
-                throw new IllegalStateException("4093 routed vifs is as many as " + ROUTED_STUB + " has VLANs for");
-            }
-            final String routerVnic = RouterService.VNIC_PREFIX + vnicName;
-            final boolean newStub = !linkExists(ROUTED_STUB);
-            if (newStub)
-            {
-                registry.createEtherstub(ROUTED_STUB, true);
-            }
-            try
-            {
-                registry.createVnic(routerVnic, ROUTED_STUB, MacSpec.random(), vid, Map.of(), true);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (newStub)
-                {
-                    registry.deleteEtherstub(ROUTED_STUB);
-                }
-                throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
-            }
-            registry.own(routerVnic, "the router's side of " + vifName);
-            final PortLink standsOn = (PortLink)registry.link(routerVnic);
-            final VirtualSwitch sw = standsOn.overLink().switchOf();
-            // Unnumbered: the vif borrows the gateway link's address (Xen gives the vif dom0's address with a /32).
-            final RouterInterface iface = router.newInterface(vifName, standsOn.mac(), uplink.address(), 32,
-                standsOn.mtu(), sw.cycleClock().nanoTime());
-            final Routed routed = new Routed(vifName, List.copyOf(guest), uplink, iface, routerVnic, sw, vid);
-            routedVids.set(vid);
+            final Side side = side(vifName, vnicName, uplink.address());
+            final Routed routed = new Routed(vifName, List.copyOf(guest), uplink, side, null);
             routedVifs.put(vifName, routed);
             try
             {
-                owner.onDatapath(sw, () ->
+                owner.onDatapath(side.sw, () ->
                 {
-                    router.addUnnumberedInterface(iface);
-                    iface.proxyAll(true);
+                    router.addUnnumberedInterface(side.iface);
+                    side.iface.proxyAll(true);
                     for (final int a : routed.guestAddresses)
                     {
-                        router.addInterfaceRoute(a, 32, iface);
+                        router.addInterfaceRoute(a, 32, side.iface);
                         uplink.iface().proxyArp(a, true);
                     }
                 });
-                registry.plug(routerVnic, iface.port());
+                registry.plug(side.routerVnic, side.iface.port());
             }
             catch (final RuntimeException ex)
             {
@@ -153,6 +134,102 @@ public final class RoutedVifs implements VifRouter
             }
             return routed;
         }
+    }
+
+    /** The router's side of a vif's link: a VNIC on a VLAN of its own on {@link #ROUTED_STUB}, an interface there. */
+    private record Side(String routerVnic, VirtualSwitch sw, RouterInterface iface, int vid)
+    {
+    }
+
+    private Side side(final String vifName, final String vnicName, final int address)
+    {
+        final int vid = routedVids.nextClearBit(2);
+        if (vid > 4094)
+        {
+            throw new IllegalStateException("4093 routed vifs is as many as " + ROUTED_STUB + " has VLANs for");
+        }
+        final String routerVnic = RouterService.VNIC_PREFIX + vnicName;
+        final boolean newStub = !linkExists(ROUTED_STUB);
+        if (newStub)
+        {
+            registry.createEtherstub(ROUTED_STUB, true);
+        }
+        try
+        {
+            registry.createVnic(routerVnic, ROUTED_STUB, MacSpec.random(), vid, Map.of(), true);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (newStub)
+            {
+                registry.deleteEtherstub(ROUTED_STUB);
+            }
+            throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
+        }
+        registry.own(routerVnic, "the router's side of " + vifName);
+        final PortLink standsOn = (PortLink)registry.link(routerVnic);
+        final VirtualSwitch sw = standsOn.overLink().switchOf();
+        // A /32: nothing but the guest is on the link (Xen gives the vif dom0's address, or vif-nat's router's).
+        final RouterInterface iface = router.newInterface(vifName, standsOn.mac(), address, 32, standsOn.mtu(),
+            sw.cycleClock().nanoTime());
+        routedVids.set(vid);
+        return new Side(routerVnic, sw, iface, vid);
+    }
+
+    @Override
+    public RoutedVif connectNat(final String vifName, final String vnicName, final int guest, final int prefixLength,
+        final int routerAddress, final String gatewaydev)
+    {
+        synchronized (owner)
+        {
+            final RouterService.Address uplink = uplink(gatewaydev);
+            if (ours(guest) || ours(routerAddress))
+            {
+                throw new IllegalStateException(Ipv4Address.format(ours(guest) ? guest : routerAddress) +
+                    " is an address of the router already");
+            }
+            if (owner.hasRoute(new RouterService.Prefix(guest, 32)))
+            {
+                throw new IllegalStateException("a route for " + Ipv4Address.format(guest) + " exists already");
+            }
+            final Side side = side(vifName, vnicName, routerAddress);
+            final DhcpServer dhcp = new DhcpServer(routerAddress, prefixLength, new DhcpServer.Pool(guest, guest,
+                routerAddress, new int[0], 86_400, ""), System::currentTimeMillis, NO_RECORD);
+            final Routed routed = new Routed(vifName, List.of(guest), uplink, side, dhcp);
+            routedVifs.put(vifName, routed);
+            try
+            {
+                owner.onDatapath(side.sw, () ->
+                {
+                    router.addUnnumberedInterface(side.iface);
+                    side.iface.proxyAll(true); // the guest's /16 is all through the router
+                    side.iface.dhcp(dhcp);
+                    router.addInterfaceRoute(guest, 32, side.iface);
+                });
+                registry.plug(side.routerVnic, side.iface.port());
+                owner.nat().addVifRule(vifName, uplink.ifname(), guest);
+            }
+            catch (final RuntimeException ex)
+            {
+                disconnect(routed);
+                throw new IllegalStateException("the router's side: " + ex.getMessage(), ex);
+            }
+            return routed;
+        }
+    }
+
+    private RouterService.Address uplink(final String gatewaydev)
+    {
+        final RouterService.Address uplink = gatewaydev != null ? addressOn(gatewaydev) : defaultRouteAddress();
+        if (uplink == null)
+        {
+            throw new IllegalStateException(gatewaydev != null ?
+                "the router has no address on " + gatewaydev + " (gatewaydev): give it one with ipadm " +
+                "create-addr -T static -a ADDRESS/PREFIX " + gatewaydev + "/v4" :
+                "no gatewaydev= and no default route to find the gateway link by: name it, or add the route " +
+                "(route -p add default GATEWAY)");
+        }
+        return uplink;
     }
 
     @Override
@@ -171,23 +248,31 @@ public final class RoutedVifs implements VifRouter
             }
             try
             {
-                owner.onDatapath(routed.sw, () ->
+                if (routed.dhcp != null)
+                {
+                    owner.nat().removeVifRule(routed.vif); // its masquerade and translations go with it
+                }
+                owner.onDatapath(routed.side.sw, () ->
                 {
                     for (final int a : routed.guestAddresses)
                     {
                         router.removeRoute(a, 32);
-                        routed.uplink.iface().proxyArp(a, false);
+                        if (routed.dhcp == null)
+                        {
+                            routed.uplink.iface().proxyArp(a, false);
+                        }
                     }
-                    router.removeInterface(routed.iface);
+                    routed.side.iface.dhcp(null);
+                    router.removeInterface(routed.side.iface);
                 });
             }
             finally
             {
                 try
                 {
-                    registry.plug(routed.routerVnic, null);
-                    registry.deleteOwnedVnic(routed.routerVnic);
-                    routedVids.clear(routed.vid);
+                    registry.plug(routed.side.routerVnic, null);
+                    registry.deleteOwnedVnic(routed.side.routerVnic);
+                    routedVids.clear(routed.side.vid);
                     if (routedVifs.isEmpty())
                     {
                         registry.deleteEtherstub(ROUTED_STUB);
@@ -245,28 +330,26 @@ public final class RoutedVifs implements VifRouter
         return gateway == null ? null : owner.addressFor(gateway);
     }
 
-    /** A routed vif: the router's interface facing it, its VNIC there, and what it publishes on the gateway link. */
+    /**
+     * A routed vif (or a vif-nat one, with its DHCP server): the router's side of its link, and what it publishes on
+     * the gateway link.
+     */
     private final class Routed implements RoutedVif
     {
         final String vif;
         final List<Integer> guestAddresses;
         final RouterService.Address uplink;
-        final RouterInterface iface;
-        final String routerVnic;
-        final VirtualSwitch sw;
-        final int vid;
+        final Side side;
+        final DhcpServer dhcp;
 
         Routed(final String vif, final List<Integer> guestAddresses, final RouterService.Address uplink,
-            final RouterInterface iface,
-            final String routerVnic, final VirtualSwitch sw, final int vid)
+            final Side side, final DhcpServer dhcp)
         {
             this.vif = vif;
             this.guestAddresses = guestAddresses;
             this.uplink = uplink;
-            this.iface = iface;
-            this.routerVnic = routerVnic;
-            this.sw = sw;
-            this.vid = vid;
+            this.side = side;
+            this.dhcp = dhcp;
         }
 
         @Override
@@ -278,13 +361,25 @@ public final class RoutedVifs implements VifRouter
         @Override
         public int vid()
         {
-            return vid;
+            return side.vid;
         }
 
         @Override
         public String gatewaydev()
         {
             return uplink.ifname();
+        }
+
+        @Override
+        public void leaseTo(final long mac)
+        {
+            if (dhcp != null)
+            {
+                synchronized (owner)
+                {
+                    owner.onDatapath(side.sw, () -> dhcp.addStatic(mac, guestAddresses.get(0)));
+                }
+            }
         }
 
         @Override

@@ -408,13 +408,14 @@ public final class Hypervisor implements AutoCloseable
     private Vif attach(final Domain domain, final int devid, final VifSpec spec)
     {
         final String where = "vif " + devid + ": ";
-        if ("vif-nat".equals(spec.script()))
+        final boolean natted = "vif-nat".equals(spec.script());
+        if (natted && vifRouter == null)
         {
-            throw new DomainException(where + "script=vif-nat is not available yet (NAT comes later); use " +
-                "vif-bridge or vif-route");
+            throw new DomainException(where + "script=vif-nat needs xbow's router, which runs in the daemon");
         }
-        final boolean routed = "vif-route".equals(spec.script());
-        if (routed && spec.ips().isEmpty())
+        final int[] nat = natted ? natAddresses(where, domain.id(), devid, spec) : null;
+        final boolean routed = "vif-route".equals(spec.script()) || natted;
+        if (routed && !natted && spec.ips().isEmpty())
         {
             throw new DomainException(where + "script=vif-route needs ip=: the guest's own addresses, which the " +
                 "router routes to it");
@@ -445,7 +446,13 @@ public final class Hypervisor implements AutoCloseable
             final long bps = spec.rate().bitsPerSecond();
             properties.put("maxbw", bps % 1000 == 0 ? (bps / 1000) + "K" : Bandwidth.format(bps));
         }
-        if (!spec.ips().isEmpty())
+        if (natted)
+        {
+            // The guest's one address (ip= or Xen's default), and the DHCP that gives it (from 0.0.0.0) allowed.
+            properties.put("protection", "mac-nospoof,ip-nospoof");
+            properties.put("allowed-ips", Ipv4Address.format(nat[0]));
+        }
+        else if (!spec.ips().isEmpty())
         {
             // As vif-bridge's anti-spoofing rules do: the guest may send only from its own MAC and addresses.
             properties.put("protection", "mac-nospoof,ip-nospoof");
@@ -458,17 +465,18 @@ public final class Hypervisor implements AutoCloseable
         if (routed)
         {
             final List<Integer> addresses = new ArrayList<>();
-            for (final String ip : spec.ips())
+            for (final String ip : natted ? List.<String>of() : spec.ips())
             {
                 addresses.add(Ipv4Address.parse(ip.contains("/") ? ip.substring(0, ip.indexOf('/')) : ip));
             }
             try
             {
-                routedVif = vifRouter.connect(vifName, vnicName, addresses, spec.gatewaydev());
+                routedVif = natted ? vifRouter.connectNat(vifName, vnicName, nat[0], nat[1], nat[2],
+                    spec.gatewaydev()) : vifRouter.connect(vifName, vnicName, addresses, spec.gatewaydev());
             }
             catch (final IllegalStateException | IllegalArgumentException ex)
             {
-                throw new DomainException(where + "script=vif-route: " + ex.getMessage(), ex);
+                throw new DomainException(where + "script=" + spec.script() + ": " + ex.getMessage(), ex);
             }
         }
         final Vnic vnic;
@@ -544,6 +552,10 @@ public final class Hypervisor implements AutoCloseable
             }
             final Vif vif = new Vif(devid, vifName, vnicName, vnic.mac(), spec, memory, backend, frontend, netfront,
                 routedVif);
+            if (natted)
+            {
+                routedVif.leaseTo(vnic.mac()); // vif-nat's dhcpd host entry: this MAC gets the guest's address
+            }
             if (!routed && spec.mac() != null && !spec.ips().isEmpty() && vifRouter != null)
             {
                 final String ip = spec.ips().get(0);
@@ -552,8 +564,13 @@ public final class Hypervisor implements AutoCloseable
             }
             try
             {
+                // vif-nat with ip=: the guest is set up as DHCP would (its prefix, the router its gateway).
+                final String guestIp = spec.ips().isEmpty() ? null : natted ?
+                    Ipv4Address.format(nat[0]) + "/" + nat[1] : spec.ips().get(0);
+                final String gateway = natted && spec.gateway() == null && guestIp != null ?
+                    Ipv4Address.format(nat[2]) : spec.gateway();
                 vif.guestInterface(domain.guest().addInterface(new GuestNic(vifName, devid, netfront, vnic.mac(),
-                    vnic.mtu(), spec.ips().isEmpty() ? null : spec.ips().get(0), spec.gateway())));
+                    vnic.mtu(), guestIp, gateway)));
                 if ("down".equals(vnic.state()))
                 {
                     domain.guest().carrier(vif.guestInterface(), false); // its uplink is gone already
@@ -583,6 +600,47 @@ public final class Hypervisor implements AutoCloseable
             throw ex instanceof DomainException ? (DomainException)ex :
                 new DomainException(where + "cannot create: " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * vif-nat's addresses, as Xen's script computes them: the guest's ({@code ip=}, or
+     * {@code 10.<domid/256>.<domid%256>.<devid+1>}), its prefix length ({@code ip=}'s, or 16), and the router's (the
+     * guest's with 127 added to its last octet).
+     */
+    private static int[] natAddresses(final String where, final int domid, final int devid, final VifSpec spec)
+    {
+        if (spec.ips().size() > 1)
+        {
+            throw new DomainException(where + "script=vif-nat gives a guest one address; ip= has " +
+                spec.ips().size());
+        }
+        final int guest;
+        int prefixLength = 16;
+        if (spec.ips().isEmpty())
+        {
+            if (devid + 1 + 127 > 254)
+            {
+                throw new DomainException(where + "script=vif-nat's default address needs devid 126 or less " +
+                    "(the router's last octet is devid+128): give ip=");
+            }
+            guest = 10 << 24 | (domid / 256 & 0xFF) << 16 | (domid % 256) << 8 | (devid + 1);
+        }
+        else
+        {
+            final String ip = spec.ips().get(0);
+            final int slash = ip.indexOf('/');
+            guest = Ipv4Address.parse(slash < 0 ? ip : ip.substring(0, slash));
+            if (slash >= 0)
+            {
+                prefixLength = Integer.parseInt(ip.substring(slash + 1));
+            }
+        }
+        if ((guest & 0xFF) + 127 > 254)
+        {
+            throw new DomainException(where + "script=vif-nat: the router's address is the guest's with 127 " +
+                "added to its last octet, so the guest's last octet must be 127 or less, not " + (guest & 0xFF));
+        }
+        return new int[] {guest, prefixLength, guest + 127};
     }
 
     private void detach(final Domain domain, final Vif vif, final boolean graceful)

@@ -25,6 +25,20 @@ public interface VifRouter
     RoutedVif connect(String vifName, String vnicName, List<Integer> addresses, String gatewaydev);
 
     /**
+     * Set up the router's side of Xen's {@code script=vif-nat}: a link of its own between the guest and the router
+     * (as a routed vif's), the router's address on it, a /32 route to the guest through it, DHCP serving the guest its
+     * address ({@link RoutedVif#leaseTo}) with the router as its gateway, and what the guest sends out of the gateway
+     * link masqueraded.
+     *
+     * @param guest        the guest's address.
+     * @param prefixLength the netmask DHCP gives the guest.
+     * @param router       the router's address on the link.
+     * @param gatewaydev   the link the guest's traffic leaves masqueraded through, or null for the default route's.
+     * @throws IllegalStateException in words for the user.
+     */
+    RoutedVif connectNat(String vifName, String vnicName, int guest, int prefixLength, int router, String gatewaydev);
+
+    /**
      * A bridged vif's {@code ip=} and {@code mac=} as a static DHCP lease, where the router serves DHCP on the vif's
      * link and the address is in that pool's subnet (as vif-nat adds a dhcpd host entry).
      *
@@ -44,7 +58,12 @@ public interface VifRouter
         /** The link where the router answers ARP for the guest. */
         String gatewaydev();
 
-        /** Remove the routes, the proxy ARP entries and the router's interface. */
+        /** vif-nat: DHCP gives the guest's address to this MAC (the guest's VNIC's, known once it is made). */
+        default void leaseTo(final long mac)
+        {
+        }
+
+        /** Remove the routes, the proxy ARP entries (vif-nat: the lease and translations) and the router's interface. */
         void close();
     }
 }

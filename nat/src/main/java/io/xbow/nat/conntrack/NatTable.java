@@ -1108,6 +1108,34 @@ public final class NatTable
         freeIds[free++] = id;
     }
 
+    /** The connections of one inside address end now (its vif went), their timers with them. Datapath thread. */
+    public int forget(final int insideIp)
+    {
+        final org.agrona.collections.IntHashSet ids = new org.agrona.collections.IntHashSet();
+        for (int id = 0; id < live.length; id++)
+        {
+            if (live[id] && insideIp(id) == insideIp)
+            {
+                ids.add(id);
+            }
+        }
+        final Long2LongHashMap.KeyIterator timer = connectionOfTimer.keySet().iterator();
+        while (timer.hasNext())
+        {
+            final long timerId = timer.nextValue();
+            if (ids.contains((int)connectionOfTimer.get(timerId)))
+            {
+                timers.cancelTimer(timerId);
+                timer.remove();
+            }
+        }
+        for (final int id : ids)
+        {
+            close(id);
+        }
+        return ids.size();
+    }
+
     /** {@code ipnat -F}: every connection ends now; the rules stay. Datapath thread. */
     public int flush()
     {
