@@ -184,6 +184,11 @@ class NatLinuxTest
                 "echo x | socat -T 2 - UDP:198.51.100.1:7001"), "UDP too");
             assertTrue(fromGuest("ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
                 "and ping, its identifier translated");
+            // Fragments both ways: the guest cuts its 4000-byte echo for a 1500-byte MTU, the LAN host its reply.
+            fromGuest("ip", "link", "set", "dev", "eth0", "mtu", "1500");
+            final String big = fromGuest("ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "4000", "198.51.100.1");
+            assertTrue(big.contains("1 received"), "a ping of 4000 bytes: its fragments follow the first: " + big);
+            assertTrue(run(0, "ipnat", "-s").matches("(?s).*\nfragments followed\t[1-9].*"), "counted");
 
             final String listed = run(0, "ipnat", "-l");
             assertTrue(listed.startsWith("List of active MAP/Redirect filters:\nmap " + veth +

@@ -270,7 +270,9 @@ public final class NatService
             values.put("hairpinned", Long.toString(sums[NatTable.HAIRPINNED]));
             values.put("icmp errors translated", Long.toString(sums[NatTable.ICMP_ERRORS_TRANSLATED]));
             values.put("unmapped inbound", Long.toString(sums[NatTable.UNMAPPED_INBOUND]));
+            values.put("fragments followed", Long.toString(sums[NatTable.FRAGMENTS_FOLLOWED]));
             values.put("fragments dropped", Long.toString(sums[NatTable.FRAGMENTS]));
+            values.put("fragmented datagrams evicted", Long.toString(sums[NatTable.FRAGMENTS_EVICTED]));
             values.put("refused table full", Long.toString(sums[NatTable.REFUSED_FULL]));
             values.put("refused source limit", Long.toString(sums[NatTable.REFUSED_SOURCE]));
             values.put("refused no port", Long.toString(sums[NatTable.REFUSED_PORTS]));

@@ -46,7 +46,10 @@ public final class NatTable
     public static final int TRANSLATED = 1;
     /** No room for a new connection (table or this source's share full, or no outside port left): drop it. */
     public static final int REFUSED = 2;
-    /** A fragment of a tracked flow, a header too short for its ports, a protocol a map cannot track: dropped. */
+    /**
+     * A later fragment of a datagram whose first fragment was not seen, a header too short for its ports, a protocol
+     * a map cannot track: dropped.
+     */
     public static final int UNTRANSLATABLE = 3;
 
     /** Counters. */
@@ -67,8 +70,12 @@ public final class NatTable
     public static final int REDIRECTED = 11;
     /** Datagrams translated by a {@code bimap}, either way. */
     public static final int BIMAPPED = 12;
+    /** Later fragments translated as their datagram's first fragment was. */
+    public static final int FRAGMENTS_FOLLOWED = 13;
+    /** Fragmented datagrams forgotten before their time because more were being followed (the table's bound). */
+    public static final int FRAGMENTS_EVICTED = 14;
     /** How many counters there are (their numbers run from 0). */
-    public static final int COUNTERS = 13;
+    public static final int COUNTERS = 15;
 
     /** A connection's kind, as {@link #connections} shows it (ipnat -l's MAP and RDR). */
     public static final int MAP = 1;
@@ -86,6 +93,11 @@ public final class NatTable
     private static final long NONE = -1;
     /** A port an rdr publishes: a map does not take it. */
     private static final long RESERVED = Long.MAX_VALUE;
+    /** Fragmented datagrams followed at once, and for how long (Linux's ipfrag_time). */
+    private static final int FRAGMENTED = 4096;
+    private static final long FRAGMENT_MS = 30_000;
+    private static final long OUT = 0;
+    private static final long IN = 1L << 56;
     /** Connections one inside endpoint's mapping may serve (its count has 15 bits). */
     private static final int MAX_USERS = 0x7FFF;
 
@@ -138,6 +150,17 @@ public final class NatTable
     private final DeadlineTimerWheel.TimerHandler handler = this::onTimer;
     private long nextExpiryMs;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
+    /**
+     * Fragmented datagrams whose first fragment was translated: (direction, protocol, IP id, source, destination as
+     * they arrive) to the address the later fragments take, in a ring in the order they came, which is the order they
+     * expire in (they all live {@link #FRAGMENT_MS}): bounded, and no timer each.
+     */
+    private final FlowIndex fragments = new FlowIndex(FRAGMENTED);
+    private final long[] fragmentKeys = new long[FRAGMENTED * 2];
+    private final int[] fragmentAddress = new int[FRAGMENTED];
+    private final long[] fragmentExpiry = new long[FRAGMENTED];
+    private int fragmentHead;
+    private int fragmentTail;
     private final int[] byProtocol = new int[3];
     private int tcpEstablished;
 
@@ -383,6 +406,71 @@ public final class NatTable
         return (b.getShort(ip + 6, BE) & 0x3FFF) != 0;
     }
 
+    /** A fragment without the transport header: its offset is not 0. */
+    private static boolean isLaterFragment(final MutableDirectBuffer b, final int ip)
+    {
+        return (b.getShort(ip + 6, BE) & 0x1FFF) != 0;
+    }
+
+    private static boolean hasMoreFragments(final MutableDirectBuffer b, final int ip)
+    {
+        return (b.getShort(ip + 6, BE) & 0x2000) != 0;
+    }
+
+    private static long fragmentKey(final long direction, final MutableDirectBuffer b, final int ip)
+    {
+        return direction | (long)(b.getByte(ip + 9) & 0xFF) << 48 | (long)(b.getShort(ip + 4, BE) & 0xFFFF) << 32 |
+            (b.getInt(ip + 12, BE) & 0xFFFF_FFFFL);
+    }
+
+    /** A first fragment was translated: its datagram's later fragments take the same address. */
+    private void rememberFragmented(final long keyA, final int destination, final int address, final long nowMs)
+    {
+        final long keyB = destination & 0xFFFF_FFFFL;
+        final int known = fragments.get(keyA, keyB);
+        if (known != FlowIndex.MISSING)
+        {
+            fragmentAddress[known] = address; // the first fragment again
+            return;
+        }
+        if (fragmentTail - fragmentHead == FRAGMENTED)
+        {
+            forgetOldestFragmented();
+            count(FRAGMENTS_EVICTED);
+        }
+        final int slot = fragmentTail++ & (FRAGMENTED - 1);
+        fragmentKeys[slot * 2] = keyA;
+        fragmentKeys[slot * 2 + 1] = keyB;
+        fragmentAddress[slot] = address;
+        fragmentExpiry[slot] = nowMs + FRAGMENT_MS;
+        fragments.put(keyA, keyB, slot);
+    }
+
+    private void forgetOldestFragmented()
+    {
+        final int slot = fragmentHead++ & (FRAGMENTED - 1);
+        fragments.remove(fragmentKeys[slot * 2], fragmentKeys[slot * 2 + 1]);
+    }
+
+    /**
+     * A later fragment: translated as its first fragment was (the address at {@code addressAt}), if that one came.
+     *
+     * @return {@link #TRANSLATED}, or -1 if its datagram is not followed.
+     */
+    private int followFragment(final MutableDirectBuffer b, final int ip, final long direction, final int addressAt,
+        final int protocol)
+    {
+        final int slot = fragments.get(fragmentKey(direction, b, ip), b.getInt(ip + 16, BE) & 0xFFFF_FFFFL);
+        if (slot == FlowIndex.MISSING)
+        {
+            return -1;
+        }
+        translateAddress(b, ip, addressAt, protocol, fragmentAddress[slot]);
+        count(FRAGMENTS_FOLLOWED);
+        count(direction == OUT ? TRANSLATED_OUT : TRANSLATED_IN);
+        return TRANSLATED;
+    }
+
     private static boolean isIcmpError(final int type)
     {
         return type == 3 || type == 11 || type == 12 || type == 4;
@@ -403,9 +491,14 @@ public final class NatTable
     {
         final int source = b.getInt(ip + 12, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
-        if (protocol != TCP && protocol != UDP && protocol != ICMP || isFragment(b, ip))
+        if (protocol != TCP && protocol != UDP && protocol != ICMP)
         {
             return outboundUntracked(b, ip, source, protocol);
+        }
+        if (isLaterFragment(b, ip))
+        {
+            final int followed = followFragment(b, ip, OUT, ip + 12, protocol);
+            return followed == TRANSLATED ? TRANSLATED : outboundUntracked(b, ip, source, protocol);
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
         final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
@@ -464,6 +557,10 @@ public final class NatTable
         {
             tcpState(id, b.getByte(l4 + 13) & 0x3F);
         }
+        if (hasMoreFragments(b, ip))
+        {
+            rememberFragmented(fragmentKey(OUT, b, ip), destination, outsideIp(id), nowMs);
+        }
         rewrite(b, ip, ip + 12, l4, protocol, protocol == ICMP ? l4 + 4 : l4, source, outsideIp(id), srcPort,
             outsidePort(id));
         count(TRANSLATED_OUT);
@@ -510,9 +607,14 @@ public final class NatTable
     {
         final int destination = b.getInt(ip + 16, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
-        if (protocol != TCP && protocol != UDP && protocol != ICMP || isFragment(b, ip))
+        if (protocol != TCP && protocol != UDP && protocol != ICMP)
         {
             return inboundUntracked(b, ip, destination, protocol);
+        }
+        if (isLaterFragment(b, ip))
+        {
+            final int followed = followFragment(b, ip, IN, ip + 16, protocol);
+            return followed == TRANSLATED ? TRANSLATED : inboundUntracked(b, ip, destination, protocol);
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
         final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
@@ -584,6 +686,10 @@ public final class NatTable
         {
             tcpState(id, b.getByte(l4 + 13) & 0x3F);
         }
+        if (hasMoreFragments(b, ip))
+        {
+            rememberFragmented(fragmentKey(IN, b, ip), destination, insideIp(id), nowMs);
+        }
         rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, destination, insideIp(id), port,
             insidePort(id));
         count(TRANSLATED_IN);
@@ -638,8 +744,8 @@ public final class NatTable
         final int source = b.getInt(ip + 12, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
-        final boolean ports = (protocol == TCP || protocol == UDP) && !isFragment(b, ip);
-        final boolean query = protocol == ICMP && !isFragment(b, ip) && ((b.getByte(l4) & 0xFF) == 8 ||
+        final boolean ports = (protocol == TCP || protocol == UDP) && !isLaterFragment(b, ip);
+        final boolean query = protocol == ICMP && !isLaterFragment(b, ip) && ((b.getByte(l4) & 0xFF) == 8 ||
             (b.getByte(l4) & 0xFF) == 13 || (b.getByte(l4) & 0xFF) == 0 || (b.getByte(l4) & 0xFF) == 14);
         final int portAt = ports ? l4 : l4 + 4;
         final int sourcePort = ports || query ? b.getShort(portAt, BE) & 0xFFFF : 0;
@@ -1034,6 +1140,10 @@ public final class NatTable
             return 0; // a poll scans a tick's timers: once a second is enough for timeouts of minutes
         }
         nextExpiryMs = nowMs + 1_000;
+        while (fragmentHead != fragmentTail && fragmentExpiry[fragmentHead & (FRAGMENTED - 1)] <= nowMs)
+        {
+            forgetOldestFragmented();
+        }
         int fired = 0;
         do
         {
@@ -1149,6 +1259,10 @@ public final class NatTable
         }
         timers.clear();
         connectionOfTimer.clear();
+        while (fragmentHead != fragmentTail)
+        {
+            forgetOldestFragmented();
+        }
         return n;
     }
 

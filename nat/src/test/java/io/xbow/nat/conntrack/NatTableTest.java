@@ -251,7 +251,7 @@ class NatTableTest
         nat.outbound(noChecksum, IP, now);
         assertEquals(0, noChecksum.getShort(L4 + 6, BE), "a UDP checksum of 0 stays 0");
         final UnsafeBuffer fragment = frame(udp(GUEST, 5556, SERVER, 53));
-        fragment.putShort(IP + 6, (short)0x2000); // MF
+        fragment.putShort(IP + 6, (short)0x0020, BE); // a later fragment of a datagram whose first was never seen
         assertEquals(NatTable.UNTRANSLATABLE, nat.outbound(fragment, IP, now), "never forwarded untranslated");
     }
 
@@ -328,7 +328,7 @@ class NatTableTest
         assertEquals(NatTable.TRANSLATED, nat.inbound(gre, IP, now), "any protocol");
         assertEquals(0, InternetChecksum.checksum(gre, IP, 20));
         final UnsafeBuffer fragment = frame(udp(SERVER, 1, PUBLIC, 2));
-        fragment.putShort(IP + 6, (short)0x0010); // a later fragment
+        fragment.putShort(IP + 6, (short)0x0010, BE); // a later fragment
         fragment.putShort(IP + 10, (short)0);
         fragment.putShort(IP + 10, (short)InternetChecksum.checksum(fragment, IP, 20), BE);
         assertEquals(NatTable.TRANSLATED, nat.inbound(fragment, IP, now), "fragments too: no ports to track");
@@ -422,5 +422,54 @@ class NatTableTest
         now += 10 * 60_000;
         nat.expire(now); // the flushed connection's timer finds nothing
         assertEquals(0, nat.counter(NatTable.EXPIRED));
+    }
+
+    /** Bytes {@code from} to {@code to} of a frame's IPv4 payload, as a fragment at that offset. */
+    private static UnsafeBuffer fragmentOf(final UnsafeBuffer whole, final int from, final int to, final boolean more)
+    {
+        final UnsafeBuffer f = new UnsafeBuffer(new byte[IP + 20 + (to - from)]);
+        f.putBytes(0, whole, 0, IP + 20);
+        f.putBytes(IP + 20, whole, IP + 20 + from, to - from);
+        f.putShort(IP + 2, (short)(20 + to - from), BE);
+        f.putShort(IP + 6, (short)((more ? 0x2000 : 0) | from / 8), BE);
+        f.putShort(IP + 10, (short)0);
+        f.putShort(IP + 10, (short)InternetChecksum.checksum(f, IP, 20), BE);
+        return f;
+    }
+
+    @Test
+    void shouldTranslateLaterFragmentsAsTheFirstWasAndNoOthers()
+    {
+        final UnsafeBuffer whole = frame(new FrameBuilder().ethernet(1, 2).ipv4(GUEST, SERVER).identification(4242)
+            .udp(5000, 53, 64).payloadFill(7));
+        final UnsafeBuffer first = fragmentOf(whole, 0, 32, true);
+        final UnsafeBuffer last = fragmentOf(whole, 32, 72, false);
+        assertEquals(NatTable.UNTRANSLATABLE, nat.outbound(fragmentOf(whole, 32, 72, false), IP, now),
+            "a later fragment before its first: dropped, never sent with the inside address");
+        assertEquals(NatTable.TRANSLATED, nat.outbound(first, IP, now));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(last, IP, now));
+        assertEquals(OUTSIDE, last.getInt(IP + 12, BE));
+        assertEquals(0, InternetChecksum.checksum(last, IP, 20));
+        // The receiver's reassembly: the UDP checksum over the whole datagram, as translated, is right.
+        final UnsafeBuffer reassembled = new UnsafeBuffer(new byte[IP + 20 + 72]);
+        reassembled.putBytes(0, first, 0, IP + 20 + 32);
+        reassembled.putBytes(IP + 20 + 32, last, IP + 20, 40);
+        assertEquals(InternetChecksum.udpChecksum(reassembled, L4, 72, OUTSIDE, SERVER),
+            reassembled.getShort(L4 + 6, BE) & 0xFFFF);
+        assertEquals(1, nat.counter(NatTable.FRAGMENTS_FOLLOWED));
+
+        // The reply in fragments comes back to the guest.
+        final UnsafeBuffer reply = frame(new FrameBuilder().ethernet(1, 2).ipv4(SERVER, OUTSIDE).identification(99)
+            .udp(53, 5000, 64).payloadFill(3));
+        final UnsafeBuffer replyLast = fragmentOf(reply, 32, 72, false);
+        assertEquals(NatTable.TRANSLATED, nat.inbound(fragmentOf(reply, 0, 32, true), IP, now));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(replyLast, IP, now));
+        assertEquals(GUEST, replyLast.getInt(IP + 16, BE));
+
+        now += 31_000; // followed for 30 s
+        nat.expire(now);
+        assertEquals(NatTable.UNTRANSLATABLE, nat.outbound(fragmentOf(whole, 32, 72, false), IP, now),
+            "its datagram is forgotten");
+        assertEquals(2, nat.counter(NatTable.FRAGMENTS));
     }
 }
