@@ -304,6 +304,17 @@ class NatLinuxTest
             assertEquals("db sees 198.51.100.2", from("app", "socat", "-T", "2", "-",
                 "TCP:198.51.100.20:22,connect-timeout=2"), "app to db's public address");
             assertTrue(run(0, "ipnat", "-s").matches("(?s).*\nhairpinned\t[1-9].*"), "counted");
+            final String metrics = client.get("/metrics");
+            for (final String meter : List.of("xbow_nat_hairpinned_total", "xbow_nat_connections_redirected_total",
+                "xbow_nat_bimapped_total"))
+            {
+                assertTrue(metrics.matches("(?s).*\n" + meter + "\\{interface=\"" + veth + "\"} [1-9].*"),
+                    meter + ": " + metrics);
+            }
+            assertTrue(metrics.matches("(?s).*\nxbow_nat_translations_total\\{direction=\"in\",interface=\"" +
+                veth + "\"} [1-9].*"), metrics);
+            assertTrue(metrics.matches("(?s).*\nxbow_nat_connections\\{interface=\"" + veth +
+                "\",protocol=\"tcp\",state=\"(established|transitory)\"} [1-9].*"), metrics);
             assertFalse(fromLan("socat", "-T", "1", "-", "TCP:198.51.100.20:23,connect-timeout=1")
                 .startsWith("db"), "nothing listens there");
         }

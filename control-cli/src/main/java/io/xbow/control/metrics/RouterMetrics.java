@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.xbow.control.service.DhcpService;
 import io.xbow.control.service.RouterService;
+import io.xbow.nat.conntrack.NatTable;
 import io.xbow.nat.router.RouterInterface;
 import io.xbow.packet.DropReason;
 
@@ -20,7 +21,8 @@ import java.util.Set;
 /**
  * Micrometer meters for the router, read from the counters its show commands print: per interface, datagrams
  * forwarded, ICMP errors sent, ARP requests sent, datagrams with options forwarded, and drops by reason; per DHCP
- * pool, what the server answered. {@link #sync()} follows interfaces and pools as they come and go.
+ * pool, what the server answered; per NAT (outside interface), its translations and connections. {@link #sync()}
+ * follows interfaces, pools and NATs as they come and go.
  */
 public final class RouterMetrics
 {
@@ -28,12 +30,26 @@ public final class RouterMetrics
     private static final List<DropReason> REASONS = List.of(DropReason.MALFORMED, DropReason.BAD_CHECKSUM,
         DropReason.TTL_EXCEEDED, DropReason.NO_ROUTE, DropReason.ARP_UNRESOLVED, DropReason.NEEDS_FRAGMENTATION,
         DropReason.FORWARDING_DISABLED, DropReason.DIRECTED_BROADCAST, DropReason.NOT_FOR_A_SERVICE,
-        DropReason.IP_SPOOFED, DropReason.NO_BUFFER, DropReason.QUEUE_FULL);
+        DropReason.IP_SPOOFED, DropReason.NO_BUFFER, DropReason.QUEUE_FULL, DropReason.NAT_REFUSED,
+        DropReason.NAT_UNTRANSLATABLE, DropReason.NAT_UNMAPPED);
+    /** NAT counters by name (a metric each, but refusals one metric by reason). */
+    private static final Map<String, Integer> NAT_COUNTERS = Map.of(
+        "xbow.nat.connections.opened", NatTable.CREATED,
+        "xbow.nat.connections.expired", NatTable.EXPIRED,
+        "xbow.nat.connections.redirected", NatTable.REDIRECTED,
+        "xbow.nat.icmp.errors.translated", NatTable.ICMP_ERRORS_TRANSLATED,
+        "xbow.nat.hairpinned", NatTable.HAIRPINNED,
+        "xbow.nat.bimapped", NatTable.BIMAPPED,
+        "xbow.nat.unmapped.inbound", NatTable.UNMAPPED_INBOUND,
+        "xbow.nat.fragments.followed", NatTable.FRAGMENTS_FOLLOWED,
+        "xbow.nat.fragments.dropped", NatTable.FRAGMENTS,
+        "xbow.nat.fragments.evicted", NatTable.FRAGMENTS_EVICTED);
 
     private final MeterRegistry meters;
     private final RouterService router;
     private final Map<RouterInterface, List<Meter>> byInterface = new IdentityHashMap<>();
     private final Map<String, List<Meter>> byPool = new HashMap<>();
+    private final Map<NatTable, List<Meter>> byNat = new IdentityHashMap<>();
 
     public RouterMetrics(final MeterRegistry meters, final RouterService router)
     {
@@ -54,6 +70,19 @@ public final class RouterMetrics
             if (!present.contains(gone))
             {
                 byInterface.remove(gone).forEach(meters::remove);
+            }
+        }
+        final Set<NatTable> nats = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (final Map.Entry<String, NatTable> nat : router.nat().tables().entrySet())
+        {
+            nats.add(nat.getValue());
+            byNat.computeIfAbsent(nat.getValue(), table -> register(nat.getKey(), table));
+        }
+        for (final NatTable gone : new ArrayList<>(byNat.keySet()))
+        {
+            if (!nats.contains(gone))
+            {
+                byNat.remove(gone).forEach(meters::remove);
             }
         }
         final Set<String> pools = new HashSet<>();
@@ -87,6 +116,44 @@ public final class RouterMetrics
                 i -> i.drops(reason)));
         }
         return registered;
+    }
+
+    /**
+     * An outside interface's NAT: translations each way, connections created, expired and refused (by why), by
+     * protocol and TCP state now, and what its rules did besides.
+     */
+    private List<Meter> register(final String ifname, final NatTable table)
+    {
+        final Tags tags = Tags.of("interface", ifname);
+        final List<Meter> registered = new ArrayList<>();
+        registered.add(counter("xbow.nat.translations", tags.and("direction", "out"), table,
+            t -> t.counter(NatTable.TRANSLATED_OUT)));
+        registered.add(counter("xbow.nat.translations", tags.and("direction", "in"), table,
+            t -> t.counter(NatTable.TRANSLATED_IN)));
+        NAT_COUNTERS.forEach((name, counter) -> registered.add(counter(name, tags, table, t -> t.counter(counter))));
+        for (final Map.Entry<String, Integer> refusal : Map.of("table-full", NatTable.REFUSED_FULL, "source-limit",
+            NatTable.REFUSED_SOURCE, "no-port", NatTable.REFUSED_PORTS).entrySet())
+        {
+            registered.add(counter("xbow.nat.connections.refused", tags.and("reason", refusal.getKey()), table,
+                t -> t.counter(refusal.getValue())));
+        }
+        registered.add(gauge(tags.and("protocol", "tcp").and("state", "established"), table,
+            t -> t.connectionsOf(6, true)));
+        registered.add(gauge(tags.and("protocol", "tcp").and("state", "transitory"), table,
+            t -> t.connectionsOf(6, false) - t.connectionsOf(6, true)));
+        registered.add(gauge(tags.and("protocol", "udp").and("state", "active"), table,
+            t -> t.connectionsOf(17, false)));
+        registered.add(gauge(tags.and("protocol", "icmp").and("state", "active"), table,
+            t -> t.connectionsOf(1, false)));
+        registered.add(io.micrometer.core.instrument.Gauge.builder("xbow.nat.connections.capacity", table,
+            t -> (double)t.capacity()).tags(tags).register(meters));
+        return registered;
+    }
+
+    private Meter gauge(final Tags tags, final NatTable table, final java.util.function.ToIntFunction<NatTable> value)
+    {
+        return io.micrometer.core.instrument.Gauge.builder("xbow.nat.connections", table,
+            t -> (double)value.applyAsInt(t)).tags(tags).register(meters);
     }
 
     private List<Meter> register(final DhcpService.PoolCounters pool)

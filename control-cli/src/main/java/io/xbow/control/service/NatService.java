@@ -320,6 +320,17 @@ public final class NatService
         }
     }
 
+    /** The NAT tables in force, by outside interface (a snapshot, for metrics). */
+    public Map<String, NatTable> tables()
+    {
+        synchronized (owner)
+        {
+            final Map<String, NatTable> all = new TreeMap<>();
+            tables.forEach((ifname, installed) -> all.put(ifname, installed.table()));
+            return all;
+        }
+    }
+
     /** Is a rule in force on this interface? Under the owner's lock (an address with one is not deleted). */
     boolean uses(final String ifname)
     {
