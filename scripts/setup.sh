@@ -51,7 +51,7 @@ if [ ${#capture_install[@]} -gt 0 ]; then
     fi
 fi
 
-# Host links and netns guests: their tests run real peers in network namespaces (ip, ping, traceroute, udhcpc, dhclient, iperf3, socat, curl). Without
+# Host links and netns guests: their tests run real peers in network namespaces (ip, ping, traceroute, udhcpc, dhclient, iperf3, socat, curl, stun). Without
 # them those tests skip on a developer's machine and fail on CI (CI=true). Only as root: they need it anyway.
 net_install=()
 command -v ip >/dev/null 2>&1 || net_install+=(iproute2)
@@ -63,6 +63,8 @@ command -v ethtool >/dev/null 2>&1 || net_install+=(ethtool)
 command -v traceroute >/dev/null 2>&1 || net_install+=(traceroute)
 command -v busybox >/dev/null 2>&1 || net_install+=(busybox)          # udhcpc, the DHCP server's first client
 command -v dhclient >/dev/null 2>&1 || net_install+=(isc-dhcp-client) # and ISC's
+command -v stun >/dev/null 2>&1 || net_install+=(stun-client)         # RFC 3489 NAT behaviour probes
+command -v stund >/dev/null 2>&1 || net_install+=(stun-server)        # and their server
 if [ ${#net_install[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${net_install[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive

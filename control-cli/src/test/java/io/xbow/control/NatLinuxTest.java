@@ -328,6 +328,48 @@ class NatLinuxTest
     }
 
     @Test
+    void stunProbesFindEndpointIndependentMappingPortPreservationAndHairpinning() throws Exception
+    {
+        RootNetwork.assume("STUN probes", "/usr/bin/stun", "/usr/sbin/stund");
+        try
+        {
+            // RFC 3489's server needs two addresses: the LAN host has a second one.
+            lan.ip("addr", "add", "198.51.100.3/24", "dev", "eth0");
+            server("stund", "-h", "198.51.100.1", "-a", "198.51.100.3");
+            run(0, "dladm", "create-etherstub", "-t", "pnet0");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
+            final Path rules = dir.resolve("ipnat.conf");
+            Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
+            run(0, "ipnat", "-f", rules.toString());
+            Thread.sleep(300);
+            String probe = "";
+            for (int attempt = 0; attempt < 3 && !probe.contains("Primary:"); attempt++)
+            {
+                // Its exit status is the NAT's type: read what it says whatever the status.
+                final String namespace = client.xl().call("namespace", Map.of("domain", "app")).rows().get(0).get(0);
+                final Process stun = new ProcessBuilder("ip", "netns", "exec", namespace, "stun", "198.51.100.1",
+                    "-p", "41000").redirectErrorStream(true).start();
+                probe = new String(stun.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                stun.waitFor();
+            }
+            assertTrue(probe.contains("Independent Mapping"), "RFC 4787 REQ-1: " + probe);
+            assertTrue(probe.contains("preserves ports"), "port preservation: " + probe);
+            assertTrue(probe.contains("Port Dependent Filter"), "address-and-port-dependent filtering: " + probe);
+            assertTrue(probe.contains("will hairpin"), "RFC 4787 REQ-9: " + probe);
+        }
+        finally
+        {
+            for (final Process p : servers)
+            {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aVifNatGuestGetsItsAddressFromUdhcpcAndReachesTheLanMasqueradedUntilTheVifGoes() throws Exception
     {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),
