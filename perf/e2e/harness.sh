@@ -6,12 +6,20 @@
 # second and loss) and ping RTT (200 pings, 5 ms apart); RUNS rounds (default 3), medians. Prints one table with the
 # ratios xbow/bridge and xbow/OVS and appends it to perf/RESULTS.md with the date and the machine. Needs root;
 # everything it makes (namespaces, daemons, OVS's database and sockets in a temporary directory) goes when it ends,
-# interrupted or not. Usage: perf/e2e/harness.sh [RUNS] [--no-ovs]
+# interrupted or not. Also a guest reaching a LAN host through xbow's NAT (ipnat map) against the same through the
+# kernel's iptables MASQUERADE in a router namespace. Usage: perf/e2e/harness.sh [RUNS] [--no-ovs] [--only=ROWS]
+# (ROWS: a comma list of xbow, xbow-poll, xbow-uplink, bridge, ovs, nat).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-3}
 WITH_OVS=1
-for arg in "$@"; do [ "$arg" = --no-ovs ] && WITH_OVS=0; done
+ONLY=""
+for arg in "$@"; do
+    [ "$arg" = --no-ovs ] && WITH_OVS=0
+    case "$arg" in --only=*) ONLY=",${arg#--only=},";; esac
+done
+wanted() { [ -z "$ONLY" ] || [[ "$ONLY" == *",$1,"* ]]; }
+wanted ovs || WITH_OVS=0
 [ "$(id -u)" -eq 0 ] || { echo "harness: needs root (network namespaces, TAP devices)" >&2; exit 1; }
 source scripts/setup.sh
 if [ "$WITH_OVS" = 1 ] && ! command -v ovs-vswitchd >/dev/null 2>&1; then
@@ -22,6 +30,11 @@ if [ "$WITH_OVS" = 1 ] && ! command -v ovs-vswitchd >/dev/null 2>&1; then
         || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q openvswitch-switch >/dev/null; } \
         || WITH_OVS=0
     rm -f /usr/sbin/policy-rc.d
+fi
+if wanted nat && ! command -v iptables >/dev/null 2>&1; then
+    echo "harness: installing iptables (the kernel NAT row's MASQUERADE)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables >/dev/null; }
 fi
 [ -f control-cli/target/xbow.jar ] || mvn -B -ntp -q -DskipTests install >/dev/null
 
@@ -34,6 +47,8 @@ cleanup() {
     for f in "$WORK"/ovs-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
     for ns in $(ip netns list | awk '{print $1}' | grep "^$TAG-"); do ip netns delete "$ns"; done
     ip link delete "xu$$" 2>/dev/null
+    ip link delete "xn$$" 2>/dev/null
+    ip link delete "xk$$a" 2>/dev/null; ip link delete "xk$$l" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -151,22 +166,71 @@ run_xbow_uplink() {
     ip link delete "$link" 2>/dev/null || true; ip netns delete "$TAG-lan"
 }
 
-run_xbow xbow
+# A guest on a private network (10.0.0.5 behind 10.0.0.1) reaching a LAN host through xbow's router and NAT:
+# `map LINK 10.0.0.0/24 -> 0/32 portmap tcp/udp auto` on the uplink, the router's address there 198.51.100.3.
+run_xbow_nat() {
+    local dir="$WORK/nat"; mkdir -p "$dir"
+    local link="xn$$"
+    ip netns add "$TAG-nlan"; ip netns exec "$TAG-nlan" ip link set lo up
+    ip link add "$link" type veth peer name eth0 netns "$TAG-nlan"
+    sysctl -q -w "net.ipv6.conf.$link.disable_ipv6=1" || true
+    ip link set "$link" up
+    ip netns exec "$TAG-nlan" ip addr add $B/24 dev eth0; ip netns exec "$TAG-nlan" ip link set eth0 up
+    bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" > "$dir/xbowd.log" 2>&1 &
+    XBOW_PID=$!
+    for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+    local x="bin/xbow --socket $dir/xbowd.sock"
+    $x dladm create-etherstub -t pnet0
+    $x ipadm create-addr -t -T static -a 198.51.100.3/24 "$link/v4"
+    $x ipadm create-addr -t -T static -a 10.0.0.1/24 pnet0/gw
+    $x routeadm -e ipv4-forwarding -u
+    echo "map $link 10.0.0.0/24 -> 0/32 portmap tcp/udp auto" | $x ipnat -f -
+    printf "name = 'a'\ntype = 'netns'\nvif = [ 'bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1' ]\n" > "$dir/a.cfg"
+    $x xl create "$dir/a.cfg"
+    sleep 0.5
+    for r in $(seq "$RUNS"); do measure xbow-nat "$x xl exec a --" "ip netns exec $TAG-nlan"; done
+    $x ipnat -s > "$dir/ipnat-s.txt" 2>&1 || true
+    $x xl destroy a
+    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+    ip link delete "$link" 2>/dev/null || true; ip netns delete "$TAG-nlan"
+}
+
+# The same through the kernel: a router namespace forwarding with iptables MASQUERADE out of its LAN side.
+run_kernel_nat() {
+    local g="$TAG-kn-a" r="$TAG-kn-r" l="$TAG-kn-lan"
+    for ns in "$g" "$r" "$l"; do ip netns add "$ns"; ip netns exec "$ns" ip link set lo up; done
+    ip link add "xk$$a" type veth peer name eth0 netns "$g"; ip link set "xk$$a" netns "$r"
+    ip link add "xk$$l" type veth peer name eth0 netns "$l"; ip link set "xk$$l" netns "$r"
+    ip netns exec "$g" ip addr add 10.0.0.5/24 dev eth0; ip netns exec "$g" ip link set eth0 up
+    ip netns exec "$g" ip route add default via 10.0.0.1
+    ip netns exec "$r" ip addr add 10.0.0.1/24 dev "xk$$a"; ip netns exec "$r" ip link set "xk$$a" up
+    ip netns exec "$r" ip addr add 198.51.100.3/24 dev "xk$$l"; ip netns exec "$r" ip link set "xk$$l" up
+    ip netns exec "$r" sysctl -q -w net.ipv4.ip_forward=1
+    ip netns exec "$r" iptables -t nat -A POSTROUTING -o "xk$$l" -j MASQUERADE
+    ip netns exec "$l" ip addr add $B/24 dev eth0; ip netns exec "$l" ip link set eth0 up
+    for r2 in $(seq "$RUNS"); do measure kernel-nat "ip netns exec $g" "ip netns exec $l"; done
+    for ns in "$g" "$r" "$l"; do ip netns delete "$ns"; done
+}
+
+if wanted xbow; then run_xbow xbow; fi
 # The same with the datapath polling 10 ms after its last frame (--poll-us): a frame after a pause costs no wakeup.
-run_xbow xbow-poll --poll-us 10000
-run_xbow_uplink
-run_bridge
+if wanted xbow-poll; then run_xbow xbow-poll --poll-us 10000; fi
+if wanted xbow-uplink; then run_xbow_uplink; fi
+if wanted nat; then run_xbow_nat; run_kernel_nat; fi
+if wanted bridge; then run_bridge; fi
 if [ "$WITH_OVS" = 1 ]; then run_ovs ovs false; run_ovs ovs-tso true; fi
 
 python3 - "$RUNS" "${RESULT[xbow]:-}" "${RESULT[xbow-poll]:-}" "${RESULT[xbow-uplink]:-}" "${RESULT[bridge]:-}" \
-    "${RESULT[ovs]:-}" "${RESULT[ovs-tso]:-}" <<'PY' | tee "$WORK/table.md"
+    "${RESULT[ovs]:-}" "${RESULT[ovs-tso]:-}" "${RESULT[xbow-nat]:-}" "${RESULT[kernel-nat]:-}" <<'PY' | tee "$WORK/table.md"
 import sys, statistics
 runs = sys.argv[1]
-names = ["xbow", "xbow-poll", "xbow-uplink", "bridge", "ovs", "ovs-tso"]
+names = ["xbow", "xbow-poll", "xbow-uplink", "bridge", "ovs", "ovs-tso", "xbow-nat", "kernel-nat"]
 labels = {"xbow": "xbow (netns guests, netif rings)", "xbow-poll": "xbow, --poll-us 10000",
           "xbow-uplink": "xbow, guest to LAN host through the uplink",
           "bridge": "Linux bridge (veth)",
-          "ovs": "OVS userspace (netdev)", "ovs-tso": "OVS userspace + userspace-tso"}
+          "ovs": "OVS userspace (netdev)", "ovs-tso": "OVS userspace + userspace-tso",
+          "xbow-nat": "xbow NAT (ipnat map), guest to LAN host",
+          "kernel-nat": "kernel NAT (iptables MASQUERADE in a router namespace)"}
 med = {}
 for name, raw in zip(names, sys.argv[2:]):
     rounds = [list(map(float, r.split())) for r in raw.split(";") if r.strip()]
@@ -186,6 +250,9 @@ for ours in ["xbow", "xbow-poll", "xbow-uplink"]:
             for i, (x, o) in enumerate(zip(med[ours], med[other])):
                 ratios.append("--" if o == 0 or i == 3 else f"{x / o:.2f}")
             print(f"| {ours} / {other} | " + " | ".join(ratios) + " |")
+if "xbow-nat" in med and "kernel-nat" in med:
+    ratios = ["--" if o == 0 or i == 3 else f"{x / o:.2f}" for i, (x, o) in enumerate(zip(med["xbow-nat"], med["kernel-nat"]))]
+    print("| xbow-nat / kernel-nat | " + " | ".join(ratios) + " |")
 PY
 {
     echo

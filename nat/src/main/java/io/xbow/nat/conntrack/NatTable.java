@@ -162,6 +162,8 @@ public final class NatTable
     private int fragmentHead;
     private int fragmentTail;
     private final int[] byProtocol = new int[3];
+    /** The datagram being translated has a partial transport checksum (set by each public entry point). */
+    private boolean partial;
     private int tcpEstablished;
 
     /**
@@ -489,6 +491,18 @@ public final class NatTable
      */
     public int outbound(final MutableDirectBuffer b, final int ip, final long nowMs)
     {
+        return outbound(b, ip, nowMs, false);
+    }
+
+    /**
+     * @param partialChecksum the datagram's transport checksum is partial (a super-frame, or a checksum left to the
+     *                        device): the field holds the pseudo-header's sum, so an address change is added to it
+     *                        as it is and a port change not at all (the device sums the ports with the data).
+     * @see #outbound(MutableDirectBuffer, int, long)
+     */
+    public int outbound(final MutableDirectBuffer b, final int ip, final long nowMs, final boolean partialChecksum)
+    {
+        partial = partialChecksum;
         final int source = b.getInt(ip + 12, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
         if (protocol != TCP && protocol != UDP && protocol != ICMP)
@@ -605,6 +619,13 @@ public final class NatTable
      */
     public int inbound(final MutableDirectBuffer b, final int ip, final long nowMs)
     {
+        return inbound(b, ip, nowMs, false);
+    }
+
+    /** @see #inbound(MutableDirectBuffer, int, long) and {@link #outbound(MutableDirectBuffer, int, long, boolean)} */
+    public int inbound(final MutableDirectBuffer b, final int ip, final long nowMs, final boolean partialChecksum)
+    {
+        partial = partialChecksum;
         final int destination = b.getInt(ip + 16, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
         if (protocol != TCP && protocol != UDP && protocol != ICMP)
@@ -741,6 +762,12 @@ public final class NatTable
      */
     public int hairpin(final MutableDirectBuffer b, final int ip, final long nowMs)
     {
+        return hairpin(b, ip, nowMs, false);
+    }
+
+    /** @see #hairpin(MutableDirectBuffer, int, long) and {@link #outbound(MutableDirectBuffer, int, long, boolean)} */
+    public int hairpin(final MutableDirectBuffer b, final int ip, final long nowMs, final boolean partialChecksum)
+    {
         final int source = b.getInt(ip + 12, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
@@ -749,12 +776,12 @@ public final class NatTable
             (b.getByte(l4) & 0xFF) == 13 || (b.getByte(l4) & 0xFF) == 0 || (b.getByte(l4) & 0xFF) == 14);
         final int portAt = ports ? l4 : l4 + 4;
         final int sourcePort = ports || query ? b.getShort(portAt, BE) & 0xFFFF : 0;
-        final int out = outbound(b, ip, nowMs);
+        final int out = outbound(b, ip, nowMs, partialChecksum);
         if (out != TRANSLATED)
         {
             return out == REFUSED ? REFUSED : PASS;
         }
-        final int in = inbound(b, ip, nowMs);
+        final int in = inbound(b, ip, nowMs, partialChecksum);
         if (in == TRANSLATED)
         {
             count(HAIRPINNED);
@@ -1283,7 +1310,7 @@ public final class NatTable
      * checksum updated incrementally (RFC 1624): TCP and UDP cover the address through their pseudo-header, ICMP does
      * not; a UDP checksum of 0 (none) stays 0, and one that comes out 0 is sent as 0xFFFF.
      */
-    private static void rewrite(final MutableDirectBuffer b, final int ip, final int addressAt, final int l4,
+    private void rewrite(final MutableDirectBuffer b, final int ip, final int addressAt, final int l4,
         final int protocol, final int portAt, final int oldAddress, final int newAddress, final int oldPort,
         final int newPort)
     {
@@ -1291,6 +1318,11 @@ public final class NatTable
         b.putShort(ip + 10, (short)InternetChecksum.update32(b.getShort(ip + 10, BE) & 0xFFFF, oldAddress,
             newAddress), BE);
         b.putShort(portAt, (short)newPort, BE);
+        if (partial)
+        {
+            partialAddressChange(b, protocol, l4, oldAddress, newAddress);
+            return;
+        }
         if (protocol == ICMP)
         {
             b.putShort(l4 + 2, (short)InternetChecksum.update16(b.getShort(l4 + 2, BE) & 0xFFFF, oldPort, newPort),
@@ -1309,10 +1341,27 @@ public final class NatTable
     }
 
     /**
+     * A partial TCP or UDP checksum holds the pseudo-header's sum, not complemented (virtio's NEEDS_CSUM, Linux's
+     * CHECKSUM_PARTIAL): an address change is added to it in one's complement, as Linux's NAT does
+     * ({@code inet_proto_csum_replace4} with a pseudo-header); ports are the device's to sum.
+     */
+    private static void partialAddressChange(final MutableDirectBuffer b, final int protocol, final int l4,
+        final int oldAddress, final int newAddress)
+    {
+        if (protocol != TCP && protocol != UDP)
+        {
+            return;
+        }
+        final int sumAt = protocol == TCP ? l4 + 16 : l4 + 6;
+        final int old = b.getShort(sumAt, BE) & 0xFFFF;
+        b.putShort(sumAt, (short)~InternetChecksum.update32(~old & 0xFFFF, oldAddress, newAddress), BE);
+    }
+
+    /**
      * An address alone rewritten (bimap): the header checksum, and for TCP or UDP with its header here (not a later
      * fragment) the transport checksum over the pseudo-header.
      */
-    private static void translateAddress(final MutableDirectBuffer b, final int ip, final int addressAt,
+    private void translateAddress(final MutableDirectBuffer b, final int ip, final int addressAt,
         final int protocol, final int newAddress)
     {
         final int oldAddress = b.getInt(addressAt, BE);
@@ -1324,6 +1373,11 @@ public final class NatTable
             return;
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        if (partial)
+        {
+            partialAddressChange(b, protocol, l4, oldAddress, newAddress);
+            return;
+        }
         final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
         final int sumAt = protocol == TCP ? l4 + 16 : l4 + 6;
         if (sumAt + 2 > l4 + l4Length)

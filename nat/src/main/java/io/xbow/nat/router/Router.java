@@ -10,7 +10,10 @@ import io.xbow.nat.route.RouteTable;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.checksum.InternetChecksum;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
+import io.xbow.packet.offload.Offloads;
+import io.xbow.packet.offload.SuperFrameCutter;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -52,7 +55,9 @@ public final class Router
     private int[] freeRouteIds = new int[16];
     private int freeRoutes;
     private final TokenBucket icmpRate;
-    private final FrameBatch fragments = new FrameBatch(64);
+    /** A datagram's fragments, or a super-frame's segments (a 64 KiB one of 128-byte segments). */
+    private final FrameBatch fragments = new FrameBatch(512);
+    private final SuperFrameCutter cutter = new SuperFrameCutter();
     private int[] batchRoutes = new int[64];
     private final int arpCapacity;
     private volatile boolean forwarding = true;
@@ -494,7 +499,9 @@ public final class Router
             // For a NAT's outside address: from outside, a connection's reply, a published port, a bimap; from a
             // guest (hairpinning), the same, its source translated first. What no rule takes is the router's.
             final long nowMs = nowNs / 1_000_000;
-            final int result = fromOutside ? nat.inbound(b, ip, nowMs) : nat.hairpin(b, ip, nowMs);
+            final boolean partialChecksum = (pool.offload(frame) & FrameOffload.CSUM_PARTIAL) != 0;
+            final int result = fromOutside ? nat.inbound(b, ip, nowMs, partialChecksum) :
+                nat.hairpin(b, ip, nowMs, partialChecksum);
             if (result == NatTable.TRANSLATED)
             {
                 translated = true;
@@ -554,17 +561,22 @@ public final class Router
         }
         final RouterInterface out = routeInterface[hop];
         final int total = b.getShort(ip + 2, BE) & 0xFFFF;
-        if (total > out.mtu() && (b.getShort(ip + 6, BE) & 0x4000) != 0)
+        // A super-frame (TCP segmentation offload) is judged by its segments, as Linux judges a GSO packet.
+        final int offload = pool.offload(frame);
+        final int gsoSize = FrameOffload.gsoSize(offload);
+        final boolean fits = gsoSize != 0 ? FrameOffload.segmentsFit(gsoSize, out.mtu() + 14) : total <= out.mtu();
+        if (!fits && (b.getShort(ip + 6, BE) & 0x4000) != 0)
         {
             // Before any translation: the error goes to the source as it sent the datagram (path MTU discovery).
             error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
             in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
             return;
         }
+        final boolean partial = (offload & FrameOffload.CSUM_PARTIAL) != 0;
         final NatTable outside = out.nat();
         if (outside != null && out != in && !translated)
         {
-            final int result = outside.outbound(b, ip, nowNs / 1_000_000);
+            final int result = outside.outbound(b, ip, nowNs / 1_000_000, partial);
             if (result == NatTable.REFUSED)
             {
                 // RFC 5508 REQ-8: communication administratively prohibited, for a connection the table has no room for.
@@ -580,8 +592,19 @@ public final class Router
         }
         final int nextHop = routeGateway[hop] != 0 ? routeGateway[hop] : destination;
         routeUse[hop]++;
-        if (total > out.mtu())
+        if (!fits)
         {
+            if (gsoSize != 0)
+            {
+                // DF clear on a super-frame whose segments do not fit the next link: not cut and then fragmented.
+                in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
+                return;
+            }
+            if (partial && !Offloads.finishChecksum(b, at, 14 + total, pool.csumStart(frame), pool.csumOffset(frame)))
+            {
+                in.drop(frame, DropReason.MALFORMED);
+                return;
+            }
             Ipv4Forwarding.decrementTtl(b, ip);
             fragments.clear();
             if (Ipv4Fragmenter.fragment(b, at, out.mtu(), out.pool(), fragments) < 0)
@@ -598,23 +621,65 @@ public final class Router
             fragments.clear();
             return;
         }
-        // Into the outgoing link's pool (each switch has its own), then one hop less to live.
+        // Into the outgoing link's pool (each switch has its own), then one hop less to live. A super-frame takes a
+        // large slot there, with its offload state; when none is free it is cut into segments.
         final FramePool outPool = out.pool();
-        final int copy = outPool.allocate();
+        final int length = 14 + total;
+        final int copy = length <= outPool.maxFrameLength() ? outPool.allocate() : outPool.allocateLarge();
         if (copy == FramePool.NO_FRAME)
         {
+            if (gsoSize != 0)
+            {
+                cutAndSend(in, frame, ip, length, offload, out, nextHop, nowNs);
+                return;
+            }
             in.drop(frame, DropReason.NO_BUFFER);
             return;
         }
-        final int length = 14 + total;
         final MutableDirectBuffer ob = outPool.buffer();
         final int oat = outPool.offset(copy);
         ob.putBytes(oat, b, at, length);
         outPool.length(copy, length);
+        if (offload != 0)
+        {
+            outPool.offload(copy, offload);
+            if (partial)
+            {
+                outPool.csum(copy, pool.csumStart(frame), pool.csumOffset(frame));
+            }
+        }
         pool.free(frame);
         Ipv4Forwarding.decrementTtl(ob, oat + 14);
         in.forwarded();
         out.resolveAndSend(copy, nextHop, nowNs);
+    }
+
+    /** A super-frame for a link whose pool has no large slot free: its segments, with finished checksums, go. */
+    private void cutAndSend(final RouterInterface in, final int frame, final int ip, final int length,
+        final int offload, final RouterInterface out, final int nextHop, final long nowNs)
+    {
+        final FramePool pool = in.pool();
+        final MutableDirectBuffer b = pool.buffer();
+        Ipv4Forwarding.decrementTtl(b, ip);
+        fragments.clear();
+        if (cutter.wrap(b, pool.offset(frame), length, FrameOffload.gsoType(offload),
+            FrameOffload.gsoSize(offload)) < 0)
+        {
+            in.drop(frame, DropReason.MALFORMED);
+            return;
+        }
+        if (cutter.cutInto(out.pool(), fragments) < 0)
+        {
+            in.drop(frame, DropReason.NO_BUFFER);
+            return;
+        }
+        pool.free(frame);
+        in.forwarded();
+        for (int i = 0; i < fragments.count(); i++)
+        {
+            out.resolveAndSend(fragments.handle(i), nextHop, nowNs);
+        }
+        fragments.clear();
     }
 
     /**

@@ -5,6 +5,7 @@ import io.xbow.nat.conntrack.NatTable;
 import io.xbow.nat.dhcp.DhcpServer;
 import io.xbow.packet.DropReason;
 import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.port.PortDevice;
@@ -373,6 +374,16 @@ public final class RouterInterface
                 ms = Math.min(ms, nat.nextDeadlineMs(nowNs / 1_000_000));
             }
             return ms == Long.MAX_VALUE ? Long.MAX_VALUE : ms * 1_000_000;
+        }
+
+        /**
+         * Partial checksums and TCP/IPv4 super-frames, forwarded as they are (their headers routed and translated
+         * once for all their segments); the next link's port finishes or cuts them if it must.
+         */
+        @Override
+        public int offloads()
+        {
+            return FrameOffload.CAN_CSUM | FrameOffload.CAN_TSO4 | FrameOffload.CAN_TSO_ECN;
         }
 
         @Override

@@ -472,4 +472,27 @@ class NatTableTest
             "its datagram is forgotten");
         assertEquals(2, nat.counter(NatTable.FRAGMENTS));
     }
+
+    @Test
+    void shouldUpdateAPartialChecksumAsTheDeviceWillFinishIt()
+    {
+        // A super-frame's TCP checksum as Linux hands it over: the pseudo-header's sum, not complemented.
+        final UnsafeBuffer b = frame(tcp(GUEST, 5000, SERVER, 80, 0x10).payloadFill(200));
+        final int length = (b.getShort(IP + 2, BE) & 0xFFFF) - 20;
+        b.putShort(L4 + 16, (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(GUEST, SERVER, 6, length)),
+            BE);
+        final UnsafeBuffer taken = frame(tcp(GUEST, 5000, SERVER, 81, 0x02));
+        nat.outbound(taken, IP, now); // port 5000 is taken for another connection: this one gets another port
+        final UnsafeBuffer second = frame(tcp(GUEST2, 5000, SERVER, 80, 0x10).payloadFill(200));
+        second.putShort(L4 + 16, (short)InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(GUEST2, SERVER, 6,
+            length)), BE);
+        assertEquals(NatTable.TRANSLATED, nat.outbound(second, IP, now, true));
+        assertNotEquals(5000, second.getShort(L4, BE) & 0xFFFF, "a port of its own");
+        // The device sums from the TCP header to the end over the field as left: the checksum must come out right.
+        second.putShort(L4 + 16, (short)InternetChecksum.finish(InternetChecksum.sum(second, L4, length)), BE);
+        assertChecksumsRight(second);
+        assertEquals(NatTable.TRANSLATED, nat.outbound(b, IP, now, true));
+        b.putShort(L4 + 16, (short)InternetChecksum.finish(InternetChecksum.sum(b, L4, length)), BE);
+        assertChecksumsRight(b);
+    }
 }
