@@ -1,10 +1,8 @@
 package io.xbow.nat.conntrack;
 
 import io.xbow.packet.checksum.InternetChecksum;
-import org.agrona.DeadlineTimerWheel;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.LongArrayList;
 
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
@@ -91,15 +89,11 @@ public final class NatTable
     private static final byte OTHER = 4;
     private static final int RECORD = 4;
     private static final long NONE = -1;
-    /** A port an rdr publishes: a map does not take it. */
-    private static final long RESERVED = Long.MAX_VALUE;
     /** Fragmented datagrams followed at once, and for how long (Linux's ipfrag_time). */
     private static final int FRAGMENTED = 4096;
     private static final long FRAGMENT_MS = 30_000;
     private static final long OUT = 0;
     private static final long IN = 1L << 56;
-    /** Connections one inside endpoint's mapping may serve (its count has 15 bits). */
-    private static final int MAX_USERS = 0x7FFF;
 
     /** The table's bounds, timeouts and filtering (a rule's {@code age} overrides UDP's and ICMP's). */
     public record Config(int maxConnections, int maxPerSource, boolean endpointIndependentFiltering,
@@ -131,23 +125,21 @@ public final class NatTable
     private final int[] freeIds;
     private int free;
     /** Outbound: (protocol, inside address and port, remote address and port) to connection. */
-    private final FlowIndex outbound;
+    private final ConnectionIndex outIndex;
     /** Inbound: (protocol, outside address and port, remote address and port) to connection. */
-    private final FlowIndex inbound;
+    private final ConnectionIndex inIndex;
+    /** The outside addresses' ports: who is mapped to each, how many connections use it, which an rdr publishes. */
+    private PortSpace[] spaces = new PortSpace[0];
     /**
-     * The endpoint-independent mappings: (protocol, inside address and port) to (connections using it, outside
-     * address and port).
+     * The endpoint-independent mappings that did not keep their inside port (a preserved one is found in its port
+     * space): (protocol, inside address and port) to outside address and port ({@code address << 16 | port}).
      */
-    private final Long2LongHashMap mappings = new Long2LongHashMap(NONE);
-    /** (protocol, outside address and port) to the inside endpoint mapped there ({@code address << 16 | port}). */
-    private final Long2LongHashMap portOwner = new Long2LongHashMap(NONE);
-    private final LongArrayList reserved = new LongArrayList();
+    private final Long2LongHashMap moved = new Long2LongHashMap(NONE);
     private final int[] portCursor = {1024, 1024, 1024};
     private int[] rdrCursor = new int[0];
     private final Long2LongHashMap perSource;
-    private final DeadlineTimerWheel timers;
-    private final Long2LongHashMap connectionOfTimer;
-    private final DeadlineTimerWheel.TimerHandler handler = this::onTimer;
+    private final ExpiryWheel wheel;
+    private final ExpiryWheel.Expiry expiry = this::due;
     private long nextExpiryMs;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     /**
@@ -183,11 +175,10 @@ public final class NatTable
             freeIds[i] = n - 1 - i;
         }
         free = n;
-        outbound = new FlowIndex(n);
-        inbound = new FlowIndex(n);
+        outIndex = new ConnectionIndex(n);
+        inIndex = new ConnectionIndex(n);
         perSource = new Long2LongHashMap(Math.min(n, 1 << 16), 0.65f, 0);
-        timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 1024, 512);
-        connectionOfTimer = new Long2LongHashMap(Math.max(16, n), 0.65f, -1);
+        wheel = new ExpiryWheel(n, nowMs);
         rules(rules);
     }
 
@@ -196,15 +187,10 @@ public final class NatTable
      */
     public void rules(final NatRules newRules)
     {
-        for (int i = 0; i < reserved.size(); i++)
+        for (final PortSpace space : spaces)
         {
-            final long key = reserved.getLong(i);
-            if (portOwner.get(key) == RESERVED)
-            {
-                portOwner.remove(key);
-            }
+            space.unreserve();
         }
-        reserved.clear();
         this.rules = newRules;
         rdrCursor = new int[newRules.rdrs.length];
         // A port an rdr publishes on an address a map takes ports of is kept from the map.
@@ -227,22 +213,76 @@ public final class NatTable
         {
             return;
         }
+        final PortSpace space = space(address, true);
         for (int p = 0; p < 2; p++)
         {
-            if ((rdr.protocols() & (1 << p)) == 0)
+            if ((rdr.protocols() & (1 << p)) != 0)
             {
-                continue;
-            }
-            for (int port = rdr.firstPort(); port <= rdr.lastPort(); port++)
-            {
-                final long key = ownerKey(p, address, port);
-                if (portOwner.get(key) == NONE)
+                for (int port = rdr.firstPort(); port <= rdr.lastPort(); port++)
                 {
-                    portOwner.put(key, RESERVED);
-                    reserved.addLong(key);
+                    space.reserve(p, port);
                 }
             }
         }
+    }
+
+    /**
+     * One outside address's ports, per protocol (TCP, UDP, ICMP identifiers): the inside endpoint mapped to each,
+     * and how many connections use it (0: free; {@link #PUBLISHED}: an rdr's). Flat arrays, 2 MiB an address
+     * whatever the connections.
+     */
+    private static final class PortSpace
+    {
+        static final int PUBLISHED = -1;
+        final int address;
+        final int[] ownerIp = new int[3 << 16];
+        final char[] ownerPort = new char[3 << 16];
+        final int[] users = new int[3 << 16];
+
+        PortSpace(final int address)
+        {
+            this.address = address;
+        }
+
+        void reserve(final int p, final int port)
+        {
+            if (users[p << 16 | port] == 0)
+            {
+                users[p << 16 | port] = PUBLISHED;
+            }
+        }
+
+        void unreserve()
+        {
+            for (int i = 0; i < users.length; i++)
+            {
+                if (users[i] == PUBLISHED)
+                {
+                    users[i] = 0;
+                }
+            }
+        }
+    }
+
+    /** An outside address's port space (made on first use with {@code create}), or null. */
+    private PortSpace space(final int address, final boolean create)
+    {
+        final PortSpace[] all = spaces;
+        for (int i = 0; i < all.length; i++)
+        {
+            if (all[i].address == address)
+            {
+                return all[i];
+            }
+        }
+        if (!create)
+        {
+            return null;
+        }
+        final PortSpace made = new PortSpace(address);
+        spaces = java.util.Arrays.copyOf(all, all.length + 1);
+        spaces[all.length] = made;
+        return made;
     }
 
     public NatRules rules()
@@ -312,15 +352,136 @@ public final class NatTable
     }
 
     /**
-     * Bytes per connection the table holds room for: its record, free-list slot and live flag, its share of the two
-     * indexes, and (at their load factor) its timer's, mapping's and port's entries in the hash maps.
+     * Bytes per connection the table holds room for: its record, free-list slot and live flag, its timer's links,
+     * its share of the two indexes and of the port spaces (2 MiB an outside address, whatever the connections), and
+     * of the mappings that did not keep their port (as many as there are now, at the hash map's load).
      */
     public long bytesPerConnection()
     {
-        final long own = RECORD * 8 + 4 + 1;
-        final long hashEntry = (long)(16 / 0.65) + 1;
-        return own + 3 * hashEntry + 8 + (outbound.footprintBytes() + inbound.footprintBytes()) /
-            config.maxConnections();
+        final long n = config.maxConnections();
+        final long own = RECORD * 8 + 4 + 1 + 8;
+        final long spaceBytes = (long)spaces.length * (3 << 16) * (4 + 2 + 4);
+        final long movedBytes = (long)(moved.size() * 16 / 0.65);
+        return own + (outIndex.footprintBytes() + inIndex.footprintBytes() + spaceBytes + movedBytes) / n;
+    }
+
+    private static long far(final int remote, final int remotePort)
+    {
+        return (long)remotePort << 32 | (remote & 0xFFFF_FFFFL);
+    }
+
+    private static long endpoint(final int protocol, final int address, final int port)
+    {
+        return (long)protocol << 48 | (long)port << 32 | (address & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * The index tag a datagram's connection lookup starts from (0 if it has none: not TCP, UDP or an ICMP query, a
+     * later fragment, a short header), for {@link #touch} and {@link #touchRecord}: a batch's lookups, done in
+     * passes of loads that do not depend on each other, overlap their cache misses where one at a time they queue
+     * (a table of a million connections is tens of MiB).
+     *
+     * @param outbound leaving through the outside interface (else arriving on it).
+     */
+    public int lookupTag(final MutableDirectBuffer b, final int ip, final boolean outbound)
+    {
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        if (protocol != TCP && protocol != UDP && protocol != ICMP || isLaterFragment(b, ip))
+        {
+            return 0;
+        }
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final int sourcePort;
+        final int destinationPort;
+        if (protocol == ICMP)
+        {
+            final int type = b.getByte(l4) & 0xFF;
+            if (outbound ? type != 8 && type != 13 : type != 0 && type != 14)
+            {
+                return 0;
+            }
+            sourcePort = outbound ? b.getShort(l4 + 4, BE) & 0xFFFF : 0;
+            destinationPort = outbound ? 0 : b.getShort(l4 + 4, BE) & 0xFFFF;
+        }
+        else
+        {
+            sourcePort = b.getShort(l4, BE) & 0xFFFF;
+            destinationPort = b.getShort(l4 + 2, BE) & 0xFFFF;
+        }
+        final int source = b.getInt(ip + 12, BE);
+        final int destination = b.getInt(ip + 16, BE);
+        return outbound ? ConnectionIndex.tag(endpoint(protocol, source, sourcePort), far(destination, destinationPort)) :
+            ConnectionIndex.tag(endpoint(protocol, destination, destinationPort), far(source, sourcePort));
+    }
+
+    /** Loads the index slot a lookup by this tag reads first. @return it (to keep the load). */
+    public long touch(final int tag, final boolean outbound)
+    {
+        return tag == 0 ? 0 : (outbound ? outIndex : inIndex).touch(tag);
+    }
+
+    /** Loads the record a lookup by this tag finds first (after {@link #touch}: its slot is in cache). */
+    public long touchRecord(final int tag, final boolean outbound)
+    {
+        if (tag == 0)
+        {
+            return 0;
+        }
+        final ConnectionIndex index = outbound ? outIndex : inIndex;
+        for (int i = index.first(tag); i != ConnectionIndex.END; i = index.next(i))
+        {
+            if (index.tagAt(i) == tag)
+            {
+                return records[index.idAt(i) * RECORD];
+            }
+        }
+        return 0;
+    }
+
+    /** The connection from this inside endpoint to this remote one, or -1. */
+    private int findOutbound(final int protocol, final int inIp, final int inPort, final int remote,
+        final int remotePort)
+    {
+        final int tag = ConnectionIndex.tag(endpoint(protocol, inIp, inPort), far(remote, remotePort));
+        final long r0 = (long)inIp << 32 | (remote & 0xFFFF_FFFFL);
+        final long r1 = (long)inPort << 48 | (long)remotePort << 16 | (long)protocol << 8;
+        final ConnectionIndex index = outIndex;
+        for (int i = index.first(tag); i != ConnectionIndex.END; i = index.next(i))
+        {
+            if (index.tagAt(i) == tag)
+            {
+                final int id = index.idAt(i);
+                final int r = id * RECORD;
+                if (records[r] == r0 && (records[r + 1] & 0xFFFF_0000_FFFF_FF00L) == r1)
+                {
+                    return id;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The connection from this remote endpoint to this outside one, or -1. */
+    private int findInbound(final int protocol, final int outIp, final int outPort, final int remote,
+        final int remotePort)
+    {
+        final int tag = ConnectionIndex.tag(endpoint(protocol, outIp, outPort), far(remote, remotePort));
+        final long r1 = (long)outPort << 32 | (long)remotePort << 16 | (long)protocol << 8;
+        final ConnectionIndex index = inIndex;
+        for (int i = index.first(tag); i != ConnectionIndex.END; i = index.next(i))
+        {
+            if (index.tagAt(i) == tag)
+            {
+                final int id = index.idAt(i);
+                final int r = id * RECORD;
+                if ((int)records[r] == remote && (records[r + 1] & 0x0000_FFFF_FFFF_FF00L) == r1 &&
+                    (int)(records[r + 3] >>> 32) == outIp)
+                {
+                    return id;
+                }
+            }
+        }
+        return -1;
     }
 
     private int insideIp(final int id)
@@ -391,16 +552,6 @@ public final class NatTable
     private static int protoIndex(final int protocol)
     {
         return protocol == TCP ? NatRules.TCP : protocol == UDP ? NatRules.UDP : NatRules.ICMP;
-    }
-
-    private static long mappingKey(final int p, final int ip, final int port)
-    {
-        return (long)p << 48 | (ip & 0xFFFF_FFFFL) << 16 | port;
-    }
-
-    private static long ownerKey(final int p, final int ip, final int port)
-    {
-        return (long)p << 48 | (ip & 0xFFFF_FFFFL) << 16 | port;
     }
 
     private static boolean isFragment(final MutableDirectBuffer b, final int ip)
@@ -546,10 +697,8 @@ public final class NatTable
             dstPort = b.getShort(l4 + 2, BE) & 0xFFFF;
         }
         final int destination = b.getInt(ip + 16, BE);
-        final long keyA = (long)protocol << 48 | (long)srcPort << 32 | (source & 0xFFFF_FFFFL);
-        final long keyB = (long)dstPort << 32 | (destination & 0xFFFF_FFFFL);
-        int id = outbound.get(keyA, keyB);
-        if (id == FlowIndex.MISSING)
+        int id = findOutbound(protocol, source, srcPort, destination, dstPort);
+        if (id < 0)
         {
             if (rules.bimapInside(source) >= 0)
             {
@@ -669,9 +818,8 @@ public final class NatTable
             fromPort = b.getShort(l4, BE) & 0xFFFF;
             port = b.getShort(l4 + 2, BE) & 0xFFFF;
         }
-        int id = inbound.get((long)protocol << 48 | (long)port << 32 | (destination & 0xFFFF_FFFFL),
-            (long)fromPort << 32 | (remote & 0xFFFF_FFFFL));
-        if (id == FlowIndex.MISSING)
+        int id = findInbound(protocol, destination, port, remote, fromPort);
+        if (id < 0)
         {
             final int rdr = protocol == ICMP ? -1 : rdrFor(destination, protocol, port);
             if (rdr >= 0)
@@ -688,14 +836,17 @@ public final class NatTable
             }
             else
             {
-                final long owner = portOwner.get(ownerKey(protoIndex(protocol), destination, port));
-                if (!config.endpointIndependentFiltering() || owner == NONE || owner == RESERVED || protocol == ICMP)
+                final PortSpace space = config.endpointIndependentFiltering() && protocol != ICMP ?
+                    space(destination, false) : null;
+                final int at = protoIndex(protocol) << 16 | port;
+                if (space == null || space.users[at] <= 0)
                 {
                     count(UNMAPPED_INBOUND);
                     return PASS;
                 }
                 // Endpoint-independent filtering: the mapping takes in any remote (nothing allocated if full).
-                id = openOnMapping(protocol, (int)(owner >>> 16), (int)(owner & 0xFFFF), remote, fromPort, nowMs);
+                id = room(space.ownerIp[at], nowMs) ? openOn(destination, port, protocol, space.ownerIp[at],
+                    space.ownerPort[at], remote, fromPort, 0, nowMs) : -1;
                 if (id < 0)
                 {
                     return PASS;
@@ -833,9 +984,8 @@ public final class NatTable
             final int portAt = ql4 + (protocol == ICMP ? 4 : 0);
             final int port = b.getShort(portAt, BE) & 0xFFFF;
             final int remotePort = protocol == ICMP ? 0 : b.getShort(ql4 + 2, BE) & 0xFFFF;
-            final int id = inbound.get((long)protocol << 48 | (long)port << 32 | (quotedSource & 0xFFFF_FFFFL),
-                (long)remotePort << 32 | (remote & 0xFFFF_FFFFL));
-            if (id != FlowIndex.MISSING)
+            final int id = findInbound(protocol, quotedSource, port, remote, remotePort);
+            if (id >= 0)
             {
                 // Not a packet of the connection: lastSeen is left alone (RFC 5508 REQ-4).
                 translateError(b, ip, icmp, icmpLength, quoted + 12, protocol, ql4, portAt, quotedSource,
@@ -880,9 +1030,8 @@ public final class NatTable
             final int portAt = ql4 + 2;
             final int port = b.getShort(portAt, BE) & 0xFFFF;
             final int remotePort = b.getShort(ql4, BE) & 0xFFFF;
-            final int id = outbound.get((long)protocol << 48 | (long)port << 32 | (source & 0xFFFF_FFFFL),
-                (long)remotePort << 32 | (remote & 0xFFFF_FFFFL));
-            if (id != FlowIndex.MISSING)
+            final int id = findOutbound(protocol, source, port, remote, remotePort);
+            if (id >= 0)
             {
                 translateError(b, ip, icmp, icmpLength, quoted + 16, protocol, ql4, portAt, source, outsideIp(id),
                     port, outsidePort(id), ip + 12);
@@ -961,64 +1110,67 @@ public final class NatTable
             return -1;
         }
         final int p = protoIndex(protocol);
-        final long mapKey = mappingKey(p, inIp, inPort);
-        final long existing = mappings.get(mapKey);
-        if (existing != NONE)
+        final NatRules.MapRule rule = rules.maps[map];
+        // Preserved: the inside port in the rule's address's space, owned by this endpoint; or moved elsewhere.
+        final PortSpace space = space(rule.outside(), true);
+        final int preserved = p << 16 | inPort;
+        if (space.users[preserved] > 0 && space.ownerIp[preserved] == inIp && space.ownerPort[preserved] == inPort)
         {
-            return openOn(mapKey, existing, protocol, inIp, inPort, remote, remotePort, rules.maps[map].ageSeconds(),
+            return openOn(rule.outside(), inPort, protocol, inIp, inPort, remote, remotePort, rule.ageSeconds(),
                 nowMs);
         }
-        final NatRules.MapRule rule = rules.maps[map];
-        final int port = allocatePort(rule, p, inPort);
+        final long elsewhere = moved.get(endpoint(p, inIp, inPort));
+        if (elsewhere != NONE)
+        {
+            return openOn((int)(elsewhere >>> 16), (int)(elsewhere & 0xFFFF), protocol, inIp, inPort, remote,
+                remotePort, rule.ageSeconds(), nowMs);
+        }
+        final int port = allocatePort(rule, space, p, inPort);
         if (port < 0)
         {
             count(REFUSED_PORTS);
             return -1;
         }
-        final long mapping = (rule.outside() & 0xFFFF_FFFFL) << 16 | port;
-        final long ownerKey = ownerKey(p, rule.outside(), port);
-        mappings.put(mapKey, mapping);
-        portOwner.put(ownerKey, (inIp & 0xFFFF_FFFFL) << 16 | inPort);
-        final int id = openOn(mapKey, mapping, protocol, inIp, inPort, remote, remotePort, rule.ageSeconds(), nowMs);
-        if (id < 0)
+        final int at = p << 16 | port;
+        space.ownerIp[at] = inIp;
+        space.ownerPort[at] = (char)inPort;
+        if (port != inPort)
         {
-            mappings.remove(mapKey); // a mapping without a connection is not kept
-            portOwner.remove(ownerKey);
+            moved.put(endpoint(p, inIp, inPort), (rule.outside() & 0xFFFF_FFFFL) << 16 | port);
+        }
+        final int id = openOn(rule.outside(), port, protocol, inIp, inPort, remote, remotePort, rule.ageSeconds(),
+            nowMs);
+        if (id < 0 && space.users[at] == 0)
+        {
+            release(space, p, port, inIp, inPort); // a mapping without a connection is not kept
         }
         return id;
     }
 
-    /** A connection from a remote to an existing mapping (endpoint-independent filtering). */
-    private int openOnMapping(final int protocol, final int inIp, final int inPort, final int remote,
-        final int remotePort, final long nowMs)
-    {
-        if (!room(inIp, nowMs))
-        {
-            return -1;
-        }
-        final long mapKey = mappingKey(protoIndex(protocol), inIp, inPort);
-        final long mapping = mappings.get(mapKey);
-        return mapping == NONE ? -1 : openOn(mapKey, mapping, protocol, inIp, inPort, remote, remotePort, 0, nowMs);
-    }
-
-    private int openOn(final long mapKey, final long mapping, final int protocol, final int inIp, final int inPort,
+    /** A connection on a mapping (its outside address and port) to a remote; the mapping's users count it. */
+    private int openOn(final int outIp, final int port, final int protocol, final int inIp, final int inPort,
         final int remote, final int remotePort, final int ageSeconds, final long nowMs)
     {
-        if (mapping >>> 48 >= MAX_USERS)
-        {
-            count(REFUSED_SOURCE);
-            return -1;
-        }
-        final int outIp = (int)(mapping >>> 16);
-        final int port = (int)(mapping & 0xFFFF);
-        if (inbound.get((long)protocol << 48 | (long)port << 32 | (outIp & 0xFFFF_FFFFL),
-            (long)remotePort << 32 | (remote & 0xFFFF_FFFFL)) != FlowIndex.MISSING)
+        if (findInbound(protocol, outIp, port, remote, remotePort) >= 0)
         {
             count(REFUSED_PORTS); // the mapping's port talks to this remote for another inside endpoint already
             return -1;
         }
-        mappings.put(mapKey, mapping + (1L << 48));
+        space(outIp, true).users[protoIndex(protocol) << 16 | port]++;
         return open(MAP, protocol, inIp, inPort, outIp, port, remote, remotePort, ageSeconds, nowMs);
+    }
+
+    private void release(final PortSpace space, final int p, final int port, final int inIp, final int inPort)
+    {
+        final int at = p << 16 | port;
+        space.users[at] = 0;
+        space.ownerIp[at] = 0;
+        space.ownerPort[at] = 0;
+        final long key = endpoint(p, inIp, inPort);
+        if (moved.get(key) == ((space.address & 0xFFFF_FFFFL) << 16 | port))
+        {
+            moved.remove(key);
+        }
     }
 
     /** A connection to a published port, to the rule's next inside address. */
@@ -1033,8 +1185,7 @@ public final class NatTable
         {
             return -1;
         }
-        if (outbound.get((long)protocol << 48 | (long)targetPort << 32 | (target & 0xFFFF_FFFFL),
-            (long)remotePort << 32 | (remote & 0xFFFF_FFFFL)) != FlowIndex.MISSING)
+        if (findOutbound(protocol, target, targetPort, remote, remotePort) >= 0)
         {
             count(REFUSED_PORTS); // the inside endpoint talks to this remote through another connection already
             return -1;
@@ -1078,9 +1229,9 @@ public final class NatTable
         byProtocol[protoIndex(protocol)]++;
         final long sourceKey = inIp & 0xFFFF_FFFFL;
         perSource.put(sourceKey, perSource.get(sourceKey) + 1);
-        final long far = (long)remotePort << 32 | (remote & 0xFFFF_FFFFL);
-        outbound.put((long)protocol << 48 | (long)inPort << 32 | (inIp & 0xFFFF_FFFFL), far, id);
-        inbound.put((long)protocol << 48 | (long)outPort << 32 | (outIp & 0xFFFF_FFFFL), far, id);
+        final long far = far(remote, remotePort);
+        outIndex.put(ConnectionIndex.tag(endpoint(protocol, inIp, inPort), far), id);
+        inIndex.put(ConnectionIndex.tag(endpoint(protocol, outIp, outPort), far), id);
         arm(id, nowMs + timeout(id));
         count(CREATED);
         return id;
@@ -1091,9 +1242,8 @@ public final class NatTable
      * free there), else the inside port if free (port preservation), else one in the same range (below 1024 for
      * below 1024) from a rolling cursor.
      */
-    private int allocatePort(final NatRules.MapRule rule, final int p, final int inPort)
+    private int allocatePort(final NatRules.MapRule rule, final PortSpace space, final int p, final int inPort)
     {
-        final int outside = rule.outside();
         final int first;
         final int span;
         final boolean low = rule.first()[p] == 0 && inPort < 1024;
@@ -1107,7 +1257,9 @@ public final class NatTable
             first = low ? 1 : 1024;
             span = low ? 1023 : 65536 - 1024;
         }
-        if (inPort >= first && inPort < first + span && portOwner.get(ownerKey(p, outside, inPort)) == NONE)
+        final int[] users = space.users;
+        final int base = p << 16;
+        if (inPort >= first && inPort < first + span && users[base | inPort] == 0)
         {
             return inPort;
         }
@@ -1115,7 +1267,7 @@ public final class NatTable
         for (int i = 0; i < span; i++)
         {
             final int port = first + Math.floorMod(cursor - first + i, span);
-            if (portOwner.get(ownerKey(p, outside, port)) == NONE)
+            if (users[base | port] == 0)
             {
                 if (!low)
                 {
@@ -1164,66 +1316,59 @@ public final class NatTable
     {
         if (nowMs < nextExpiryMs)
         {
-            return 0; // a poll scans a tick's timers: once a second is enough for timeouts of minutes
+            return 0; // a poll looks at a second's slot: once a second is enough for timeouts of minutes
         }
         nextExpiryMs = nowMs + 1_000;
         while (fragmentHead != fragmentTail && fragmentExpiry[fragmentHead & (FRAGMENTED - 1)] <= nowMs)
         {
             forgetOldestFragmented();
         }
-        int fired = 0;
-        do
-        {
-            fired += timers.poll(nowMs, handler, Integer.MAX_VALUE); // a tick a call: catch up to now
-        }
-        while (timers.timerCount() > 0 && timers.currentTickTime() <= nowMs);
-        return fired;
+        return wheel.poll(nowMs, expiry);
     }
 
-    private boolean onTimer(final TimeUnit unit, final long nowMs, final long timerId)
+    /** The wheel asks: a connection's deadline if it saw packets since it was armed, else it is closed (-1). */
+    private long due(final int id, final long nowMs)
     {
-        final long value = connectionOfTimer.remove(timerId);
-        if (value < 0)
-        {
-            return true;
-        }
-        final int id = (int)value;
         final long due = lastSeen(id) + timeout(id);
         if (due > nowMs)
         {
-            arm(id, due); // it saw packets since: its time starts from the last
-            return true;
+            return due;
         }
-        close(id);
+        close(id, false);
         count(EXPIRED);
-        return true;
+        return -1;
     }
 
     private void arm(final int id, final long deadlineMs)
     {
-        connectionOfTimer.put(timers.scheduleTimer(deadlineMs), id);
+        wheel.arm(id, deadlineMs);
     }
 
     private void close(final int id)
     {
+        close(id, true);
+    }
+
+    /** @param armed whether its timer is still on the wheel (not when the wheel closes it). */
+    private void close(final int id, final boolean armed)
+    {
+        if (armed)
+        {
+            wheel.disarm(id);
+        }
         final int protocol = proto(id);
         final int inIp = insideIp(id);
-        final long far = (long)remotePort(id) << 32 | (remoteIp(id) & 0xFFFF_FFFFL);
-        outbound.remove((long)protocol << 48 | (long)insidePort(id) << 32 | (inIp & 0xFFFF_FFFFL), far);
-        inbound.remove((long)protocol << 48 | (long)outsidePort(id) << 32 | (outsideIp(id) & 0xFFFF_FFFFL), far);
+        final long far = far(remoteIp(id), remotePort(id));
+        outIndex.remove(ConnectionIndex.tag(endpoint(protocol, inIp, insidePort(id)), far), id);
+        inIndex.remove(ConnectionIndex.tag(endpoint(protocol, outsideIp(id), outsidePort(id)), far), id);
         if (kind(id) == MAP)
         {
             final int p = protoIndex(protocol);
-            final long mapKey = mappingKey(p, inIp, insidePort(id));
-            final long mapping = mappings.get(mapKey) - (1L << 48);
-            if (mapping >>> 48 == 0)
+            final PortSpace space = space(outsideIp(id), false);
+            final int at = p << 16 | outsidePort(id);
+            if (space != null && --space.users[at] == 0)
             {
-                mappings.remove(mapKey);
-                portOwner.remove(ownerKey(p, outsideIp(id), outsidePort(id)));
-            }
-            else
-            {
-                mappings.put(mapKey, mapping);
+                release(space, p, outsidePort(id), inIp, insidePort(id));
             }
         }
         final long sourceKey = inIp & 0xFFFF_FFFFL;
@@ -1248,29 +1393,16 @@ public final class NatTable
     /** The connections of one inside address end now (its vif went), their timers with them. Datapath thread. */
     public int forget(final int insideIp)
     {
-        final org.agrona.collections.IntHashSet ids = new org.agrona.collections.IntHashSet();
+        int n = 0;
         for (int id = 0; id < live.length; id++)
         {
             if (live[id] && insideIp(id) == insideIp)
             {
-                ids.add(id);
+                close(id);
+                n++;
             }
         }
-        final Long2LongHashMap.KeyIterator timer = connectionOfTimer.keySet().iterator();
-        while (timer.hasNext())
-        {
-            final long timerId = timer.nextValue();
-            if (ids.contains((int)connectionOfTimer.get(timerId)))
-            {
-                timers.cancelTimer(timerId);
-                timer.remove();
-            }
-        }
-        for (final int id : ids)
-        {
-            close(id);
-        }
-        return ids.size();
+        return n;
     }
 
     /** {@code ipnat -F}: every connection ends now; the rules stay. Datapath thread. */
@@ -1284,8 +1416,6 @@ public final class NatTable
                 close(id);
             }
         }
-        timers.clear();
-        connectionOfTimer.clear();
         while (fragmentHead != fragmentTail)
         {
             forgetOldestFragmented();
@@ -1300,7 +1430,7 @@ public final class NatTable
      */
     public long nextDeadlineMs(final long nowMs)
     {
-        return timers.timerCount() == 0 ? Long.MAX_VALUE : nowMs + 60_000;
+        return wheel.armed() == 0 ? Long.MAX_VALUE : nowMs + 60_000;
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ public final class Router
     private final FrameBatch fragments = new FrameBatch(512);
     private final SuperFrameCutter cutter = new SuperFrameCutter();
     private int[] batchRoutes = new int[64];
+    private int[] batchTags = new int[64];
+    private boolean[] batchOutbound = new boolean[64];
+    private NatTable[] batchNats = new NatTable[64];
+    /** What the connection touches loaded, kept so that the loads are not optimised away. */
+    private long touched;
     private final int arpCapacity;
     private volatile boolean forwarding = true;
 
@@ -346,10 +351,73 @@ public final class Router
             batchRoutes[i] = pool.length(frame) >= 34 && b.getShort(at + 12, BE) == 0x0800 ?
                 routes.lookup(b.getInt(at + 30, BE)) : RouteTable.NO_ROUTE;
         }
+        if (natInterfaces.length != 0)
+        {
+            touchConnections(in, batch, n);
+        }
         for (int i = 0; i < n; i++)
         {
             input(in, batch.handle(i), batchRoutes[i], nowNs);
         }
+    }
+
+    /**
+     * With NAT: the connection lookups the batch's datagrams will make, loaded in two passes of independent loads
+     * (index slots, then records) before any is translated, so their misses overlap as the route lookups' do
+     * (NatBenchmark: 1.37 times the frames a second with a million connections).
+     */
+    private void touchConnections(final RouterInterface in, final FrameBatch batch, final int n)
+    {
+        if (batchTags.length < n)
+        {
+            batchTags = new int[n];
+            batchOutbound = new boolean[n];
+            batchNats = new NatTable[n];
+        }
+        final FramePool pool = in.pool();
+        final MutableDirectBuffer b = pool.buffer();
+        final NatTable here = in.nat();
+        long touched = 0;
+        for (int i = 0; i < n; i++)
+        {
+            batchNats[i] = null;
+            final int frame = batch.handle(i);
+            final int at = pool.offset(frame);
+            if (pool.length(frame) < 34 || b.getShort(at + 12, BE) != 0x0800)
+            {
+                continue;
+            }
+            final int hop = batchRoutes[i];
+            final NatTable nat;
+            final boolean outbound;
+            if (here != null && here.rules().claims(b.getInt(at + 30, BE)))
+            {
+                nat = here;
+                outbound = false;
+            }
+            else if (hop >= 0 && routeInterface[hop] != in && routeInterface[hop].nat() != null)
+            {
+                nat = routeInterface[hop].nat();
+                outbound = true;
+            }
+            else
+            {
+                continue;
+            }
+            batchNats[i] = nat;
+            batchTags[i] = nat.lookupTag(b, at + 14, outbound);
+            batchOutbound[i] = outbound;
+            touched += nat.touch(batchTags[i], outbound);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (batchNats[i] != null)
+            {
+                touched += batchNats[i].touchRecord(batchTags[i], batchOutbound[i]);
+                batchNats[i] = null;
+            }
+        }
+        this.touched = touched;
     }
 
     /** @param hop the route of the frame's IPv4 destination, looked up already (whatever the frame holds). */

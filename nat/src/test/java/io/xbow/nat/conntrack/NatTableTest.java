@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -494,5 +495,85 @@ class NatTableTest
         assertEquals(NatTable.TRANSLATED, nat.outbound(b, IP, now, true));
         b.putShort(L4 + 16, (short)InternetChecksum.finish(InternetChecksum.sum(b, L4, length)), BE);
         assertChecksumsRight(b);
+    }
+
+    @Test
+    void shouldKeepExactlyTheConnectionsSeenWithinTheirTimeThroughChurn()
+    {
+        // A model of what must be there: each flow's outside port and when it was last seen.
+        nat = new NatTable(rules("map net0 10.0.0.0/8 -> 0/32"), new NatTable.Config(8192, 8192, false,
+            7_440_000, 240_000, 300_000, 60_000), now);
+        final Random random = new Random(11);
+        final java.util.Map<Long, long[]> model = new java.util.HashMap<>();
+        final java.util.List<Long> flows = new java.util.ArrayList<>();
+        for (int step = 0; step < 40_000; step++)
+        {
+            now += random.nextInt(80);
+            nat.expire(now);
+            final long flow;
+            if (flows.isEmpty() || random.nextInt(3) == 0)
+            {
+                flow = (long)(0x0A00_0000 | random.nextInt(64)) << 32 | (1024 + random.nextInt(64)) << 16 |
+                    random.nextInt(16);
+            }
+            else
+            {
+                flow = flows.get(random.nextInt(flows.size()));
+            }
+            final long[] known = model.get(flow);
+            if (known != null && now - known[1] > 300_000 + 1_000)
+            {
+                model.remove(flow); // expired (or about to): the table may or may not hold it this second
+            }
+            final int inside = (int)(flow >>> 32);
+            final int port = (int)(flow >>> 16) & 0xFFFF;
+            final int remote = SERVER + (int)(flow & 0xFFFF);
+            final UnsafeBuffer b = frame(udp(inside, port, remote, 53));
+            if (nat.outbound(b, IP, now) == NatTable.TRANSLATED)
+            {
+                final long[] entry = model.computeIfAbsent(flow, f -> new long[2]);
+                if (!flows.contains(flow))
+                {
+                    flows.add(flow);
+                }
+                if (known == entry && now - entry[1] < 300_000 - 1_000)
+                {
+                    assertEquals(entry[0], b.getShort(L4, BE) & 0xFFFF, "a live flow keeps its port");
+                }
+                entry[0] = b.getShort(L4, BE) & 0xFFFF;
+                entry[1] = now;
+            }
+        }
+        nat.expire(now);
+        int alive = 0;
+        for (final java.util.Map.Entry<Long, long[]> e : model.entrySet())
+        {
+            final long flow = e.getKey();
+            final long age = now - e.getValue()[1];
+            final UnsafeBuffer reply = frame(udp(SERVER + (int)(flow & 0xFFFF), 53, OUTSIDE, (int)e.getValue()[0]));
+            if (age < 300_000 - 1_000)
+            {
+                alive++;
+                assertEquals(NatTable.TRANSLATED, nat.inbound(reply, IP, now), "seen " + age + " ms ago");
+                assertEquals((int)(flow >>> 32), reply.getInt(IP + 16, BE));
+                assertEquals((int)(flow >>> 16) & 0xFFFF, reply.getShort(L4 + 2, BE) & 0xFFFF);
+            }
+            else if (age > 300_000 + 2_000)
+            {
+                // Gone: its port may serve another inside endpoint since, never this one.
+                final boolean toIt = nat.inbound(reply, IP, now) == NatTable.TRANSLATED &&
+                    reply.getInt(IP + 16, BE) == (int)(flow >>> 32) &&
+                    (reply.getShort(L4 + 2, BE) & 0xFFFF) == ((int)(flow >>> 16) & 0xFFFF);
+                assertFalse(toIt, "idle " + age + " ms: gone");
+            }
+        }
+        assertTrue(alive > 1000, "the churn kept many alive: " + alive);
+        assertTrue(nat.counter(NatTable.EXPIRED) > 1000, "and expired many: " + nat.counter(NatTable.EXPIRED));
+        final int tracked = nat.size();
+        assertTrue(tracked >= alive);
+        assertEquals(tracked, nat.flush(), "flush ends them all");
+        assertEquals(0, nat.size());
+        now += 10 * 60_000;
+        assertEquals(0, nat.expire(now), "and their timers with them");
     }
 }
