@@ -179,6 +179,13 @@ public final class XbowMain
                 "(as Linux's net.core.busy_poll). Default 0.")
         long pollMicros;
 
+        @Option(names = "--nat-filtering", paramLabel = "address-and-port-dependent|endpoint-independent",
+            defaultValue = "address-and-port-dependent",
+            description = "Which remotes reach a NAT mapping (RFC 4787): only those the inside endpoint sent to " +
+                "(address-and-port-dependent, the default, as Linux's MASQUERADE), or any (endpoint-independent: " +
+                "friendlier to peer-to-peer, as RFC 4787 REQ-8 recommends where security allows). ipnat -s says which.")
+        String natFiltering;
+
         private final String launcherSocket;
         private final PrintWriter err;
 
@@ -202,8 +209,15 @@ public final class XbowMain
                 err.println("xbow daemon: invalid --poll-us " + pollMicros + ": 0 to 10000000 microseconds");
                 return 2;
             }
+            if (!"address-and-port-dependent".equals(natFiltering) && !"endpoint-independent".equals(natFiltering))
+            {
+                err.println("xbow daemon: invalid --nat-filtering '" + natFiltering +
+                    "': address-and-port-dependent or endpoint-independent");
+                return 2;
+            }
             final Xbowd daemon = new Xbowd(Paths.socket(socketPath), Paths.stateDirectory(state), listen, token,
-                allowRemote, Version.VERSION).datapath("datapath".equals(guestThreads), pollMicros);
+                allowRemote, Version.VERSION).datapath("datapath".equals(guestThreads), pollMicros)
+                .natFiltering("endpoint-independent".equals(natFiltering));
             try
             {
                 daemon.start();

@@ -38,6 +38,15 @@ final class DaemonProcess implements AutoCloseable
         return this;
     }
 
+    /** Daemon options besides the socket and the state directory. */
+    DaemonProcess options(final String... more)
+    {
+        options.addAll(List.of(more));
+        return this;
+    }
+
+    private final List<String> options = new ArrayList<>();
+
     /** Start and wait until the API answers. */
     DaemonProcess start() throws IOException, InterruptedException
     {
@@ -97,6 +106,7 @@ final class DaemonProcess implements AutoCloseable
         command.add("daemon");
         command.add("--state-dir");
         command.add(state.toString());
+        command.addAll(options);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

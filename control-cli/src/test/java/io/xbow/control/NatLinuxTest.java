@@ -328,7 +328,7 @@ class NatLinuxTest
     }
 
     @Test
-    void stunProbesFindEndpointIndependentMappingPortPreservationAndHairpinning() throws Exception
+    void stunProbesFindEndpointIndependentMappingPortPreservationAndHairpinningAndEitherFiltering() throws Exception
     {
         RootNetwork.assume("STUN probes", "/usr/bin/stun", "/usr/sbin/stund");
         try
@@ -336,29 +336,21 @@ class NatLinuxTest
             // RFC 3489's server needs two addresses: the LAN host has a second one.
             lan.ip("addr", "add", "198.51.100.3/24", "dev", "eth0");
             server("stund", "-h", "198.51.100.1", "-a", "198.51.100.3");
-            run(0, "dladm", "create-etherstub", "-t", "pnet0");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
-            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
-            create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
-            final Path rules = dir.resolve("ipnat.conf");
-            Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
-            run(0, "ipnat", "-f", rules.toString());
-            Thread.sleep(300);
-            String probe = "";
-            for (int attempt = 0; attempt < 3 && !probe.contains("Primary:"); attempt++)
-            {
-                // Its exit status is the NAT's type: read what it says whatever the status.
-                final String namespace = client.xl().call("namespace", Map.of("domain", "app")).rows().get(0).get(0);
-                final Process stun = new ProcessBuilder("ip", "netns", "exec", namespace, "stun", "198.51.100.1",
-                    "-p", "41000").redirectErrorStream(true).start();
-                probe = new String(stun.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                stun.waitFor();
-            }
+            final String probe = probeBehindNat();
             assertTrue(probe.contains("Independent Mapping"), "RFC 4787 REQ-1: " + probe);
             assertTrue(probe.contains("preserves ports"), "port preservation: " + probe);
             assertTrue(probe.contains("Port Dependent Filter"), "address-and-port-dependent filtering: " + probe);
             assertTrue(probe.contains("will hairpin"), "RFC 4787 REQ-9: " + probe);
+
+            // The daemon's other filtering: any remote reaches a mapping.
+            client.close();
+            daemon.close();
+            daemon = new DaemonProcess(Files.createDirectories(dir.resolve("eif"))).options("--nat-filtering",
+                "endpoint-independent").start();
+            client = daemon.client();
+            final String independent = probeBehindNat();
+            assertTrue(independent.contains("Independent Mapping, Independent Filter"), independent);
+            assertTrue(run(0, "ipnat", "-s").contains("\nfiltering\tendpoint-independent\n"));
         }
         finally
         {
@@ -367,6 +359,31 @@ class NatLinuxTest
                 p.destroyForcibly();
             }
         }
+    }
+
+    /** A guest behind a map rule runs RFC 3489's probes against the LAN's stund: what the client says. */
+    private String probeBehindNat() throws Exception
+    {
+        run(0, "dladm", "create-etherstub", "-t", "pnet0");
+        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+        run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+        create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
+        final Path rules = dir.resolve("ipnat.conf");
+        Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
+        run(0, "ipnat", "-f", rules.toString());
+        Thread.sleep(300);
+        String probe = "";
+        for (int attempt = 0; attempt < 3 && !probe.contains("Primary:"); attempt++)
+        {
+            // Its exit status is the NAT's type: read what it says whatever the status.
+            final String namespace = client.xl().call("namespace", Map.of("domain", "app")).rows().get(0).get(0);
+            final Process stun = new ProcessBuilder("ip", "netns", "exec", namespace, "stun", "198.51.100.1",
+                "-p", "41000").redirectErrorStream(true).start();
+            probe = new String(stun.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            stun.waitFor();
+        }
+        return probe;
     }
 
     @Test

@@ -75,6 +75,7 @@ public final class Xbowd implements AutoCloseable
     private Readiness datapathIo;
     private boolean netnsGuestsOnDatapath = true;
     private long pollNs;
+    private boolean endpointIndependentFiltering;
     private Hypervisor hypervisor;
     private RouterService router;
     private CaptureService captures;
@@ -141,6 +142,7 @@ public final class Xbowd implements AutoCloseable
             SystemNanoClock.INSTANCE, new SplittableRandom(new SecureRandom().nextLong()), uplinks);
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
         router = new RouterService(registry, ConfigStore.l3(stateDirectory), () -> { });
+        router.nat().endpointIndependentFiltering(endpointIndependentFiltering);
         try
         {
             service.restore();
@@ -415,6 +417,16 @@ public final class Xbowd implements AutoCloseable
      * @param pollMicros       how long the datapath thread keeps polling after its last frame before it sleeps.
      * @return this.
      */
+    /**
+     * @param endpointIndependent NAT filtering: any remote reaches a mapping (else only those it sent to).
+     * @return this, before {@link #start}.
+     */
+    public Xbowd natFiltering(final boolean endpointIndependent)
+    {
+        this.endpointIndependentFiltering = endpointIndependent;
+        return this;
+    }
+
     public Xbowd datapath(final boolean guestsOnDatapath, final long pollMicros)
     {
         this.netnsGuestsOnDatapath = guestsOnDatapath;

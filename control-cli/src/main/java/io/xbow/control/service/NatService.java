@@ -41,9 +41,21 @@ public final class NatService
     {
     }
 
+    /** RFC 4787's filtering for every table: endpoint-independent, or address-and-port-dependent (the default). */
+    private boolean endpointIndependent;
+
     NatService(final RouterService owner)
     {
         this.owner = owner;
+    }
+
+    /** The daemon's {@code --nat-filtering}: for the tables made from now on (set before the rules are restored). */
+    public void endpointIndependentFiltering(final boolean on)
+    {
+        synchronized (owner)
+        {
+            this.endpointIndependent = on;
+        }
     }
 
     /**
@@ -159,8 +171,8 @@ public final class NatService
             else
             {
                 final RouterService.Address address = on.get(e.getKey());
-                final NatTable table = new NatTable(newRules, NatTable.Config.defaults(MAX_CONNECTIONS),
-                    System.nanoTime() / 1_000_000);
+                final NatTable table = new NatTable(newRules, NatTable.Config.defaults(MAX_CONNECTIONS)
+                    .withEndpointIndependentFiltering(endpointIndependent), System.nanoTime() / 1_000_000);
                 tables.put(e.getKey(), new Installed(address, table));
                 owner.onDatapath(address.sw(), () -> address.iface().nat(table));
             }
@@ -238,7 +250,7 @@ public final class NatService
         {
             final long[] sums = new long[NatTable.COUNTERS];
             final int[] protocols = new int[4];
-            boolean independent = false;
+            final boolean independent = endpointIndependent;
             for (final Installed installed : tables.values())
             {
                 final NatTable t = installed.table();
@@ -250,7 +262,6 @@ public final class NatService
                 protocols[1] += t.connectionsOf(6, true);
                 protocols[2] += t.connectionsOf(17, false);
                 protocols[3] += t.connectionsOf(1, false);
-                independent |= t.endpointIndependentFiltering();
             }
             final Map<String, String> values = new LinkedHashMap<>();
             values.put("mapped in", Long.toString(sums[NatTable.TRANSLATED_IN]));

@@ -88,9 +88,11 @@ _xbow() {
         daemon)
             if [[ $cur == -* ]]; then
                 COMPREPLY=( $(compgen -W "--socket --state-dir --listen --token-file --allow-remote --guest-threads
-                    --poll-us" -- "$cur") )
+                    --poll-us --nat-filtering" -- "$cur") )
             elif [[ $prev == --guest-threads ]]; then
                 COMPREPLY=( $(compgen -W "datapath own" -- "$cur") )
+            elif [[ $prev == --nat-filtering ]]; then
+                COMPREPLY=( $(compgen -W "address-and-port-dependent endpoint-independent" -- "$cur") )
             fi ;;
     esac
 }
