@@ -68,7 +68,9 @@ public enum DropReason
     /** NAT: a fragment, or a header too short for its ports: never forwarded untranslated. */
     NAT_UNTRANSLATABLE("nat-untranslatable"),
     /** NAT: for an address a NAT rule publishes (bimap, rdr, a map's), to nothing there (no connection, no port). */
-    NAT_UNMAPPED("nat-unmapped");
+    NAT_UNMAPPED("nat-unmapped"),
+    /** NAT: a TCP segment outside the window its connection's ends allowed (a blind reset, a stale or forged one). */
+    NAT_OUT_OF_WINDOW("nat-out-of-window");
 
     private static final DropReason[] VALUES = values();
 

@@ -31,19 +31,20 @@ public final class RouterMetrics
         DropReason.TTL_EXCEEDED, DropReason.NO_ROUTE, DropReason.ARP_UNRESOLVED, DropReason.NEEDS_FRAGMENTATION,
         DropReason.FORWARDING_DISABLED, DropReason.DIRECTED_BROADCAST, DropReason.NOT_FOR_A_SERVICE,
         DropReason.IP_SPOOFED, DropReason.NO_BUFFER, DropReason.QUEUE_FULL, DropReason.NAT_REFUSED,
-        DropReason.NAT_UNTRANSLATABLE, DropReason.NAT_UNMAPPED);
+        DropReason.NAT_UNTRANSLATABLE, DropReason.NAT_UNMAPPED, DropReason.NAT_OUT_OF_WINDOW);
     /** NAT counters by name (a metric each, but refusals one metric by reason). */
-    private static final Map<String, Integer> NAT_COUNTERS = Map.of(
-        "xbow.nat.connections.opened", NatTable.CREATED,
-        "xbow.nat.connections.expired", NatTable.EXPIRED,
-        "xbow.nat.connections.redirected", NatTable.REDIRECTED,
-        "xbow.nat.icmp.errors.translated", NatTable.ICMP_ERRORS_TRANSLATED,
-        "xbow.nat.hairpinned", NatTable.HAIRPINNED,
-        "xbow.nat.bimapped", NatTable.BIMAPPED,
-        "xbow.nat.unmapped.inbound", NatTable.UNMAPPED_INBOUND,
-        "xbow.nat.fragments.followed", NatTable.FRAGMENTS_FOLLOWED,
-        "xbow.nat.fragments.dropped", NatTable.FRAGMENTS,
-        "xbow.nat.fragments.evicted", NatTable.FRAGMENTS_EVICTED);
+    private static final Map<String, Integer> NAT_COUNTERS = Map.ofEntries(
+        Map.entry("xbow.nat.connections.opened", NatTable.CREATED),
+        Map.entry("xbow.nat.connections.expired", NatTable.EXPIRED),
+        Map.entry("xbow.nat.connections.redirected", NatTable.REDIRECTED),
+        Map.entry("xbow.nat.icmp.errors.translated", NatTable.ICMP_ERRORS_TRANSLATED),
+        Map.entry("xbow.nat.hairpinned", NatTable.HAIRPINNED),
+        Map.entry("xbow.nat.bimapped", NatTable.BIMAPPED),
+        Map.entry("xbow.nat.unmapped.inbound", NatTable.UNMAPPED_INBOUND),
+        Map.entry("xbow.nat.fragments.followed", NatTable.FRAGMENTS_FOLLOWED),
+        Map.entry("xbow.nat.fragments.dropped", NatTable.FRAGMENTS),
+        Map.entry("xbow.nat.fragments.evicted", NatTable.FRAGMENTS_EVICTED),
+        Map.entry("xbow.nat.tcp.out.of.window", NatTable.TCP_OUT_OF_WINDOW));
 
     private final MeterRegistry meters;
     private final RouterService router;

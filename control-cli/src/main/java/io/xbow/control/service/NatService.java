@@ -281,6 +281,7 @@ public final class NatService
             values.put("hairpinned", Long.toString(sums[NatTable.HAIRPINNED]));
             values.put("icmp errors translated", Long.toString(sums[NatTable.ICMP_ERRORS_TRANSLATED]));
             values.put("unmapped inbound", Long.toString(sums[NatTable.UNMAPPED_INBOUND]));
+            values.put("tcp out of window", Long.toString(sums[NatTable.TCP_OUT_OF_WINDOW]));
             values.put("fragments followed", Long.toString(sums[NatTable.FRAGMENTS_FOLLOWED]));
             values.put("fragments dropped", Long.toString(sums[NatTable.FRAGMENTS]));
             values.put("fragmented datagrams evicted", Long.toString(sums[NatTable.FRAGMENTS_EVICTED]));

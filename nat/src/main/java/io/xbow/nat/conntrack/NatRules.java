@@ -159,6 +159,10 @@ public final class NatRules
 
     private static MapRule map(final int interfaceAddress, final IpnatRules.Map map)
     {
+        if (map.ageSeconds() > 65535)
+        {
+            throw new IllegalArgumentException(map + ": age is at most 65535 seconds here (18 h)");
+        }
         if (map.outsideLength() != 32)
         {
             throw new IllegalArgumentException(map + ": the outside is one address here (0/32 for the " +

@@ -49,6 +49,8 @@ public final class NatTable
      * a map cannot track: dropped.
      */
     public static final int UNTRANSLATABLE = 3;
+    /** A TCP segment of a connection, but outside the window its ends allowed (a blind reset, a stale segment). */
+    public static final int OUT_OF_WINDOW = 4;
 
     /** Counters. */
     public static final int CREATED = 0;
@@ -72,8 +74,10 @@ public final class NatTable
     public static final int FRAGMENTS_FOLLOWED = 13;
     /** Fragmented datagrams forgotten before their time because more were being followed (the table's bound). */
     public static final int FRAGMENTS_EVICTED = 14;
+    /** TCP segments outside the window the connection's two ends allowed (dropped). */
+    public static final int TCP_OUT_OF_WINDOW = 15;
     /** How many counters there are (their numbers run from 0). */
-    public static final int COUNTERS = 15;
+    public static final int COUNTERS = 16;
 
     /** A connection's kind, as {@link #connections} shows it (ipnat -l's MAP and RDR). */
     public static final int MAP = 1;
@@ -87,7 +91,7 @@ public final class NatTable
     private static final byte ESTABLISHED = 2;
     private static final byte CLOSING = 3;
     private static final byte OTHER = 4;
-    private static final int RECORD = 4;
+    private static final int RECORD = 6;
     private static final long NONE = -1;
     /** Fragmented datagrams followed at once, and for how long (Linux's ipfrag_time). */
     private static final int FRAGMENTED = 4096;
@@ -116,9 +120,10 @@ public final class NatTable
     private final Config config;
     private NatRules rules;
     /**
-     * The connections, by id, four longs each, side by side (a packet touches one record, not eight arrays):
+     * The connections, by id, six longs each, side by side (a packet touches one record, not eight arrays):
      * inside address and remote address; inside, outside and remote ports, protocol and TCP state; last seen;
-     * outside address, idle time in seconds (0: the table's) and kind.
+     * outside address, idle time in seconds (0: the table's), TCP window scales and what the handshake showed, and
+     * kind; for TCP, each side's highest sequence sent, and each side's largest window advertised.
      */
     private final long[] records;
     private final boolean[] live;
@@ -359,7 +364,7 @@ public final class NatTable
     public long bytesPerConnection()
     {
         final long n = config.maxConnections();
-        final long own = RECORD * 8 + 4 + 1 + 8;
+        final long own = RECORD * 8L + 4 + 1 + 8;
         final long spaceBytes = (long)spaces.length * (3 << 16) * (4 + 2 + 4);
         final long movedBytes = (long)(moved.size() * 16 / 0.65);
         return own + (outIndex.footprintBytes() + inIndex.footprintBytes() + spaceBytes + movedBytes) / n;
@@ -541,12 +546,12 @@ public final class NatTable
 
     private int ageSeconds(final int id)
     {
-        return (int)(records[id * RECORD + 3] >>> 8) & 0xFF_FFFF;
+        return (int)(records[id * RECORD + 3] >>> 16) & 0xFFFF;
     }
 
     private int kind(final int id)
     {
-        return (int)records[id * RECORD + 3] & 0xFF;
+        return (int)records[id * RECORD + 3] & 0x3;
     }
 
     private static int protoIndex(final int protocol)
@@ -715,11 +720,16 @@ public final class NatTable
                 return REFUSED;
             }
         }
-        seen(id, nowMs);
         if (protocol == TCP)
         {
+            if (!inWindow(id, b, l4, l4Length, 0))
+            {
+                count(TCP_OUT_OF_WINDOW);
+                return OUT_OF_WINDOW;
+            }
             tcpState(id, b.getByte(l4 + 13) & 0x3F);
         }
+        seen(id, nowMs);
         if (hasMoreFragments(b, ip))
         {
             rememberFragmented(fragmentKey(OUT, b, ip), destination, outsideIp(id), nowMs);
@@ -853,11 +863,16 @@ public final class NatTable
                 }
             }
         }
-        seen(id, nowMs);
         if (protocol == TCP)
         {
+            if (!inWindow(id, b, l4, l4Length, 1))
+            {
+                count(TCP_OUT_OF_WINDOW);
+                return OUT_OF_WINDOW;
+            }
             tcpState(id, b.getByte(l4 + 13) & 0x3F);
         }
+        seen(id, nowMs);
         if (hasMoreFragments(b, ip))
         {
             rememberFragmented(fragmentKey(IN, b, ip), destination, insideIp(id), nowMs);
@@ -930,7 +945,7 @@ public final class NatTable
         final int out = outbound(b, ip, nowMs, partialChecksum);
         if (out != TRANSLATED)
         {
-            return out == REFUSED ? REFUSED : PASS;
+            return out == REFUSED || out == OUT_OF_WINDOW ? out : PASS;
         }
         final int in = inbound(b, ip, nowMs, partialChecksum);
         if (in == TRANSLATED)
@@ -953,7 +968,7 @@ public final class NatTable
         {
             translateAddress(b, ip, ip + 12, protocol, source);
         }
-        return in == REFUSED ? REFUSED : PASS;
+        return in == REFUSED || in == OUT_OF_WINDOW ? in : PASS;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1224,7 +1239,9 @@ public final class NatTable
         records[r + 1] = (long)inPort << 48 | (long)outPort << 32 | (long)remotePort << 16 | (long)protocol << 8 |
             (protocol == TCP ? SYN_SENT : OTHER);
         records[r + 2] = nowMs;
-        records[r + 3] = (long)outIp << 32 | (long)(ageSeconds & 0xFF_FFFF) << 8 | kind;
+        records[r + 3] = (long)outIp << 32 | (long)(ageSeconds & 0xFFFF) << 16 | kind;
+        records[r + 4] = 0;
+        records[r + 5] = 0;
         live[id] = true;
         byProtocol[protoIndex(protocol)]++;
         final long sourceKey = inIp & 0xFFFF_FFFFL;
@@ -1288,6 +1305,123 @@ public final class NatTable
         }
         final int age = ageSeconds(id);
         return age != 0 ? age * 1000L : protocol == UDP ? config.udpMs() : config.icmpMs();
+    }
+
+    // TCP windows, as Linux's conntrack checks them (tcp_in_window), with two numbers a side: the highest sequence
+    // a side sent, and the largest window it advertised (scaled as its SYN offered). A segment must not start beyond
+    // what the other side can have allowed (the sender's highest sequence plus the receiver's largest window), nor
+    // end before what the receiver can still be waiting for (the same minus that window). A connection picked up
+    // without both SYNs is not checked. Bits of the record's fourth long, from bit 2: a side's SYN seen (2, 3), its
+    // window scale offered (4, 5), its shift (8 to 11, 12 to 15).
+
+    /**
+     * @param side 0 for the inside's segments, 1 for the remote's.
+     * @return whether the segment is within the window (and then it is taken into account).
+     */
+    private boolean inWindow(final int id, final MutableDirectBuffer b, final int l4, final int l4Length,
+        final int side)
+    {
+        final int r = id * RECORD;
+        final int flags = b.getByte(l4 + 13) & 0x3F;
+        final int dataOffset = (b.getByte(l4 + 12) & 0xF0) >>> 2;
+        final int seq = b.getInt(l4 + 4, BE);
+        final int end = seq + Math.max(0, l4Length - dataOffset) + ((flags & 0x02) != 0 ? 1 : 0) +
+            ((flags & 0x01) != 0 ? 1 : 0);
+        final int window = b.getShort(l4 + 14, BE) & 0xFFFF;
+        long bits = records[r + 3];
+        final int other = 1 - side;
+        if ((flags & 0x02) != 0)
+        {
+            // A SYN: where this side's sequence starts, its window (never scaled in a SYN), its scale option.
+            final int shift = windowScale(b, l4, Math.min(dataOffset, l4Length));
+            bits |= 1L << (2 + side);
+            if (shift >= 0)
+            {
+                bits = bits | 1L << (4 + side) | (long)Math.min(shift, 14) << (8 + 4 * side);
+            }
+            records[r + 3] = bits;
+            setEnd(r, side, end);
+            setMaxWindow(r, side, Math.max(maxWindow(r, side), window));
+            return true;
+        }
+        if ((bits & 0xC) != 0xC)
+        {
+            return true; // not both SYNs seen: not checked
+        }
+        final int receiverWindow = Math.max(maxWindow(r, other), 1);
+        final int sent = end(r, side);
+        if (seq - (sent + receiverWindow) > 0 || end - (sent - receiverWindow) < 0)
+        {
+            return false;
+        }
+        if (end - sent > 0)
+        {
+            setEnd(r, side, end);
+        }
+        final int shift = (bits & 0x30) == 0x30 ? (int)(bits >>> (8 + 4 * side)) & 0xF : 0;
+        final int scaled = (int)Math.min((long)window << shift, 1L << 30);
+        if (scaled > maxWindow(r, side))
+        {
+            setMaxWindow(r, side, scaled);
+        }
+        return true;
+    }
+
+    /** A SYN's window scale option's shift, or -1 if it has none. */
+    private static int windowScale(final MutableDirectBuffer b, final int l4, final int headerLength)
+    {
+        int at = l4 + 20;
+        final int limit = l4 + headerLength;
+        while (at < limit)
+        {
+            final int kind = b.getByte(at) & 0xFF;
+            if (kind == 0)
+            {
+                return -1;
+            }
+            if (kind == 1)
+            {
+                at++;
+                continue;
+            }
+            if (at + 1 >= limit)
+            {
+                return -1;
+            }
+            final int length = b.getByte(at + 1) & 0xFF;
+            if (length < 2 || at + length > limit)
+            {
+                return -1;
+            }
+            if (kind == 3 && length == 3)
+            {
+                return b.getByte(at + 2) & 0xFF;
+            }
+            at += length;
+        }
+        return -1;
+    }
+
+    private int end(final int r, final int side)
+    {
+        return (int)(records[r + 4] >>> (32 * (1 - side)));
+    }
+
+    private void setEnd(final int r, final int side, final int end)
+    {
+        final int shift = 32 * (1 - side);
+        records[r + 4] = records[r + 4] & ~(0xFFFF_FFFFL << shift) | (end & 0xFFFF_FFFFL) << shift;
+    }
+
+    private int maxWindow(final int r, final int side)
+    {
+        return (int)(records[r + 5] >>> (32 * (1 - side)));
+    }
+
+    private void setMaxWindow(final int r, final int side, final int window)
+    {
+        final int shift = 32 * (1 - side);
+        records[r + 5] = records[r + 5] & ~(0xFFFF_FFFFL << shift) | (window & 0xFFFF_FFFFL) << shift;
     }
 
     private void tcpState(final int id, final int flags)

@@ -576,9 +576,9 @@ public final class Router
                 destination = b.getInt(ip + 16, BE);
                 hop = routes.lookup(destination);
             }
-            else if (result == NatTable.UNTRANSLATABLE || result == NatTable.REFUSED)
+            else if (result != NatTable.PASS)
             {
-                in.drop(frame, result == NatTable.REFUSED ? DropReason.NAT_REFUSED : DropReason.NAT_UNTRANSLATABLE);
+                in.drop(frame, natDrop(result));
                 return;
             }
             else if (!ours(destination) && nat.rules().hairpins(destination))
@@ -652,9 +652,9 @@ public final class Router
                 in.drop(frame, DropReason.NAT_REFUSED);
                 return;
             }
-            if (result == NatTable.UNTRANSLATABLE)
+            if (result != NatTable.PASS && result != NatTable.TRANSLATED)
             {
-                in.drop(frame, DropReason.NAT_UNTRANSLATABLE);
+                in.drop(frame, natDrop(result));
                 return;
             }
         }
@@ -864,6 +864,12 @@ public final class Router
     void natChanged()
     {
         natInterfaces = interfaces.stream().filter(i -> i.nat() != null).toArray(RouterInterface[]::new);
+    }
+
+    private static DropReason natDrop(final int result)
+    {
+        return result == NatTable.REFUSED ? DropReason.NAT_REFUSED : result == NatTable.OUT_OF_WINDOW ?
+            DropReason.NAT_OUT_OF_WINDOW : DropReason.NAT_UNTRANSLATABLE;
     }
 
     /** The NAT (other than the arriving interface's) one of whose outside addresses this is, or null. */

@@ -576,4 +576,47 @@ class NatTableTest
         now += 10 * 60_000;
         assertEquals(0, nat.expire(now), "and their timers with them");
     }
+
+    private static UnsafeBuffer segment(final int from, final int sport, final int to, final int dport, final int flags,
+        final long seq, final int window, final int length)
+    {
+        final UnsafeBuffer b = frame(new FrameBuilder().ethernet(1, 2).ipv4(from, to)
+            .tcp(sport, dport, flags, seq, length));
+        b.putShort(L4 + 14, (short)window, BE);
+        return b;
+    }
+
+    @Test
+    void shouldDropTcpSegmentsOutsideTheWindowTheEndsAllowed()
+    {
+        assertEquals(NatTable.TRANSLATED, nat.outbound(segment(GUEST, 40000, SERVER, 80, 0x02, 1000, 8192, 0), IP,
+            now));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x12, 5000, 16384, 0), IP,
+            now));
+        assertEquals(NatTable.TRANSLATED, nat.outbound(segment(GUEST, 40000, SERVER, 80, 0x10, 1001, 8192, 500), IP,
+            now));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x10, 5001, 16384, 1000),
+            IP, now));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x10, 5001, 16384, 1000),
+            IP, now), "a retransmission");
+
+        // A blind reset from outside, a guessed sequence number: dropped, and the connection lives on.
+        assertEquals(NatTable.OUT_OF_WINDOW, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x04,
+            5001 + 1_000_000_000L, 0, 0), IP, now));
+        assertEquals(NatTable.OUT_OF_WINDOW, nat.outbound(segment(GUEST, 40000, SERVER, 80, 0x10,
+            1501 + 100_000, 8192, 100), IP, now), "beyond what the server's window allowed");
+        assertEquals(NatTable.OUT_OF_WINDOW, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x10,
+            5001 - 100_000, 16384, 100), IP, now), "long before what the guest still waits for");
+        assertEquals(3, nat.counter(NatTable.TCP_OUT_OF_WINDOW));
+        assertEquals(1, nat.connectionsOf(6, true), "still established");
+        assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40000, 0x04, 6001, 0, 0), IP,
+            now), "a reset in the window ends it");
+        assertEquals(0, nat.connectionsOf(6, true));
+
+        // A connection picked up without its handshake is not checked.
+        assertEquals(NatTable.TRANSLATED, nat.outbound(segment(GUEST, 40001, SERVER, 80, 0x10, 77, 8192, 10), IP,
+            now));
+        assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40001, 0x10, 123_456_789, 100,
+            10), IP, now));
+    }
 }
