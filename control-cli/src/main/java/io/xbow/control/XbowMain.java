@@ -186,6 +186,11 @@ public final class XbowMain
                 "friendlier to peer-to-peer, as RFC 4787 REQ-8 recommends where security allows). ipnat -s says which.")
         String natFiltering;
 
+        @Option(names = "--nat-connections", paramLabel = "N", defaultValue = "262144",
+            description = "The most connections each outside interface's NAT tracks (1024 to 16777216; 96 bytes " +
+                "each, allocated with the interface's first rule). Default 262144, as Linux's nf_conntrack_max.")
+        int natConnections;
+
         private final String launcherSocket;
         private final PrintWriter err;
 
@@ -209,6 +214,11 @@ public final class XbowMain
                 err.println("xbow daemon: invalid --poll-us " + pollMicros + ": 0 to 10000000 microseconds");
                 return 2;
             }
+            if (natConnections < 1024 || natConnections > 1 << 24)
+            {
+                err.println("xbow daemon: invalid --nat-connections " + natConnections + ": 1024 to 16777216");
+                return 2;
+            }
             if (!"address-and-port-dependent".equals(natFiltering) && !"endpoint-independent".equals(natFiltering))
             {
                 err.println("xbow daemon: invalid --nat-filtering '" + natFiltering +
@@ -217,7 +227,7 @@ public final class XbowMain
             }
             final Xbowd daemon = new Xbowd(Paths.socket(socketPath), Paths.stateDirectory(state), listen, token,
                 allowRemote, Version.VERSION).datapath("datapath".equals(guestThreads), pollMicros)
-                .natFiltering("endpoint-independent".equals(natFiltering));
+                .natFiltering("endpoint-independent".equals(natFiltering)).natConnections(natConnections);
             try
             {
                 daemon.start();

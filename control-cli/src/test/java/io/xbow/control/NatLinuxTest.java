@@ -387,6 +387,49 @@ class NatLinuxTest
     }
 
     @Test
+    void aFloodOfNewFlowsFromOneGuestIsBoundedWhileAnotherGuestsFlowsKeepWorking() throws Exception
+    {
+        // A small table (1,024 connections; a source gets a quarter, at least 64... here 256).
+        client.close();
+        daemon.close();
+        daemon = new DaemonProcess(Files.createDirectories(dir.resolve("small"))).options("--nat-connections",
+            "1024").start();
+        client = daemon.client();
+        try
+        {
+            run(0, "dladm", "create-etherstub", "-t", "pnet0");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
+            create("db", "bridge=pnet0,ip=10.0.0.6/24,gateway=10.0.0.1");
+            server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
+            final Path rules = dir.resolve("ipnat.conf");
+            Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
+            run(0, "ipnat", "-f", rules.toString());
+            Thread.sleep(300);
+            // 2,000 new flows from one guest: a UDP datagram to each of 2,000 ports of the LAN host.
+            assertTrue(from("app", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"));
+            from("app", "python3", "-c", "import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" +
+                "for port in range(20000, 22000):\n    s.sendto(b'x', ('198.51.100.1', port))\n" +
+                "    if port % 50 == 0: time.sleep(0.002)\n");
+            final String stats = run(0, "ipnat", "-s");
+            assertTrue(stats.matches("(?s).*\nrefused source limit\t[1-9].*"), "the flood hit its share: " + stats);
+            assertTrue(stats.matches("(?s).*\ninuse\t(2[0-9]{2}|1[0-9]{2}|[0-9]{1,2})\n.*"),
+                "no more than its share tracked: " + stats);
+            assertEquals("from 198.51.100.2", from("db", "socat", "-T", "2", "-",
+                "TCP:198.51.100.1:7000,connect-timeout=2"), "another guest's new connection still works");
+        }
+        finally
+        {
+            for (final Process p : servers)
+            {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aVifNatGuestGetsItsAddressFromUdhcpcAndReachesTheLanMasqueradedUntilTheVifGoes() throws Exception
     {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),

@@ -76,6 +76,7 @@ public final class Xbowd implements AutoCloseable
     private boolean netnsGuestsOnDatapath = true;
     private long pollNs;
     private boolean endpointIndependentFiltering;
+    private int natConnections = io.xbow.control.service.NatService.DEFAULT_CONNECTIONS;
     private Hypervisor hypervisor;
     private RouterService router;
     private CaptureService captures;
@@ -143,6 +144,7 @@ public final class Xbowd implements AutoCloseable
         final DladmService service = new DladmService(registry, new ConfigStore(stateDirectory));
         router = new RouterService(registry, ConfigStore.l3(stateDirectory), () -> { });
         router.nat().endpointIndependentFiltering(endpointIndependentFiltering);
+        router.nat().maxConnections(natConnections);
         try
         {
             service.restore();
@@ -424,6 +426,16 @@ public final class Xbowd implements AutoCloseable
     public Xbowd natFiltering(final boolean endpointIndependent)
     {
         this.endpointIndependentFiltering = endpointIndependent;
+        return this;
+    }
+
+    /**
+     * @param connections the most connections each outside interface's NAT tracks.
+     * @return this, before {@link #start}.
+     */
+    public Xbowd natConnections(final int connections)
+    {
+        this.natConnections = connections;
         return this;
     }
 

@@ -24,8 +24,8 @@ import java.util.TreeMap;
  */
 public final class NatService
 {
-    /** Connections an interface's NAT tracks at most. */
-    static final int MAX_CONNECTIONS = 65_536;
+    /** Connections an interface's NAT tracks at most, by default (Linux's nf_conntrack_max on most hosts). */
+    public static final int DEFAULT_CONNECTIONS = 262_144;
 
     private final RouterService owner;
     /** The rules in force, in the order loaded. */
@@ -43,10 +43,20 @@ public final class NatService
 
     /** RFC 4787's filtering for every table: endpoint-independent, or address-and-port-dependent (the default). */
     private boolean endpointIndependent;
+    private int maxConnections = DEFAULT_CONNECTIONS;
 
     NatService(final RouterService owner)
     {
         this.owner = owner;
+    }
+
+    /** The daemon's {@code --nat-connections}: for the tables made from now on (set before the rules are restored). */
+    public void maxConnections(final int connections)
+    {
+        synchronized (owner)
+        {
+            this.maxConnections = connections;
+        }
     }
 
     /** The daemon's {@code --nat-filtering}: for the tables made from now on (set before the rules are restored). */
@@ -171,7 +181,7 @@ public final class NatService
             else
             {
                 final RouterService.Address address = on.get(e.getKey());
-                final NatTable table = new NatTable(newRules, NatTable.Config.defaults(MAX_CONNECTIONS)
+                final NatTable table = new NatTable(newRules, NatTable.Config.defaults(maxConnections)
                     .withEndpointIndependentFiltering(endpointIndependent), System.nanoTime() / 1_000_000);
                 tables.put(e.getKey(), new Installed(address, table));
                 owner.onDatapath(address.sw(), () -> address.iface().nat(table));

@@ -88,7 +88,7 @@ _xbow() {
         daemon)
             if [[ $cur == -* ]]; then
                 COMPREPLY=( $(compgen -W "--socket --state-dir --listen --token-file --allow-remote --guest-threads
-                    --poll-us --nat-filtering" -- "$cur") )
+                    --poll-us --nat-filtering --nat-connections" -- "$cur") )
             elif [[ $prev == --guest-threads ]]; then
                 COMPREPLY=( $(compgen -W "datapath own" -- "$cur") )
             elif [[ $prev == --nat-filtering ]]; then
