@@ -146,16 +146,13 @@ class NatLinuxTest
 
     private final List<Process> servers = new java.util.ArrayList<>();
 
-    private String fromGuest(final String... argv)
+    /** The router between the LAN (198.51.100.2 on the veth) and a private network (10.0.0.1 on etherstub pnet0). */
+    private void privateNetwork()
     {
-        try
-        {
-            return in("app", argv).strip();
-        }
-        catch (final Exception ex)
-        {
-            return "failed: " + ex.getMessage();
-        }
+        run(0, "dladm", "create-etherstub", "-t", "pnet0");
+        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
+        run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
     }
 
     @Test
@@ -163,30 +160,27 @@ class NatLinuxTest
     {
         try
         {
-            run(0, "dladm", "create-etherstub", "-t", "pnet0");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
-            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            privateNetwork();
             create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
             server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
             server("socat", "UDP-RECVFROM:7001,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
             Thread.sleep(300);
 
             final String[] tcp = {"socat", "-T", "2", "-", "TCP:198.51.100.1:7000,connect-timeout=2"};
-            assertFalse(fromGuest(tcp).startsWith("from "), "no NAT: the LAN cannot answer 10.0.0.5");
+            assertFalse(from("app", tcp).startsWith("from "), "no NAT: the LAN cannot answer 10.0.0.5");
 
             final Path rules = dir.resolve("ipnat.conf");
             Files.writeString(rules, "# the private network, masqueraded\nmap " + veth +
                 " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
             run(0, "ipnat", "-f", rules.toString());
-            assertEquals("from 198.51.100.2", fromGuest(tcp), "the server sees the router's address");
-            assertEquals("from 198.51.100.2", fromGuest("sh", "-c",
+            assertEquals("from 198.51.100.2", from("app", tcp), "the server sees the router's address");
+            assertEquals("from 198.51.100.2", from("app", "sh", "-c",
                 "echo x | socat -T 2 - UDP:198.51.100.1:7001"), "UDP too");
-            assertTrue(fromGuest("ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
+            assertTrue(from("app", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
                 "and ping, its identifier translated");
             // Fragments both ways: the guest cuts its 4000-byte echo for a 1500-byte MTU, the LAN host its reply.
-            fromGuest("ip", "link", "set", "dev", "eth0", "mtu", "1500");
-            final String big = fromGuest("ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "4000", "198.51.100.1");
+            from("app", "ip", "link", "set", "dev", "eth0", "mtu", "1500");
+            final String big = from("app", "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "4000", "198.51.100.1");
             assertTrue(big.contains("1 received"), "a ping of 4000 bytes: its fragments follow the first: " + big);
             assertTrue(run(0, "ipnat", "-s").matches("(?s).*\nfragments followed\t[1-9].*"), "counted");
 
@@ -213,7 +207,7 @@ class NatLinuxTest
             final Result refusedRule = runAllowingFailure("ipadm", "delete-addr", veth + "/v4");
             assertEquals(1, refusedRule.status(), "the rule stands on that address");
             assertEquals("1 entries flushed from NAT list\n", run(0, "ipnat", "-C"));
-            assertFalse(fromGuest(tcp).startsWith("from "), "the rule is gone: so is the way out");
+            assertFalse(from("app", tcp).startsWith("from "), "the rule is gone: so is the way out");
             final Path bad = dir.resolve("bad.conf");
             Files.writeString(bad, "map " + veth + " 10.0.0.0/24 -> 0/32\nmap " + veth +
                 " 10.0.1.0/24 -> 198.51.100.16/28\n");
@@ -224,10 +218,7 @@ class NatLinuxTest
         }
         finally
         {
-            for (final Process p : servers)
-            {
-                p.destroyForcibly();
-            }
+            servers.forEach(Process::destroyForcibly);
         }
     }
 
@@ -270,10 +261,7 @@ class NatLinuxTest
     {
         try
         {
-            run(0, "dladm", "create-etherstub", "-t", "pnet0");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
-            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            privateNetwork();
             create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
             create("db", "bridge=pnet0,ip=10.0.0.6/24,gateway=10.0.0.1");
             serverIn("app", "socat", "TCP-LISTEN:80,reuseaddr,fork", "SYSTEM:echo app sees $SOCAT_PEERADDR");
@@ -320,10 +308,7 @@ class NatLinuxTest
         }
         finally
         {
-            for (final Process p : servers)
-            {
-                p.destroyForcibly();
-            }
+            servers.forEach(Process::destroyForcibly);
         }
     }
 
@@ -354,20 +339,14 @@ class NatLinuxTest
         }
         finally
         {
-            for (final Process p : servers)
-            {
-                p.destroyForcibly();
-            }
+            servers.forEach(Process::destroyForcibly);
         }
     }
 
     /** A guest behind a map rule runs RFC 3489's probes against the LAN's stund: what the client says. */
     private String probeBehindNat() throws Exception
     {
-        run(0, "dladm", "create-etherstub", "-t", "pnet0");
-        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
-        run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+        privateNetwork();
         create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
         final Path rules = dir.resolve("ipnat.conf");
         Files.writeString(rules, "map " + veth + " 10.0.0.0/24 -> 0/32 portmap tcp/udp auto\n");
@@ -397,10 +376,7 @@ class NatLinuxTest
         client = daemon.client();
         try
         {
-            run(0, "dladm", "create-etherstub", "-t", "pnet0");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-            run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "10.0.0.1/24", "pnet0/gw");
-            run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+            privateNetwork();
             create("app", "bridge=pnet0,ip=10.0.0.5/24,gateway=10.0.0.1");
             create("db", "bridge=pnet0,ip=10.0.0.6/24,gateway=10.0.0.1");
             server("socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo from $SOCAT_PEERADDR");
@@ -422,10 +398,7 @@ class NatLinuxTest
         }
         finally
         {
-            for (final Process p : servers)
-            {
-                p.destroyForcibly();
-            }
+            servers.forEach(Process::destroyForcibly);
         }
     }
 
@@ -471,10 +444,7 @@ class NatLinuxTest
         }
         finally
         {
-            for (final Process p : servers)
-            {
-                p.destroyForcibly();
-            }
+            servers.forEach(Process::destroyForcibly);
         }
     }
 

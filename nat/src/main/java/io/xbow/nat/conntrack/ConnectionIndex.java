@@ -31,11 +31,7 @@ final class ConnectionIndex
     /** A key's tag: its hash's low 32 bits, never 0. */
     static int tag(final long a, final long b)
     {
-        long h = a * 0x9E37_79B9_7F4A_7C15L ^ b * 0xC2B2_AE3D_27D4_EB4FL;
-        h ^= h >>> 29;
-        h *= 0xBF58_476D_1CE4_E5B9L;
-        h ^= h >>> 32;
-        final int tag = (int)h;
+        final int tag = (int)FlowIndex.hash(a, b);
         return tag == 0 ? 1 : tag;
     }
 

@@ -32,11 +32,16 @@ public final class FlowIndex
 
     private int slot(final long a, final long b)
     {
+        return (int)hash(a, b) & mask;
+    }
+
+    /** A 128-bit key's hash: both halves multiplied in, then mixed (as splitmix64 finishes). */
+    static long hash(final long a, final long b)
+    {
         long h = a * 0x9E37_79B9_7F4A_7C15L ^ b * 0xC2B2_AE3D_27D4_EB4FL;
         h ^= h >>> 29;
         h *= 0xBF58_476D_1CE4_E5B9L;
-        h ^= h >>> 32;
-        return (int)h & mask;
+        return h ^ h >>> 32;
     }
 
     public int get(final long a, final long b)

@@ -701,13 +701,7 @@ public final class Router
                 in.drop(frame, DropReason.NO_BUFFER);
                 return;
             }
-            pool.free(frame);
-            in.forwarded();
-            for (int i = 0; i < fragments.count(); i++)
-            {
-                out.resolveAndSend(fragments.handle(i), nextHop, nowNs);
-            }
-            fragments.clear();
+            sendPieces(in, frame, out, nextHop, nowNs);
             return;
         }
         // Into the outgoing link's pool (each switch has its own), then one hop less to live. A super-frame takes a
@@ -762,7 +756,14 @@ public final class Router
             in.drop(frame, DropReason.NO_BUFFER);
             return;
         }
-        pool.free(frame);
+        sendPieces(in, frame, out, nextHop, nowNs);
+    }
+
+    /** A datagram went out in pieces ({@link #fragments}: its fragments, or its segments): they go, it is freed. */
+    private void sendPieces(final RouterInterface in, final int frame, final RouterInterface out, final int nextHop,
+        final long nowNs)
+    {
+        in.pool().free(frame);
         in.forwarded();
         for (int i = 0; i < fragments.count(); i++)
         {
