@@ -93,11 +93,6 @@ public final class NatTable
     private static final byte OTHER = 4;
     private static final int RECORD = 6;
     private static final long NONE = -1;
-    /** Fragmented datagrams followed at once, and for how long (Linux's ipfrag_time). */
-    private static final int FRAGMENTED = 4096;
-    private static final long FRAGMENT_MS = 30_000;
-    private static final long OUT = 0;
-    private static final long IN = 1L << 56;
 
     /** The table's bounds, timeouts and filtering (a rule's {@code age} overrides UDP's and ICMP's). */
     public record Config(int maxConnections, int maxPerSource, boolean endpointIndependentFiltering,
@@ -147,17 +142,8 @@ public final class NatTable
     private final ExpiryWheel.Expiry expiry = this::due;
     private long nextExpiryMs;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
-    /**
-     * Fragmented datagrams whose first fragment was translated: (direction, protocol, IP id, source, destination as
-     * they arrive) to the address the later fragments take, in a ring in the order they came, which is the order they
-     * expire in (they all live {@link #FRAGMENT_MS}): bounded, and no timer each.
-     */
-    private final FlowIndex fragments = new FlowIndex(FRAGMENTED);
-    private final long[] fragmentKeys = new long[FRAGMENTED * 2];
-    private final int[] fragmentAddress = new int[FRAGMENTED];
-    private final long[] fragmentExpiry = new long[FRAGMENTED];
-    private int fragmentHead;
-    private int fragmentTail;
+    /** Fragmented datagrams whose first fragment was translated: their later fragments follow it. */
+    private final FragmentFollower fragments = new FragmentFollower();
     private final int[] byProtocol = new int[3];
     /** The datagram being translated has a partial transport checksum (set by each public entry point). */
     private boolean partial;
@@ -226,44 +212,6 @@ public final class NatTable
                 for (int port = rdr.firstPort(); port <= rdr.lastPort(); port++)
                 {
                     space.reserve(p, port);
-                }
-            }
-        }
-    }
-
-    /**
-     * One outside address's ports, per protocol (TCP, UDP, ICMP identifiers): the inside endpoint mapped to each,
-     * and how many connections use it (0: free; {@link #PUBLISHED}: an rdr's). Flat arrays, 2 MiB an address
-     * whatever the connections.
-     */
-    private static final class PortSpace
-    {
-        static final int PUBLISHED = -1;
-        final int address;
-        final int[] ownerIp = new int[3 << 16];
-        final char[] ownerPort = new char[3 << 16];
-        final int[] users = new int[3 << 16];
-
-        PortSpace(final int address)
-        {
-            this.address = address;
-        }
-
-        void reserve(final int p, final int port)
-        {
-            if (users[p << 16 | port] == 0)
-            {
-                users[p << 16 | port] = PUBLISHED;
-            }
-        }
-
-        void unreserve()
-        {
-            for (int i = 0; i < users.length; i++)
-            {
-                if (users[i] == PUBLISHED)
-                {
-                    users[i] = 0;
                 }
             }
         }
@@ -575,41 +523,6 @@ public final class NatTable
         return (b.getShort(ip + 6, BE) & 0x2000) != 0;
     }
 
-    private static long fragmentKey(final long direction, final MutableDirectBuffer b, final int ip)
-    {
-        return direction | (long)(b.getByte(ip + 9) & 0xFF) << 48 | (long)(b.getShort(ip + 4, BE) & 0xFFFF) << 32 |
-            (b.getInt(ip + 12, BE) & 0xFFFF_FFFFL);
-    }
-
-    /** A first fragment was translated: its datagram's later fragments take the same address. */
-    private void rememberFragmented(final long keyA, final int destination, final int address, final long nowMs)
-    {
-        final long keyB = destination & 0xFFFF_FFFFL;
-        final int known = fragments.get(keyA, keyB);
-        if (known != FlowIndex.MISSING)
-        {
-            fragmentAddress[known] = address; // the first fragment again
-            return;
-        }
-        if (fragmentTail - fragmentHead == FRAGMENTED)
-        {
-            forgetOldestFragmented();
-            count(FRAGMENTS_EVICTED);
-        }
-        final int slot = fragmentTail++ & (FRAGMENTED - 1);
-        fragmentKeys[slot * 2] = keyA;
-        fragmentKeys[slot * 2 + 1] = keyB;
-        fragmentAddress[slot] = address;
-        fragmentExpiry[slot] = nowMs + FRAGMENT_MS;
-        fragments.put(keyA, keyB, slot);
-    }
-
-    private void forgetOldestFragmented()
-    {
-        final int slot = fragmentHead++ & (FRAGMENTED - 1);
-        fragments.remove(fragmentKeys[slot * 2], fragmentKeys[slot * 2 + 1]);
-    }
-
     /**
      * A later fragment: translated as its first fragment was (the address at {@code addressAt}), if that one came.
      *
@@ -618,15 +531,25 @@ public final class NatTable
     private int followFragment(final MutableDirectBuffer b, final int ip, final long direction, final int addressAt,
         final int protocol)
     {
-        final int slot = fragments.get(fragmentKey(direction, b, ip), b.getInt(ip + 16, BE) & 0xFFFF_FFFFL);
-        if (slot == FlowIndex.MISSING)
+        final int entry = fragments.find(direction, b, ip);
+        if (entry == FragmentFollower.NONE)
         {
             return -1;
         }
-        translateAddress(b, ip, addressAt, protocol, fragmentAddress[slot]);
+        translateAddress(b, ip, addressAt, protocol, fragments.address(entry));
         count(FRAGMENTS_FOLLOWED);
-        count(direction == OUT ? TRANSLATED_OUT : TRANSLATED_IN);
+        count(direction == FragmentFollower.OUT ? TRANSLATED_OUT : TRANSLATED_IN);
         return TRANSLATED;
+    }
+
+    /** A first fragment is being translated: its datagram's later fragments will take this address. */
+    private void rememberFragmented(final long direction, final MutableDirectBuffer b, final int ip,
+        final int address, final long nowMs)
+    {
+        if (fragments.remember(direction, b, ip, address, nowMs))
+        {
+            count(FRAGMENTS_EVICTED);
+        }
     }
 
     private static boolean isIcmpError(final int type)
@@ -667,7 +590,7 @@ public final class NatTable
         }
         if (isLaterFragment(b, ip))
         {
-            final int followed = followFragment(b, ip, OUT, ip + 12, protocol);
+            final int followed = followFragment(b, ip, FragmentFollower.OUT, ip + 12, protocol);
             return followed == TRANSLATED ? TRANSLATED : outboundUntracked(b, ip, source, protocol);
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
@@ -732,7 +655,7 @@ public final class NatTable
         seen(id, nowMs);
         if (hasMoreFragments(b, ip))
         {
-            rememberFragmented(fragmentKey(OUT, b, ip), destination, outsideIp(id), nowMs);
+            rememberFragmented(FragmentFollower.OUT, b, ip, outsideIp(id), nowMs);
         }
         rewrite(b, ip, ip + 12, l4, protocol, protocol == ICMP ? l4 + 4 : l4, source, outsideIp(id), srcPort,
             outsidePort(id));
@@ -793,7 +716,7 @@ public final class NatTable
         }
         if (isLaterFragment(b, ip))
         {
-            final int followed = followFragment(b, ip, IN, ip + 16, protocol);
+            final int followed = followFragment(b, ip, FragmentFollower.IN, ip + 16, protocol);
             return followed == TRANSLATED ? TRANSLATED : inboundUntracked(b, ip, destination, protocol);
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
@@ -875,7 +798,7 @@ public final class NatTable
         seen(id, nowMs);
         if (hasMoreFragments(b, ip))
         {
-            rememberFragmented(fragmentKey(IN, b, ip), destination, insideIp(id), nowMs);
+            rememberFragmented(FragmentFollower.IN, b, ip, insideIp(id), nowMs);
         }
         rewrite(b, ip, ip + 16, l4, protocol, protocol == ICMP ? l4 + 4 : l4 + 2, destination, insideIp(id), port,
             insidePort(id));
@@ -1307,121 +1230,11 @@ public final class NatTable
         return age != 0 ? age * 1000L : protocol == UDP ? config.udpMs() : config.icmpMs();
     }
 
-    // TCP windows, as Linux's conntrack checks them (tcp_in_window), with two numbers a side: the highest sequence
-    // a side sent, and the largest window it advertised (scaled as its SYN offered). A segment must not start beyond
-    // what the other side can have allowed (the sender's highest sequence plus the receiver's largest window), nor
-    // end before what the receiver can still be waiting for (the same minus that window). A connection picked up
-    // without both SYNs is not checked. Bits of the record's fourth long, from bit 2: a side's SYN seen (2, 3), its
-    // window scale offered (4, 5), its shift (8 to 11, 12 to 15).
-
-    /**
-     * @param side 0 for the inside's segments, 1 for the remote's.
-     * @return whether the segment is within the window (and then it is taken into account).
-     */
+    /** @param side 0 for the inside's segments, 1 for the remote's. */
     private boolean inWindow(final int id, final MutableDirectBuffer b, final int l4, final int l4Length,
         final int side)
     {
-        final int r = id * RECORD;
-        final int flags = b.getByte(l4 + 13) & 0x3F;
-        final int dataOffset = (b.getByte(l4 + 12) & 0xF0) >>> 2;
-        final int seq = b.getInt(l4 + 4, BE);
-        final int end = seq + Math.max(0, l4Length - dataOffset) + ((flags & 0x02) != 0 ? 1 : 0) +
-            ((flags & 0x01) != 0 ? 1 : 0);
-        final int window = b.getShort(l4 + 14, BE) & 0xFFFF;
-        long bits = records[r + 3];
-        final int other = 1 - side;
-        if ((flags & 0x02) != 0)
-        {
-            // A SYN: where this side's sequence starts, its window (never scaled in a SYN), its scale option.
-            final int shift = windowScale(b, l4, Math.min(dataOffset, l4Length));
-            bits |= 1L << (2 + side);
-            if (shift >= 0)
-            {
-                bits = bits | 1L << (4 + side) | (long)Math.min(shift, 14) << (8 + 4 * side);
-            }
-            records[r + 3] = bits;
-            setEnd(r, side, end);
-            setMaxWindow(r, side, Math.max(maxWindow(r, side), window));
-            return true;
-        }
-        if ((bits & 0xC) != 0xC)
-        {
-            return true; // not both SYNs seen: not checked
-        }
-        final int receiverWindow = Math.max(maxWindow(r, other), 1);
-        final int sent = end(r, side);
-        if (seq - (sent + receiverWindow) > 0 || end - (sent - receiverWindow) < 0)
-        {
-            return false;
-        }
-        if (end - sent > 0)
-        {
-            setEnd(r, side, end);
-        }
-        final int shift = (bits & 0x30) == 0x30 ? (int)(bits >>> (8 + 4 * side)) & 0xF : 0;
-        final int scaled = (int)Math.min((long)window << shift, 1L << 30);
-        if (scaled > maxWindow(r, side))
-        {
-            setMaxWindow(r, side, scaled);
-        }
-        return true;
-    }
-
-    /** A SYN's window scale option's shift, or -1 if it has none. */
-    private static int windowScale(final MutableDirectBuffer b, final int l4, final int headerLength)
-    {
-        int at = l4 + 20;
-        final int limit = l4 + headerLength;
-        while (at < limit)
-        {
-            final int kind = b.getByte(at) & 0xFF;
-            if (kind == 0)
-            {
-                return -1;
-            }
-            if (kind == 1)
-            {
-                at++;
-                continue;
-            }
-            if (at + 1 >= limit)
-            {
-                return -1;
-            }
-            final int length = b.getByte(at + 1) & 0xFF;
-            if (length < 2 || at + length > limit)
-            {
-                return -1;
-            }
-            if (kind == 3 && length == 3)
-            {
-                return b.getByte(at + 2) & 0xFF;
-            }
-            at += length;
-        }
-        return -1;
-    }
-
-    private int end(final int r, final int side)
-    {
-        return (int)(records[r + 4] >>> (32 * (1 - side)));
-    }
-
-    private void setEnd(final int r, final int side, final int end)
-    {
-        final int shift = 32 * (1 - side);
-        records[r + 4] = records[r + 4] & ~(0xFFFF_FFFFL << shift) | (end & 0xFFFF_FFFFL) << shift;
-    }
-
-    private int maxWindow(final int r, final int side)
-    {
-        return (int)(records[r + 5] >>> (32 * (1 - side)));
-    }
-
-    private void setMaxWindow(final int r, final int side, final int window)
-    {
-        final int shift = 32 * (1 - side);
-        records[r + 5] = records[r + 5] & ~(0xFFFF_FFFFL << shift) | (window & 0xFFFF_FFFFL) << shift;
+        return TcpWindows.inWindow(records, id * RECORD + 3, b, l4, l4Length, side);
     }
 
     private void tcpState(final int id, final int flags)
@@ -1453,10 +1266,7 @@ public final class NatTable
             return 0; // a poll looks at a second's slot: once a second is enough for timeouts of minutes
         }
         nextExpiryMs = nowMs + 1_000;
-        while (fragmentHead != fragmentTail && fragmentExpiry[fragmentHead & (FRAGMENTED - 1)] <= nowMs)
-        {
-            forgetOldestFragmented();
-        }
+        fragments.expire(nowMs);
         return wheel.poll(nowMs, expiry);
     }
 
@@ -1550,10 +1360,7 @@ public final class NatTable
                 close(id);
             }
         }
-        while (fragmentHead != fragmentTail)
-        {
-            forgetOldestFragmented();
-        }
+        fragments.clear();
         return n;
     }
 
