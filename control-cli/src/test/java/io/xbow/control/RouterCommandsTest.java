@@ -149,15 +149,30 @@ class RouterCommandsTest
             assertEquals(1, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertTrue(xbow.err.contains("a DHCP pool is served from it"), xbow.err);
 
-            // ipnat: a map rule, kept; -n only reads; a file with a bad line is refused whole, naming it.
+            // ipnat: map, rdr and bimap rules, kept; -n only reads; -r removes a file's rules; a file with a bad
+            // line is refused whole, naming it.
             final java.nio.file.Path rules = state.resolve("ipnat.conf");
-            Files.writeString(rules, "map stub0 198.51.100.0/24 -> 0/32 portmap tcp/udp auto\n");
+            Files.writeString(rules, "map stub0 198.51.100.0/24 -> 0/32 portmap tcp/udp auto\n" +
+                "rdr stub0 0/32 port 8080 -> 198.51.100.5 port 80 tcp\n" +
+                "bimap stub0 198.51.100.8/32 -> 192.0.2.20/32\n");
+            final String listed = "map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n" +
+                "rdr stub0 0.0.0.0/32 port 8080 -> 198.51.100.5 port 80 tcp\n" +
+                "bimap stub0 198.51.100.8/32 -> 192.0.2.20/32\n";
             assertEquals(0, xbow.l3("ipnat", "-n", "-v", "-f", rules.toString()), xbow.err);
-            assertEquals("map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n", xbow.out);
+            assertEquals(listed, xbow.out);
             assertEquals(0, xbow.l3("ipnat", "-f", rules.toString()), xbow.err);
             assertEquals(0, xbow.l3("ipnat", "-l"));
-            assertEquals("List of active MAP/Redirect filters:\n" +
-                "map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n\nList of active sessions:\n", xbow.out);
+            assertEquals("List of active MAP/Redirect filters:\n" + listed + "\nList of active sessions:\n", xbow.out);
+            assertEquals(1, xbow.l3("ipnat", "-f", rules.toString()));
+            assertTrue(xbow.err.contains("in force already"), xbow.err);
+            final java.nio.file.Path rdr = state.resolve("rdr.conf");
+            Files.writeString(rdr, "rdr stub0 0/32 port 8080 -> 198.51.100.5 port 80 tcp\n");
+            assertEquals(0, xbow.l3("ipnat", "-r", "-f", rdr.toString()), xbow.err);
+            assertEquals(0, xbow.l3("ipnat", "-f", rdr.toString()), xbow.err); // back, now last
+            final java.nio.file.Path pool = state.resolve("pool.conf");
+            Files.writeString(pool, "bimap stub0 192.0.2.0/24 -> 192.0.2.0/24\n");
+            assertEquals(1, xbow.l3("ipnat", "-f", pool.toString()));
+            assertTrue(xbow.err.contains("holds the interface's own address 192.0.2.1"), xbow.err);
             final java.nio.file.Path bad = state.resolve("bad.conf");
             Files.writeString(bad, "map stub1 10.0.0.0/8 -> 0/32\nmap stub1 10.0.0.0/33 -> 0/32\n");
             assertEquals(1, xbow.l3("ipnat", "-f", bad.toString()));
@@ -204,9 +219,12 @@ class RouterCommandsTest
             assertEquals("192.0.2.7:00\\:16\\:3e\\:00\\:00\\:07:static\n192.0.2.150:00\\:16\\:3e\\:00\\:00\\:42:bound\n",
                 xbow.out, "the pool, its host and its live lease are back; the expired lease is not");
             assertEquals(0, xbow.l3("ipnat", "-l"));
-            assertTrue(xbow.out.contains("\nmap stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n"), xbow.out);
+            assertTrue(xbow.out.startsWith("List of active MAP/Redirect filters:\n" +
+                "map stub0 198.51.100.0/24 -> 0.0.0.0/32 portmap tcp/udp auto\n" +
+                "bimap stub0 198.51.100.8/32 -> 192.0.2.20/32\n" +
+                "rdr stub0 0.0.0.0/32 port 8080 -> 198.51.100.5 port 80 tcp\n\n"), "in the order loaded: " + xbow.out);
             assertEquals(0, xbow.l3("ipnat", "-C"));
-            assertEquals("1 entries flushed from NAT list\n", xbow.out);
+            assertEquals("3 entries flushed from NAT list\n", xbow.out);
             assertEquals(0, xbow.l3("dhcpadm", "delete-pool", "stub0/v4"));
             assertEquals(0, xbow.l3("ipadm", "delete-addr", "stub0/v4"));
             assertEquals(0, xbow.dladm("show-vnic", "-p", "-o", "link"));
