@@ -62,7 +62,9 @@ public class NatBenchmark
         int connections;
 
         NatTable nat;
-        final long nowMs = 1_000_000;
+        final long startMs = 1_000_000;
+        /** The clock: a millisecond every 128 batches (8,192 frames), about as fast as the frames go. */
+        long batches;
         final UnsafeBuffer outTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
         final UnsafeBuffer inTemplates = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TEMPLATES * FRAME, 64));
         final UnsafeBuffer work = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BATCH * FRAME, 64));
@@ -73,7 +75,7 @@ public class NatBenchmark
         public void setUp()
         {
             nat = new NatTable(masquerade(), new NatTable.Config(connections, connections, false,
-                7_440_000, 240_000, 300_000, 60_000), nowMs);
+                7_440_000, 240_000, 300_000, 60_000), startMs);
             // 1,000 inside endpoints (endpoint-independent: a mapping each), each with connections / 1000 remotes.
             final int remotesEach = Math.max(1, connections / 1000);
             final Random random = new Random(42);
@@ -89,7 +91,7 @@ public class NatBenchmark
                     final int remotePort = 1024 + (r >>> 16);
                     final boolean tcp = (n & 1) == 1;
                     scratch.putBytes(0, build(tcp, guest, 20000, remote, remotePort));
-                    if (nat.outbound(scratch, IP, nowMs) != NatTable.TRANSLATED)
+                    if (nat.outbound(scratch, IP, startMs) != NatTable.TRANSLATED)
                     {
                         throw new IllegalStateException("connection " + n + " refused");
                     }
@@ -148,16 +150,17 @@ public class NatBenchmark
     {
         final NatTable nat = t.nat;
         final UnsafeBuffer work = t.work;
+        final long nowMs = t.startMs + t.batches++ / 128;
         int translated = 0;
         for (int i = 0; i < BATCH; i++)
         {
             work.putBytes(i * FRAME, t.outTemplates, (t.next++ & (TEMPLATES - 1)) * FRAME, FRAME);
-            translated += nat.outbound(work, i * FRAME + IP, t.nowMs);
+            translated += nat.outbound(work, i * FRAME + IP, nowMs);
         }
         for (int i = 0; i < BATCH; i++)
         {
             work.putBytes(i * FRAME, t.inTemplates, (t.next++ & (TEMPLATES - 1)) * FRAME, FRAME);
-            translated += nat.inbound(work, i * FRAME + IP, t.nowMs);
+            translated += nat.inbound(work, i * FRAME + IP, nowMs);
         }
         return translated;
     }
@@ -173,6 +176,7 @@ public class NatBenchmark
         final NatTable nat = t.nat;
         final UnsafeBuffer work = t.work;
         final int[] tags = t.tags;
+        final long nowMs = t.startMs + t.batches++ / 128;
         long sink = 0;
         for (int direction = 0; direction < 2; direction++)
         {
@@ -190,8 +194,8 @@ public class NatBenchmark
             }
             for (int i = 0; i < BATCH; i++)
             {
-                sink += outbound ? nat.outbound(work, i * FRAME + IP, t.nowMs) : nat.inbound(work, i * FRAME + IP,
-                    t.nowMs);
+                sink += outbound ? nat.outbound(work, i * FRAME + IP, nowMs) : nat.inbound(work, i * FRAME + IP,
+                    nowMs);
             }
         }
         return sink;
