@@ -227,6 +227,10 @@ class XlCommandTest
         final Result nat = xl("create", route.toString());
         assertEquals(1, nat.status);
         assertTrue(nat.err.contains("script=vif-nat: no gatewaydev= and no default route"), nat.err);
+        Files.writeString(route, "name = \"r\"\nvif = [ 'script=vif-nat,ip=10.1.2.200' ]\n");
+        assertTrue(xl("create", route.toString()).err.contains("the guest's last octet must be 1 to 127, not 200"));
+        Files.writeString(route, "name = \"r\"\nvif = [ 'script=vif-nat,ip=10.1.2.3/x' ]\n");
+        assertTrue(xl("create", route.toString()).err.contains("ip=10.1.2.3/x: a prefix length of 8 to 24"));
         assertEquals("", dladm("show-vnic", "-p", "-o", "link"), "nothing is left of it either");
 
         assertEquals(1, xl("destroy", "nosuch").status);

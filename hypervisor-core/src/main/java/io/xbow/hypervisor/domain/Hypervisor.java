@@ -632,13 +632,19 @@ public final class Hypervisor implements AutoCloseable
             guest = Ipv4Address.parse(slash < 0 ? ip : ip.substring(0, slash));
             if (slash >= 0)
             {
-                prefixLength = Integer.parseInt(ip.substring(slash + 1));
+                final String length = ip.substring(slash + 1);
+                if (!length.matches("[0-9]{1,2}") || Integer.parseInt(length) < 8 || Integer.parseInt(length) > 24)
+                {
+                    throw new DomainException(where + "script=vif-nat: ip=" + ip + ": a prefix length of 8 to 24 " +
+                        "(the router's address, the guest's + 127, must be on the guest's subnet)");
+                }
+                prefixLength = Integer.parseInt(length);
             }
         }
-        if ((guest & 0xFF) + 127 > 254)
+        if ((guest & 0xFF) + 127 > 254 || (guest & 0xFF) == 0)
         {
             throw new DomainException(where + "script=vif-nat: the router's address is the guest's with 127 " +
-                "added to its last octet, so the guest's last octet must be 127 or less, not " + (guest & 0xFF));
+                "added to its last octet, so the guest's last octet must be 1 to 127, not " + (guest & 0xFF));
         }
         return new int[] {guest, prefixLength, guest + 127};
     }
