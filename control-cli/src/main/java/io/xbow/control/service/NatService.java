@@ -242,12 +242,19 @@ public final class NatService
             }
             for (final Installed installed : tables.values())
             {
-                owner.onDatapath(installed.on().sw(), () -> installed.table().connections(
-                    (kind, protocol, insideIp, insidePort, outsideIp, outsidePort, remoteIp, remotePort) ->
-                        rows.add(List.of("session", (kind == NatTable.RDR ? "RDR " : "MAP ") +
-                            Ipv4Address.format(insideIp) + " " + insidePort + " <- -> " +
-                            Ipv4Address.format(outsideIp) + " " + outsidePort + " [" + Ipv4Address.format(remoteIp) +
-                            " " + remotePort + "]"))));
+                // Copied on the datapath, formatted here: a long listing does not hold the traffic up.
+                final NatTable table = installed.table();
+                final int[] snapshot = new int[table.capacity() * NatTable.SNAPSHOT_INTS];
+                final int[] copied = new int[1];
+                owner.onDatapath(installed.on().sw(), () -> copied[0] = table.snapshot(snapshot));
+                for (int i = 0; i < copied[0]; i++)
+                {
+                    final int at = i * NatTable.SNAPSHOT_INTS;
+                    rows.add(List.of("session", (snapshot[at] == NatTable.RDR ? "RDR " : "MAP ") +
+                        Ipv4Address.format(snapshot[at + 2]) + " " + snapshot[at + 3] + " <- -> " +
+                        Ipv4Address.format(snapshot[at + 4]) + " " + snapshot[at + 5] + " [" +
+                        Ipv4Address.format(snapshot[at + 6]) + " " + snapshot[at + 7] + "]"));
+                }
             }
             return new Table(List.of("KIND", "TEXT"), rows);
         }

@@ -79,7 +79,7 @@ public final class NatTable
     /** How many counters there are (their numbers run from 0). */
     public static final int COUNTERS = 16;
 
-    /** A connection's kind, as {@link #connections} shows it (ipnat -l's MAP and RDR). */
+    /** A connection's kind, as {@link #snapshot} shows it (ipnat -l's MAP and RDR). */
     public static final int MAP = 1;
     public static final int RDR = 2;
 
@@ -253,28 +253,37 @@ public final class NatTable
         counters.lazySet(counter, counters.get(counter) + 1);
     }
 
-    /** A tracked connection, as {@link #connections} shows it. */
-    @FunctionalInterface
-    public interface ConnectionVisitor
-    {
-        /**
-         * @param kind {@link #MAP} or {@link #RDR}.
-         */
-        void connection(int kind, int protocol, int insideIp, int insidePort, int outsideIp, int outsidePort,
-            int remoteIp, int remotePort);
-    }
+    /** Ints a connection takes in a {@link #snapshot}. */
+    public static final int SNAPSHOT_INTS = 8;
 
-    /** Every tracked connection. Datapath thread. */
-    public void connections(final ConnectionVisitor visitor)
+    /**
+     * Every tracked connection copied into {@code into}, {@link #SNAPSHOT_INTS} ints each (kind, protocol, inside
+     * address and port, outside address and port, remote address and port), for the control plane to read and format
+     * off the datapath: the datapath spends a copy on a listing, not the formatting. Datapath thread.
+     *
+     * @param into at least {@link #size()} times {@link #SNAPSHOT_INTS} ints (the capacity's, to be sure).
+     * @return the connections copied.
+     */
+    public int snapshot(final int[] into)
     {
-        for (int id = 0; id < live.length; id++)
+        int n = 0;
+        final int most = into.length / SNAPSHOT_INTS;
+        for (int id = 0; id < live.length && n < most; id++)
         {
             if (live[id])
             {
-                visitor.connection(kind(id), proto(id), insideIp(id), insidePort(id), outsideIp(id), outsidePort(id),
-                    remoteIp(id), remotePort(id));
+                final int at = n++ * SNAPSHOT_INTS;
+                into[at] = kind(id);
+                into[at + 1] = proto(id);
+                into[at + 2] = insideIp(id);
+                into[at + 3] = insidePort(id);
+                into[at + 4] = outsideIp(id);
+                into[at + 5] = outsidePort(id);
+                into[at + 6] = remoteIp(id);
+                into[at + 7] = remotePort(id);
             }
         }
+        return n;
     }
 
     /** Whether filtering is endpoint-independent (else address-and-port-dependent). */
