@@ -64,6 +64,9 @@ public final class Router
     private int[] batchTags = new int[64];
     private boolean[] batchOutbound = new boolean[64];
     private NatTable[] batchNats = new NatTable[64];
+    /** A datagram's IPv4 header and first 8 bytes after it, before the NAT translated it on its way in. */
+    private final org.agrona.concurrent.UnsafeBuffer untranslated = new org.agrona.concurrent.UnsafeBuffer(new byte[68]);
+    private int untranslatedLength;
     /** What the connection touches loaded, kept so that the loads are not optimised away. */
     private long touched;
     private final int arpCapacity;
@@ -589,6 +592,9 @@ public final class Router
             // guest (hairpinning), the same, its source translated first. What no rule takes is the router's.
             final long nowMs = nowNs / 1_000_000;
             final boolean partialChecksum = (pool.offload(frame) & FrameOffload.CSUM_PARTIAL) != 0;
+            // The header as it came (and the ports after it): an ICMP error about the datagram quotes it so.
+            untranslatedLength = Math.min((b.getByte(ip) & 0x0F) * 4 + 8, b.getShort(ip + 2, BE) & 0xFFFF);
+            b.getBytes(ip, untranslated, 0, untranslatedLength);
             final int result = fromOutside ? nat.inbound(b, ip, nowMs, partialChecksum) :
                 nat.hairpin(b, ip, nowMs, partialChecksum);
             if (result == NatTable.TRANSLATED)
@@ -620,7 +626,7 @@ public final class Router
         }
         if (verdict == Ipv4Forwarding.TTL_EXCEEDED)
         {
-            error(in, frame, IcmpErrors.TIME_EXCEEDED, 0, 0, nowNs);
+            errorAsSent(in, frame, translated, IcmpErrors.TIME_EXCEEDED, 0, 0, nowNs);
             in.drop(frame, DropReason.TTL_EXCEEDED);
             return;
         }
@@ -631,7 +637,7 @@ public final class Router
         }
         if (hop < 0)
         {
-            error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.NET_UNREACHABLE, 0, nowNs);
+            errorAsSent(in, frame, translated, IcmpErrors.UNREACHABLE, IcmpErrors.NET_UNREACHABLE, 0, nowNs);
             in.drop(frame, DropReason.NO_ROUTE);
             return;
         }
@@ -657,7 +663,8 @@ public final class Router
         if (!fits && (b.getShort(ip + 6, BE) & 0x4000) != 0)
         {
             // Before any translation: the error goes to the source as it sent the datagram (path MTU discovery).
-            error(in, frame, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(), nowNs);
+            errorAsSent(in, frame, translated, IcmpErrors.UNREACHABLE, IcmpErrors.FRAGMENTATION_NEEDED, out.mtu(),
+                nowNs);
             in.drop(frame, DropReason.NEEDS_FRAGMENTATION);
             return;
         }
@@ -817,6 +824,21 @@ public final class Router
     }
 
     /** An ICMP error about a frame, back out of the interface it came in on, if one may be sent and the rate allows. */
+    /**
+     * An ICMP error about a datagram the NAT translated on its way in: it quotes the header as the sender sent it
+     * (its address and port, not the inside ones), or the sender cannot match it to its connection (path MTU
+     * discovery to a published port needs that). The frame is dropped after.
+     */
+    private void errorAsSent(final RouterInterface in, final int frame, final boolean translated, final int type,
+        final int code, final int mtu, final long nowNs)
+    {
+        if (translated)
+        {
+            in.pool().buffer().putBytes(in.pool().offset(frame) + 14, untranslated, 0, untranslatedLength);
+        }
+        error(in, frame, type, code, mtu, nowNs);
+    }
+
     private void error(final RouterInterface in, final int frame, final int type, final int code, final int mtu,
         final long nowNs)
     {

@@ -366,4 +366,22 @@ class RouterTest
         send(hostB, poolB, new FrameBuilder().ethernet(ROUTER_B, HOST_B).ipv4(B, RB).icmpEcho(8, 9, 1, 8));
         assertEquals(0, take(hostB, poolB).getByte(34), "the router still answers ping on its outside address");
     }
+
+    @Test
+    void shouldQuoteAPublishedPortAsTheSenderSentItInAnErrorAboutIt()
+    {
+        // Path MTU discovery to a published port: the server's link is smaller, the client sets DF.
+        ifA.nat(new NatTable(NatRules.of(RA, IpnatRules.parse("rdr stubA0 0/32 port 8080 -> 198.51.100.20 port 80 tcp",
+            "test")), NatTable.Config.defaults(256), now / 1_000_000));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).ipv4(A, RA).ttl(64)
+            .tcp(40000, 8080, 0x10, 1, 1300));
+        final UnsafeBuffer error = take(hostA, poolA);
+        assertEquals(3, error.getByte(34), "destination unreachable,");
+        assertEquals(4, error.getByte(35), "fragmentation needed");
+        assertEquals(1280, error.getShort(40, BE), "the next link's MTU");
+        assertEquals(RA, error.getInt(42 + 16, BE), "quoting the published address the client sent to,");
+        assertEquals(8080, error.getShort(42 + 20 + 2, BE) & 0xFFFF, "and the published port");
+        assertEquals(0, InternetChecksum.checksum(error, 42, 20), "the quoted header as it was, checksum and all");
+        assertEquals(FramePool.NO_FRAME, hostB.poll());
+    }
 }
