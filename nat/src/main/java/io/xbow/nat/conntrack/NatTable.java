@@ -869,9 +869,11 @@ public final class NatTable
         final int source = b.getInt(ip + 12, BE);
         final int protocol = b.getByte(ip + 9) & 0xFF;
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
-        final boolean ports = (protocol == TCP || protocol == UDP) && !isLaterFragment(b, ip);
-        final boolean query = protocol == ICMP && !isLaterFragment(b, ip) && ((b.getByte(l4) & 0xFF) == 8 ||
-            (b.getByte(l4) & 0xFF) == 13 || (b.getByte(l4) & 0xFF) == 0 || (b.getByte(l4) & 0xFF) == 14);
+        final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
+        final boolean ports = (protocol == TCP || protocol == UDP) && !isLaterFragment(b, ip) &&
+            l4Length >= (protocol == TCP ? 20 : 8);
+        final int type = protocol == ICMP && l4Length >= 8 && !isLaterFragment(b, ip) ? b.getByte(l4) & 0xFF : -1;
+        final boolean query = type == 8 || type == 13 || type == 0 || type == 14;
         final int portAt = ports ? l4 : l4 + 4;
         final int sourcePort = ports || query ? b.getShort(portAt, BE) & 0xFFFF : 0;
         final int out = outbound(b, ip, nowMs, partialChecksum);
@@ -1453,15 +1455,15 @@ public final class NatTable
             return;
         }
         final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
-        if (partial)
-        {
-            partialAddressChange(b, protocol, l4, oldAddress, newAddress);
-            return;
-        }
         final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
         final int sumAt = protocol == TCP ? l4 + 16 : l4 + 6;
         if (sumAt + 2 > l4 + l4Length)
         {
+            return;
+        }
+        if (partial)
+        {
+            partialAddressChange(b, protocol, l4, oldAddress, newAddress);
             return;
         }
         final int old = b.getShort(sumAt, BE) & 0xFFFF;

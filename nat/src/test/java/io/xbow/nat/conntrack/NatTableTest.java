@@ -619,4 +619,56 @@ class NatTableTest
         assertEquals(NatTable.TRANSLATED, nat.inbound(segment(SERVER, 80, OUTSIDE, 40001, 0x10, 123_456_789, 100,
             10), IP, now));
     }
+
+    @Test
+    void shouldNeverReadPastADatagramNorThrowWhateverItHolds()
+    {
+        // Random datagrams the router's checks let through (a sane IPv4 header, a total length within the frame), in
+        // buffers exactly their size: any read past the end throws. Protocols, fragments, ICMP errors with random
+        // quotes, TCP options, short transport headers.
+        nat = table(4096, """
+            map net0 10.0.0.0/8 -> 0/32 portmap tcp/udp auto
+            rdr net0 0/32 port 80-90 -> 10.0.0.7 port 8080 tcp/udp
+            bimap net0 10.0.0.8/32 -> 192.0.2.20/32
+            """);
+        final Random random = new Random(3);
+        final int[] protocols = {1, 6, 17, 47};
+        final int[] addresses = {GUEST, GUEST2, SERVER, OUTSIDE, PUBLIC, Ipv4Address.parse("10.0.0.8"),
+            Ipv4Address.parse("10.0.0.7")};
+        for (int i = 0; i < 200_000; i++)
+        {
+            final int ihl = random.nextInt(4) == 0 ? 5 + random.nextInt(11) : 5;
+            final int payload = random.nextInt(5) == 0 ? random.nextInt(8) : random.nextInt(80);
+            final int total = ihl * 4 + payload;
+            final UnsafeBuffer b = new UnsafeBuffer(new byte[IP + total]);
+            for (int k = IP; k < IP + total; k++)
+            {
+                b.putByte(k, (byte)random.nextInt());
+            }
+            b.putByte(IP, (byte)(0x40 | ihl));
+            b.putShort(IP + 2, (short)total, BE);
+            b.putShort(IP + 6, (short)(random.nextInt(3) == 0 ? random.nextInt() : 0x4000), BE);
+            b.putByte(IP + 9, (byte)protocols[random.nextInt(protocols.length)]);
+            b.putInt(IP + 12, addresses[random.nextInt(addresses.length)], BE);
+            b.putInt(IP + 16, addresses[random.nextInt(addresses.length)], BE);
+            if (b.getByte(IP + 9) == 1 && payload >= 1)
+            {
+                b.putByte(IP + ihl * 4, (byte)new int[] {0, 3, 8, 11, 12, 13, 14, 4}[random.nextInt(8)]);
+            }
+            if (payload >= 8 + 20 && b.getByte(IP + 9) == 1)
+            {
+                b.putByte(IP + ihl * 4 + 8, (byte)(0x40 | 5 + random.nextInt(11))); // a quoted header, maybe long
+            }
+            final int which = random.nextInt(3);
+            final int result = which == 0 ? nat.outbound(b, IP, now, random.nextBoolean()) :
+                which == 1 ? nat.inbound(b, IP, now, random.nextBoolean()) : nat.hairpin(b, IP, now, false);
+            assertTrue(result >= NatTable.PASS && result <= NatTable.OUT_OF_WINDOW);
+            if (i % 1000 == 0)
+            {
+                now += 7_000;
+                nat.expire(now);
+            }
+        }
+        assertTrue(nat.size() > 0, "some opened connections");
+    }
 }
