@@ -905,6 +905,64 @@ public final class NatTable
         return in == REFUSED || in == OUT_OF_WINDOW ? in : PASS;
     }
 
+    /**
+     * A datagram this NAT translated, about to be quoted in an ICMP error long after (its next hop never answered
+     * ARP): its header goes back to what its sender sent, the destination first (a published port's, a bimap's),
+     * then the source (a map's), so the error reaches the sender and names its own connection. Its checksums are
+     * kept right; the connections are not touched. Datapath thread.
+     *
+     * @return whether anything was put back.
+     */
+    public boolean untranslate(final MutableDirectBuffer b, final int ip)
+    {
+        partial = false;
+        final int protocol = b.getByte(ip + 9) & 0xFF;
+        final int l4 = ip + (b.getByte(ip) & 0x0F) * 4;
+        final int l4Length = (b.getShort(ip + 2, BE) & 0xFFFF) - (l4 - ip);
+        final boolean ports = (protocol == TCP && l4Length >= 20 || protocol == UDP && l4Length >= 8) &&
+            !isLaterFragment(b, ip);
+        final int type = protocol == ICMP && l4Length >= 8 && !isLaterFragment(b, ip) ? b.getByte(l4) & 0xFF : -1;
+        // An ICMP query's identifier is its requester's "port": the source's in a request, the destination's in a
+        // reply; the other end's is 0.
+        final int sourcePortAt = ports ? l4 : type == 8 ? l4 + 4 : -1;
+        final int destinationPortAt = ports ? l4 + 2 : type == 0 ? l4 + 4 : -1;
+        final boolean tracked = ports || type == 8 || type == 0;
+        boolean changed = false;
+        final int source = b.getInt(ip + 12, BE);
+        final int sourcePort = sourcePortAt < 0 ? 0 : b.getShort(sourcePortAt, BE) & 0xFFFF;
+        final int destination = b.getInt(ip + 16, BE);
+        final int destinationPort = destinationPortAt < 0 ? 0 : b.getShort(destinationPortAt, BE) & 0xFFFF;
+        final int in = tracked ? findOutbound(protocol, destination, destinationPort, source, sourcePort) : -1;
+        if (in >= 0 && destinationPortAt >= 0)
+        {
+            rewrite(b, ip, ip + 16, l4, protocol, destinationPortAt, destination, outsideIp(in), destinationPort,
+                outsidePort(in));
+            changed = true;
+        }
+        else if (rules.bimapInside(destination) >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[rules.bimapInside(destination)];
+            translateAddress(b, ip, ip + 16, protocol, rule.outside() | destination & ~rule.mask());
+            changed = true;
+        }
+        // The destination as it is now: a hairpinned datagram's source was mapped to reach it so.
+        final int sentTo = b.getInt(ip + 16, BE);
+        final int sentToPort = destinationPortAt < 0 ? 0 : b.getShort(destinationPortAt, BE) & 0xFFFF;
+        final int out = tracked ? findInbound(protocol, source, sourcePort, sentTo, sentToPort) : -1;
+        if (out >= 0 && sourcePortAt >= 0)
+        {
+            rewrite(b, ip, ip + 12, l4, protocol, sourcePortAt, source, insideIp(out), sourcePort, insidePort(out));
+            changed = true;
+        }
+        else if (rules.bimapOutside(source) >= 0)
+        {
+            final NatRules.BimapRule rule = rules.bimaps[rules.bimapOutside(source)];
+            translateAddress(b, ip, ip + 12, protocol, rule.inside() | source & ~rule.mask());
+            changed = true;
+        }
+        return changed;
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     /**

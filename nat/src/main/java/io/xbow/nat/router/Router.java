@@ -869,6 +869,16 @@ public final class Router
         final FramePool pool = on.pool();
         final MutableDirectBuffer b = pool.buffer();
         final int ip = pool.offset(frame) + 14;
+        // A datagram the NAT translated is quoted as its sender sent it, and the error goes to that sender.
+        final RouterInterface[] nats = natInterfaces;
+        for (int i = 0; i < nats.length; i++)
+        {
+            final NatTable nat = nats[i].nat();
+            if (nat != null && nat.untranslate(b, ip))
+            {
+                break;
+            }
+        }
         final int source = b.getInt(ip + 12, BE);
         final int hop = routes.lookup(source);
         if (hop < 0 || !IcmpErrors.mayAnswer(b, ip, false) || !icmpRate.take(nowNs))

@@ -671,4 +671,39 @@ class NatTableTest
         }
         assertTrue(nat.size() > 0, "some opened connections");
     }
+
+    @Test
+    void shouldPutATranslatedHeaderBackForAnErrorAboutIt()
+    {
+        nat = table(1024, """
+            map net0 10.0.0.0/8 -> 0/32 portmap tcp/udp auto
+            rdr net0 0/32 port 8080 -> 10.0.0.6 port 80 tcp
+            """);
+        final UnsafeBuffer published = frame(tcp(LAN, 40000, OUTSIDE, 8080, 0x02));
+        nat.inbound(published, IP, now);
+        assertTrue(nat.untranslate(published, IP));
+        assertEquals(OUTSIDE, published.getInt(IP + 16, BE), "the published address");
+        assertEquals(8080, published.getShort(L4 + 2, BE) & 0xFFFF, "and port, as the client sent them");
+        assertChecksumsRight(published);
+
+        nat.outbound(frame(udp(GUEST2, 5000, SERVER, 53)), IP, now); // 5000 taken: the next mapping moves
+        final UnsafeBuffer masqueraded = frame(udp(GUEST, 5000, SERVER, 53));
+        nat.outbound(masqueraded, IP, now);
+        assertNotEquals(5000, masqueraded.getShort(L4, BE) & 0xFFFF);
+        assertTrue(nat.untranslate(masqueraded, IP));
+        assertEquals(GUEST, masqueraded.getInt(IP + 12, BE));
+        assertEquals(5000, masqueraded.getShort(L4, BE) & 0xFFFF);
+        assertChecksumsRight(masqueraded);
+
+        final UnsafeBuffer hairpinned = frame(tcp(GUEST, 33000, OUTSIDE, 8080, 0x02));
+        assertEquals(NatTable.TRANSLATED, nat.hairpin(hairpinned, IP, now));
+        assertTrue(nat.untranslate(hairpinned, IP));
+        assertEquals(GUEST, hairpinned.getInt(IP + 12, BE), "both ends as the guest sent them");
+        assertEquals(33000, hairpinned.getShort(L4, BE) & 0xFFFF);
+        assertEquals(OUTSIDE, hairpinned.getInt(IP + 16, BE));
+        assertEquals(8080, hairpinned.getShort(L4 + 2, BE) & 0xFFFF);
+        assertChecksumsRight(hairpinned);
+
+        assertFalse(nat.untranslate(frame(udp(SERVER, 1, LAN, 2)), IP), "nothing of ours");
+    }
 }

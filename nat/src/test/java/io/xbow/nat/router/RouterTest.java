@@ -384,4 +384,29 @@ class RouterTest
         assertEquals(0, InternetChecksum.checksum(error, 42, 20), "the quoted header as it was, checksum and all");
         assertEquals(FramePool.NO_FRAME, hostB.poll());
     }
+
+    @Test
+    void shouldTellAMasqueradedGuestItsDestinationIsUnreachableQuotingItsOwnHeader()
+    {
+        ifB.nat(new NatTable(NatRules.of(RB, IpnatRules.parse("map stubB0 192.0.2.0/24 -> 0/32", "test")),
+            NatTable.Config.defaults(256), now / 1_000_000));
+        send(hostA, poolA, new FrameBuilder().ethernet(ROUTER_A, HOST_A).arp(2, HOST_A, A, ROUTER_A, RA));
+        send(hostA, poolA, udpFromA(64)); // to B, which never answers ARP
+        for (int second = 2; second <= 5; second++)
+        {
+            now = TimeUnit.SECONDS.toNanos(second);
+            cycle();
+        }
+        for (int frame = hostB.poll(); frame != FramePool.NO_FRAME; frame = hostB.poll())
+        {
+            poolB.free(frame); // the ARP requests
+        }
+        final UnsafeBuffer error = take(hostA, poolA);
+        assertEquals(A, error.getInt(30, BE), "to the guest, not to the router's outside address");
+        assertEquals(3, error.getByte(34), "destination unreachable,");
+        assertEquals(1, error.getByte(35), "host unreachable");
+        assertEquals(A, error.getInt(42 + 12, BE), "quoting the guest's own address,");
+        assertEquals(40000, error.getShort(42 + 20, BE) & 0xFFFF, "and port");
+        assertEquals(0, InternetChecksum.checksum(error, 42, 20));
+    }
 }
