@@ -31,33 +31,23 @@ class BridgedModeTest
     @TempDir
     Path dir;
 
-    private final String veth = "xbl" + ProcessHandle.current().pid() % 10_000_000;
+    private LanLink lanLink;
+    private String veth;
     private NetworkNamespace lan;
     private DaemonProcess daemon;
     private ApiClient client;
+    private DaemonCommands op;
 
     @BeforeEach
     void setUp() throws Exception
     {
         RootNetwork.assume("bridged mode", "/usr/bin/ping");
-        NetworkNamespace.removeLeftovers(PREFIX);
-        try
-        {
-            HostCommand.run("ip", "link", "del", veth);
-        }
-        catch (final HostCommandException none)
-        {
-            // no leftover of a killed predecessor
-        }
-        lan = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "lan"));
-        HostCommand.run("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
-        lan.adopt(veth + "p");
-        lan.ip("link", "set", "dev", veth + "p", "name", "eth0");
-        lan.ip("addr", "add", "198.51.100.1/24", "dev", "eth0");
-        lan.ip("link", "set", "dev", "eth0", "up");
-        HostCommand.run("ip", "link", "set", "dev", veth, "up");
+        lanLink = new LanLink(PREFIX, "xbl");
+        veth = lanLink.link();
+        lan = lanLink.lan();
         daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).start();
         client = daemon.client();
+        op = new DaemonCommands(client, dir);
     }
 
     @AfterEach
@@ -71,17 +61,9 @@ class BridgedModeTest
         {
             daemon.close();
         }
-        if (lan != null)
+        if (lanLink != null)
         {
-            lan.close();
-        }
-        try
-        {
-            HostCommand.run("ip", "link", "del", veth);
-        }
-        catch (final HostCommandException gone)
-        {
-            // went with the namespace
+            lanLink.close();
         }
     }
 
@@ -91,20 +73,6 @@ class BridgedModeTest
         final StringWriter err = new StringWriter();
         assertEquals(0, DladmCommand.run(client, new PrintWriter(out), new PrintWriter(err), argv), err.toString());
         return out.toString();
-    }
-
-    private void create(final String name, final String vif) throws Exception
-    {
-        Files.writeString(dir.resolve(name + ".cfg"), "name = '" + name + "'\ntype = 'netns'\nvif = [ '" + vif + "' ]\n");
-        final StringWriter err = new StringWriter();
-        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-            new String[] {"create", dir.resolve(name + ".cfg").toString()}), err.toString());
-    }
-
-    private String in(final String domain, final String... argv) throws Exception
-    {
-        final String namespace = client.xl().call("namespace", java.util.Map.of("domain", domain)).rows().get(0).get(0);
-        return HostCommand.run(HostCommand.inNamespace(namespace, List.of(argv)));
     }
 
     private long packetSocketsOn(final String link) throws Exception
@@ -133,9 +101,9 @@ class BridgedModeTest
         }
         dladm("delete-etherstub", "-t", "hostnames0");
 
-        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
-        create("db", "bridge=" + veth + ",ip=198.51.100.3/24");
-        create("v20", "bridge=" + veth + ",ip=198.51.100.20/24,vlanid=20");
+        op.create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        op.create("db", "bridge=" + veth + ",ip=198.51.100.3/24");
+        op.create("v20", "bridge=" + veth + ",ip=198.51.100.20/24,vlanid=20");
         assertEquals(1, packetSocketsOn(veth), "one packet socket for the physical link, opened with the first vif");
 
         // xbow capture on the uplink sees the guest's echo requests as tcpdump prints them.
@@ -150,16 +118,16 @@ class BridgedModeTest
         {
             Thread.sleep(10);
         }
-        assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.1").contains("2 received"));
+        assertTrue(op.in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.1").contains("2 received"));
         assertEquals(0, capture.get(10, java.util.concurrent.TimeUnit.SECONDS), captureErr.toString());
         assertTrue(captured.toString().lines().filter(l -> l.contains("198.51.100.2 > 198.51.100.1: ICMP echo request"))
             .count() >= 1, captured.toString());
         assertTrue(lan.exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
-        assertTrue(in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
+        assertTrue(op.in("web", "ping", "-c", "2", "-i", "0.2", "-W", "2", "198.51.100.3").contains("2 received"));
         for (final String other : new String[] {"198.51.100.1", "198.51.100.2"})
         {
             final HostCommandException isolated = assertThrows(HostCommandException.class,
-                () -> in("v20", "ping", "-c", "1", "-W", "1", other), "VLAN 20 reaches nothing on VLAN 1: " + other);
+                () -> op.in("v20", "ping", "-c", "1", "-W", "1", other), "VLAN 20 reaches nothing on VLAN 1: " + other);
             assertTrue(isolated.getMessage().contains("ping"), isolated.getMessage());
         }
 
@@ -190,7 +158,7 @@ class BridgedModeTest
     void aVifsRateIsWhatIperf3Measures() throws Exception
     {
         RootNetwork.assume("measuring a rate", "/usr/bin/iperf3");
-        create("web", "bridge=" + veth + ",ip=198.51.100.2/24,rate=20Mb/s");
+        op.create("web", "bridge=" + veth + ",ip=198.51.100.2/24,rate=20Mb/s");
         final Process server = lan.processBuilder(List.of("iperf3", "-s", "-1", "-B", "198.51.100.1"))
             .redirectErrorStream(true).start();
         try
@@ -198,7 +166,7 @@ class BridgedModeTest
             String result = null;
             for (int attempt = 0; attempt < 30 && result == null; attempt++)
             {
-                final String answer = in("web", "iperf3", "-c", "198.51.100.1", "-t", "4", "-O", "1", "-J",
+                final String answer = op.in("web", "iperf3", "-c", "198.51.100.1", "-t", "4", "-O", "1", "-J",
                     "--connect-timeout", "2000");
                 result = answer.contains("\"sum_received\"") ? answer : null;
                 if (result == null)
@@ -249,8 +217,8 @@ class BridgedModeTest
     void curlWorksBothWays() throws Exception
     {
         RootNetwork.assume("HTTP both ways", "/usr/bin/socat", "/usr/bin/curl");
-        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
-        final String namespace = client.xl().call("namespace", java.util.Map.of("domain", "web")).rows().get(0).get(0);
+        op.create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        final String namespace = op.namespace("web");
         final Path response = dir.resolve("response");
         Files.write(response, "HTTP/1.0 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes());
         Files.write(response, new byte[1_000_000], java.nio.file.StandardOpenOption.APPEND);
@@ -260,7 +228,7 @@ class BridgedModeTest
             httpServer("198.51.100.2", response))).redirectErrorStream(true).start();
         try
         {
-            assertEquals("1000000", fetched(argv -> call(() -> in("web", argv.toArray(String[]::new))),
+            assertEquals("1000000", fetched(argv -> call(() -> op.in("web", argv.toArray(String[]::new))),
                 "http://198.51.100.1:8080/"), "the guest fetches from the LAN");
             assertEquals("1000000", fetched(argv -> call(() -> lan.exec(argv.toArray(String[]::new))),
                 "http://198.51.100.2:8080/"), "the LAN fetches from the guest");
@@ -287,9 +255,9 @@ class BridgedModeTest
     @Test
     void anInterfaceThatVanishesTakesItsLinkDownAndNothingElse() throws Exception
     {
-        create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
-        assertTrue(in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"));
-        assertFalse(in("web", "ip", "link", "show", "eth0").contains("NO-CARRIER"));
+        op.create("web", "bridge=" + veth + ",ip=198.51.100.2/24");
+        assertTrue(op.in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"));
+        assertFalse(op.in("web", "ip", "link", "show", "eth0").contains("NO-CARRIER"));
         final StringWriter captureErr = new StringWriter();
         final java.util.concurrent.CompletableFuture<Integer> capture = java.util.concurrent.CompletableFuture
             .supplyAsync(() -> io.xbow.control.cli.CaptureCommand.run(client, new PrintWriter(new StringWriter()),
@@ -307,7 +275,7 @@ class BridgedModeTest
         {
             try
             {
-                in("web", "ping", "-c", "1", "-W", "1", "198.51.100.1"); // traffic meets the dead socket
+                op.in("web", "ping", "-c", "1", "-W", "1", "198.51.100.1"); // traffic meets the dead socket
             }
             catch (final HostCommandException expected)
             {
@@ -326,7 +294,7 @@ class BridgedModeTest
         String eth0 = "";
         for (int i = 0; i < 100 && !eth0.contains("NO-CARRIER"); i++)
         {
-            eth0 = in("web", "ip", "link", "show", "eth0");
+            eth0 = op.in("web", "ip", "link", "show", "eth0");
             Thread.sleep(20);
         }
         assertTrue(eth0.contains("NO-CARRIER"), "the guest is told, as a cable pulled out: " + eth0);

@@ -1,10 +1,7 @@
 package io.xbow.control;
 
 import io.xbow.control.api.ApiClient;
-import io.xbow.control.cli.DladmCommand;
 import io.xbow.control.cli.XlCommand;
-import io.xbow.hostif.host.HostCommand;
-import io.xbow.hostif.host.HostCommandException;
 import io.xbow.hostif.netns.NetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,8 +12,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,34 +32,24 @@ class RoutedModeTest
     @TempDir
     Path dir;
 
-    private final String veth = "xrt" + ProcessHandle.current().pid() % 10_000_000;
+    private LanLink lanLink;
+    private String veth;
     private NetworkNamespace lan;
     private DaemonProcess daemon;
     private ApiClient client;
+    private DaemonCommands op;
 
     @BeforeEach
     void setUp() throws Exception
     {
         RootNetwork.assume("routed mode", "/usr/bin/ping", "/usr/sbin/traceroute");
-        NetworkNamespace.removeLeftovers(PREFIX);
-        try
-        {
-            HostCommand.run("ip", "link", "del", veth);
-        }
-        catch (final HostCommandException none)
-        {
-            // no leftover of a killed predecessor
-        }
-        lan = NetworkNamespace.create(NetworkNamespace.nameFor(PREFIX, "lan"));
-        HostCommand.run("ip", "link", "add", veth, "type", "veth", "peer", "name", veth + "p");
-        lan.adopt(veth + "p");
-        lan.ip("link", "set", "dev", veth + "p", "name", "eth0");
-        lan.ip("addr", "add", "198.51.100.1/24", "dev", "eth0");
-        lan.ip("link", "set", "dev", "eth0", "up");
+        lanLink = new LanLink(PREFIX, "xrt");
+        veth = lanLink.link();
+        lan = lanLink.lan();
         lan.ip("route", "add", "203.0.113.0/24", "via", "198.51.100.2");
-        HostCommand.run("ip", "link", "set", "dev", veth, "up");
         daemon = new DaemonProcess(Files.createDirectories(dir.resolve("d"))).start();
         client = daemon.client();
+        op = new DaemonCommands(client, dir);
     }
 
     @AfterEach
@@ -78,50 +63,10 @@ class RoutedModeTest
         {
             daemon.close();
         }
-        if (lan != null)
+        if (lanLink != null)
         {
-            lan.close();
+            lanLink.close();
         }
-        try
-        {
-            HostCommand.run("ip", "link", "del", veth);
-        }
-        catch (final HostCommandException gone)
-        {
-            // went with the namespace
-        }
-    }
-
-    /** Runs one of xbow's programs against the daemon; returns its standard output, checking its status. */
-    private String run(final int expected, final String program, final String... argv)
-    {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final PrintWriter o = new PrintWriter(out);
-        final PrintWriter e = new PrintWriter(err);
-        final int status = switch (program)
-        {
-            case "dladm" -> DladmCommand.run(client, o, e, argv);
-            default -> io.xbow.control.cli.Programs.runRouterProgram(program, client.api("router"), o, e, argv);
-        };
-        o.flush();
-        e.flush();
-        assertEquals(expected, status, program + " " + String.join(" ", argv) + ": " + out + err);
-        return out.toString();
-    }
-
-    private void create(final String name, final String vif) throws Exception
-    {
-        Files.writeString(dir.resolve(name + ".cfg"), "name = '" + name + "'\ntype = 'netns'\nvif = [ '" + vif + "' ]\n");
-        final StringWriter err = new StringWriter();
-        assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
-            new String[] {"create", dir.resolve(name + ".cfg").toString()}), err.toString());
-    }
-
-    private String in(final String domain, final String... argv) throws Exception
-    {
-        final String namespace = client.xl().call("namespace", Map.of("domain", domain)).rows().get(0).get(0);
-        return HostCommand.run(HostCommand.inNamespace(namespace, List.of(argv)));
     }
 
     private static boolean pings(final NetworkNamespace from, final String to)
@@ -141,47 +86,47 @@ class RoutedModeTest
     void aGuestNetworkAndARoutedGuestAreReachedFromTheLanThroughTheRouter() throws Exception
     {
         // The router on the uplink and on a guest network, forwarding, a default route out of the LAN.
-        run(0, "dladm", "create-etherstub", "-t", "gnet0");
-        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
-        run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "203.0.113.1/24", "gnet0/gw");
-        run(0, "route", "add", "default", "198.51.100.1");
-        run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+        op.run(0, "dladm", "create-etherstub", "-t", "gnet0");
+        op.run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "198.51.100.2/24", veth + "/v4");
+        op.run(0, "ipadm", "create-addr", "-t", "-T", "static", "-a", "203.0.113.1/24", "gnet0/gw");
+        op.run(0, "route", "add", "default", "198.51.100.1");
+        op.run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
 
         // A guest on the guest network: reached from the LAN through the router, which traceroute shows.
-        create("app", "bridge=gnet0,ip=203.0.113.10/24,gateway=203.0.113.1");
+        op.create("app", "bridge=gnet0,ip=203.0.113.10/24,gateway=203.0.113.1");
         assertTrue(pings(lan, "203.0.113.10"), "the LAN reaches the routed guest network");
-        assertTrue(in("app", "ping", "-c", "1", "-W", "2", "203.0.113.1").contains("1 received"), "the guest pings " +
-            "the router");
+        assertTrue(op.in("app", "ping", "-c", "1", "-W", "2", "203.0.113.1").contains("1 received"),
+            "the guest pings the router");
         final String trace = lan.exec("traceroute", "-n", "-w", "2", "-q", "1", "-m", "4", "203.0.113.10");
         assertTrue(trace.matches("(?s).*\\n\\s*1\\s+198\\.51\\.100\\.2\\s.*\\n\\s*2\\s+203\\.0\\.113\\.10\\s.*"), trace);
 
         // A routed guest (Xen's vif-route): its LAN address, proxy ARP on the uplink (the link of the default route).
-        create("web", "script=vif-route,ip=198.51.100.20/24,gateway=198.51.100.2");
+        op.create("web", "script=vif-route,ip=198.51.100.20/24,gateway=198.51.100.2");
         assertTrue(pings(lan, "198.51.100.20"), "the LAN reaches the routed guest by its own address");
-        final String routerMac = run(0, "dladm", "show-vnic", "-p", "-o", "macaddress", "ip_" + veth).strip();
+        final String routerMac = op.run(0, "dladm", "show-vnic", "-p", "-o", "macaddress", "ip_" + veth).strip();
         final String neighbour = lan.ip("neigh", "show", "198.51.100.20", "dev", "eth0");
         assertTrue(neighbour.contains("lladdr " + normalised(routerMac)), neighbour + " vs router " + routerMac);
-        assertTrue(in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
+        assertTrue(op.in("web", "ping", "-c", "1", "-W", "2", "198.51.100.1").contains("1 received"),
             "the routed guest reaches the LAN");
         final String routedTrace = lan.exec("traceroute", "-n", "-w", "2", "-q", "1", "-m", "4", "198.51.100.20");
         assertTrue(routedTrace.matches("(?s).*\\n\\s*1\\s+198\\.51\\.100\\.2\\s.*\\n\\s*2\\s+198\\.51\\.100\\.20\\s.*"),
             routedTrace);
 
-        final String table = run(0, "netstat", "-rn");
+        final String table = op.run(0, "netstat", "-rn");
         assertTrue(table.matches("(?s).*\\n198\\.51\\.100\\.20 +198\\.51\\.100\\.2 +UH +1 +[1-9][0-9]* vif\\d+\\.0 .*"),
             table);
-        final String arp = run(0, "arp", "-an");
+        final String arp = op.run(0, "arp", "-an");
         assertTrue(arp.matches("(?s).*\\n" + veth + " +198\\.51\\.100\\.20 +255\\.255\\.255\\.255 SPA .*"), arp);
         assertTrue(arp.contains(" 198.51.100.1 "), "the router learned the LAN host: " + arp);
 
         // Forwarding off: the LAN no longer reaches either guest, and the router counts why.
-        run(0, "routeadm", "-d", "ipv4-forwarding", "-u");
+        op.run(0, "routeadm", "-d", "ipv4-forwarding", "-u");
         assertFalse(pings(lan, "203.0.113.10"));
         assertFalse(pings(lan, "198.51.100.20"));
-        final String stats = run(0, "netstat", "-s");
+        final String stats = op.run(0, "netstat", "-s");
         assertTrue(stats.matches("(?s).*\\nRouter interface " + veth + "\\n.*dropped-forwarding-disabled +=" +
             " +[1-9].*"), stats);
-        run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
+        op.run(0, "routeadm", "-e", "ipv4-forwarding", "-u");
         assertTrue(pings(lan, "198.51.100.20"));
         final String metrics = client.get("/metrics");
         assertTrue(metrics.matches("(?s).*xbow_router_forwarded_total\\{interface=\"" + veth + "\"} [1-9].*"),
@@ -192,14 +137,14 @@ class RoutedModeTest
             "traceroute's time exceeded: " + metrics);
 
         // The routed guest goes: so do its route and proxy entry; the uplink address is free to go after it.
-        run(1, "ipadm", "delete-addr", veth + "/v4");
+        op.run(1, "ipadm", "delete-addr", veth + "/v4");
         final StringWriter err = new StringWriter();
         assertEquals(0, XlCommand.run(client.xl(), new PrintWriter(new StringWriter()), new PrintWriter(err),
             new String[] {"destroy", "web"}), err.toString());
-        assertFalse(run(0, "netstat", "-rn").contains("198.51.100.20"));
-        assertFalse(run(0, "arp", "-an").contains("198.51.100.20"));
+        assertFalse(op.run(0, "netstat", "-rn").contains("198.51.100.20"));
+        assertFalse(op.run(0, "arp", "-an").contains("198.51.100.20"));
         assertFalse(pings(lan, "198.51.100.20"));
-        assertFalse(run(0, "dladm", "show-etherstub").contains("xbowroute0"), "the routed vifs' etherstub goes " +
+        assertFalse(op.run(0, "dladm", "show-etherstub").contains("xbowroute0"), "the routed vifs' etherstub goes " +
             "with the last of them");
     }
 
