@@ -90,30 +90,16 @@ public final class Ipv4Fragmenter
     /** Length of the options a later fragment carries: those with the copy flag, padded to 32 bits. */
     private static int copiedOptionsLength(final DirectBuffer source, final int ip, final int ihl)
     {
-        int length = 0;
-        for (int o = ip + 20; o < ip + ihl; )
-        {
-            final int type = source.getByte(o) & 0xFF;
-            if (type == 0)
-            {
-                break;
-            }
-            if (type == 1)
-            {
-                o++;
-                continue;
-            }
-            final int optionLength = Math.max(2, source.getByte(o + 1) & 0xFF);
-            if ((type & 0x80) != 0)
-            {
-                length += optionLength;
-            }
-            o += optionLength;
-        }
-        return (length + 3) & ~3;
+        return copyOptions(source, ip, ihl, null, 0);
     }
 
-    private static void copyOptions(final DirectBuffer source, final int ip, final int ihl,
+    /**
+     * The options with the copy flag, padded to 32 bits with end-of-options, written at {@code at} (or only measured,
+     * with no target).
+     *
+     * @return their length, padded.
+     */
+    private static int copyOptions(final DirectBuffer source, final int ip, final int ihl,
         final MutableDirectBuffer target, final int at)
     {
         int w = at;
@@ -132,14 +118,22 @@ public final class Ipv4Fragmenter
             final int optionLength = Math.max(2, source.getByte(o + 1) & 0xFF);
             if ((type & 0x80) != 0)
             {
-                target.putBytes(w, source, o, optionLength);
+                if (target != null)
+                {
+                    target.putBytes(w, source, o, optionLength);
+                }
                 w += optionLength;
             }
             o += optionLength;
         }
         while (((w - at) & 3) != 0)
         {
-            target.putByte(w++, (byte)0); // end of options
+            if (target != null)
+            {
+                target.putByte(w, (byte)0); // end of options
+            }
+            w++;
         }
+        return w - at;
     }
 }
