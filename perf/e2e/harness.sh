@@ -126,12 +126,32 @@ run_ovs() {   # $1: name, $2: true to enable userspace TSO (before ovs-vswitchd 
     for ns in a b sw; do ip netns delete "$TAG-$name-$ns"; done
 }
 
-run_xbow() {   # run_xbow NAME [DAEMON OPTIONS]
-    local name=$1; shift
-    local dir="$WORK/$name"; mkdir -p "$dir"
+# start_xbow DIR [DAEMON OPTIONS]: a daemon on its own socket and state in DIR, once it listens.
+start_xbow() {
+    local dir=$1; shift
     bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" "$@" > "$dir/xbowd.log" 2>&1 &
     XBOW_PID=$!
     for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+}
+
+stop_xbow() {
+    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+}
+
+# lan_behind_veth NS LINK: a LAN host ($B) in namespace NS, behind a veth whose other end, LINK, is the host's.
+lan_behind_veth() {
+    local ns=$1 link=$2
+    ip netns add "$ns"; ip netns exec "$ns" ip link set lo up
+    ip link add "$link" type veth peer name eth0 netns "$ns"
+    sysctl -q -w "net.ipv6.conf.$link.disable_ipv6=1" || true
+    ip link set "$link" up
+    ip netns exec "$ns" ip addr add $B/24 dev eth0; ip netns exec "$ns" ip link set eth0 up
+}
+
+run_xbow() {   # run_xbow NAME [DAEMON OPTIONS]
+    local name=$1; shift
+    local dir="$WORK/$name"; mkdir -p "$dir"
+    start_xbow "$dir" "$@"
     local x="bin/xbow --socket $dir/xbowd.sock"
     $x dladm create-etherstub -t stub0
     printf "name = 'a'\ntype = 'netns'\nvif = [ 'bridge=stub0,ip=$A/24' ]\n" > "$dir/a.cfg"
@@ -140,7 +160,7 @@ run_xbow() {   # run_xbow NAME [DAEMON OPTIONS]
     sleep 0.5
     for r in $(seq "$RUNS"); do measure "$name" "$x xl exec a --" "$x xl exec b --"; done
     $x xl destroy a; $x xl destroy b
-    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+    stop_xbow
 }
 
 # A netns guest and a LAN host (a namespace behind a veth) through xbow's uplink on the veth's other end: a packet
@@ -148,21 +168,15 @@ run_xbow() {   # run_xbow NAME [DAEMON OPTIONS]
 run_xbow_uplink() {
     local dir="$WORK/uplink"; mkdir -p "$dir"
     local link="xu$$"
-    ip netns add "$TAG-lan"; ip netns exec "$TAG-lan" ip link set lo up
-    ip link add "$link" type veth peer name eth0 netns "$TAG-lan"
-    sysctl -q -w "net.ipv6.conf.$link.disable_ipv6=1" || true
-    ip link set "$link" up
-    ip netns exec "$TAG-lan" ip addr add $B/24 dev eth0; ip netns exec "$TAG-lan" ip link set eth0 up
-    bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" > "$dir/xbowd.log" 2>&1 &
-    XBOW_PID=$!
-    for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+    lan_behind_veth "$TAG-lan" "$link"
+    start_xbow "$dir"
     local x="bin/xbow --socket $dir/xbowd.sock"
     printf "name = 'a'\ntype = 'netns'\nvif = [ 'bridge=$link,ip=$A/24' ]\n" > "$dir/a.cfg"
     $x xl create "$dir/a.cfg"
     sleep 0.5
     for r in $(seq "$RUNS"); do measure xbow-uplink "$x xl exec a --" "ip netns exec $TAG-lan"; done
     $x xl destroy a
-    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+    stop_xbow
     ip link delete "$link" 2>/dev/null || true; ip netns delete "$TAG-lan"
 }
 
@@ -171,14 +185,8 @@ run_xbow_uplink() {
 run_xbow_nat() {
     local dir="$WORK/nat"; mkdir -p "$dir"
     local link="xn$$"
-    ip netns add "$TAG-nlan"; ip netns exec "$TAG-nlan" ip link set lo up
-    ip link add "$link" type veth peer name eth0 netns "$TAG-nlan"
-    sysctl -q -w "net.ipv6.conf.$link.disable_ipv6=1" || true
-    ip link set "$link" up
-    ip netns exec "$TAG-nlan" ip addr add $B/24 dev eth0; ip netns exec "$TAG-nlan" ip link set eth0 up
-    bin/xbow --socket "$dir/xbowd.sock" daemon --state-dir "$dir/state" > "$dir/xbowd.log" 2>&1 &
-    XBOW_PID=$!
-    for i in $(seq 100); do [ -S "$dir/xbowd.sock" ] && break; sleep 0.1; done
+    lan_behind_veth "$TAG-nlan" "$link"
+    start_xbow "$dir"
     local x="bin/xbow --socket $dir/xbowd.sock"
     $x dladm create-etherstub -t pnet0
     $x ipadm create-addr -t -T static -a 198.51.100.3/24 "$link/v4"
@@ -191,7 +199,7 @@ run_xbow_nat() {
     for r in $(seq "$RUNS"); do measure xbow-nat "$x xl exec a --" "ip netns exec $TAG-nlan"; done
     $x ipnat -s > "$dir/ipnat-s.txt" 2>&1 || true
     $x xl destroy a
-    kill "$XBOW_PID"; wait "$XBOW_PID" 2>/dev/null || true; XBOW_PID=""
+    stop_xbow
     ip link delete "$link" 2>/dev/null || true; ip netns delete "$TAG-nlan"
 }
 
