@@ -70,6 +70,13 @@ public interface LibC
     @SaveError
     int sendmmsg(int fd, long messages, int count, int flags);
 
+    /**
+     * A raw system call, for those glibc has no wrapper for (io_uring's). Declared with six fixed arguments: on the
+     * 64-bit Linux ABIs glibc's {@code syscall} only moves registers, so unused ones are harmless.
+     */
+    @SaveError
+    long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+
     int if_nametoindex(String name);
 
     String strerror(int errno);

@@ -267,17 +267,30 @@ public final class TapDevice implements AutoCloseable
         {
             return true;
         }
-        final int errno = Native.errno();
-        if (errno == Native.EAGAIN || errno == Native.ENOBUFS)
+        final int outcome = writeOutcome(Native.errno());
+        if (outcome < 0)
         {
-            return false;
+            throw Native.failure("write to " + name);
         }
+        return outcome > 0;
+    }
+
+    /**
+     * What a failed write's errno means for the device: 1 as if written (the interface is down: Linux drops what is
+     * written to a TAP that is not up, as a cable unplugged), 0 for this frame refused (a full queue, or a frame or
+     * virtio-net header the kernel will not take: a counted drop, the device goes on), -1 for the device failed.
+     */
+    public int writeOutcome(final int errno)
+    {
         if (errno == Native.EIO && !closed)
         {
-            // The interface is down: Linux drops what is written to a TAP that is not up, as a cable unplugged.
-            return true;
+            return 1;
         }
-        throw Native.failure("write to " + name);
+        if (errno == Native.EAGAIN || errno == Native.ENOBUFS || errno == Native.EINVAL || errno == Native.EMSGSIZE)
+        {
+            return 0;
+        }
+        return -1;
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.xbow.hypervisor.guest;
 
 import io.xbow.hostif.io.Readiness;
+import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.uring.IoUring;
 import io.xbow.netback.frontend.Netfront;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -19,10 +21,11 @@ import static io.xbow.netback.ring.RingDescriptor.XEN_NETIF_GSO_TYPE_TCPV6;
 /**
  * A netns guest's frontend driver for one vif: moves frames between the guest's TAP interface ({@code eth<devid>}
  * in its namespace) and the vif's netif rings, as Xen's netfront moves them between a guest kernel and its rings.
- * Runs on the guest thread. A frame from the TAP is read into a buffer of the shim's and copied into a TX page;
- * a frame from the rings is written to the TAP from where it lies (writev with the virtio-net header). An idle TAP
- * costs nothing: the shim stops reading when a read finds nothing and {@link Readiness} wakes the guest thread
- * when there is something again.
+ * Runs on the guest thread. A frame from the TAP is read straight into the TX pages; a frame from the rings is
+ * written to the TAP from where it lies in the RX pages (writev with the virtio-net header). The writes of one poll
+ * of the RX ring go to the kernel together, in one {@link IoUring} submission, before the pages go back to the
+ * backend (one {@code writev} each where this kernel has no io_uring). An idle TAP costs nothing: the shim stops
+ * reading when a read finds nothing and {@link Readiness} wakes the guest thread when there is something again.
  */
 final class TapShim
 {
@@ -32,6 +35,16 @@ final class TapShim
     private static final long TX_FULL_RETRY_NANOS = 50_000;
     /** TX pages a frame read from the TAP may fill: the largest super-frame, its Ethernet header and a tag. */
     private static final int MAX_PAGES = (65_535 + 18 + 4095) / 4096;
+    /** Writes one submission carries at most: an RX ring's worth of frames. */
+    private static final int WRITE_BATCH = 256;
+    /**
+     * Reads one submission carries at most. Each may bring a super-frame, so each takes a run of MAX_PAGES TX pages
+     * and as many ring slots: a ring of 256 has room for 14.
+     */
+    private static final int READ_BATCH = 14;
+    private static final int EOPNOTSUPP = 95;
+    /** Iovecs for the writes of one submission: most frames take two or three. */
+    private static final int WRITE_IOVECS = 1024;
     /**
      * Whether the guest's interface does TSO and checksum offload: its kernel hands us TCP super-frames and partial
      * checksums, which cross the netif rings whole (GSO extra-info slots both ways, as Linux's netfront and netback
@@ -50,10 +63,41 @@ final class TapShim
     private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 1) * 16, 8));
     private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final UnsafeBuffer offloadHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
-    private final Netfront.PagesHandler toTap = this::toTap;
-    /** The iovecs of a frame written to the TAP: its virtio-net header, then its pieces in the guest's RX pages. */
-    private final UnsafeBuffer outIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 4) * 16, 8));
+    private final Netfront.PagesHandler toTap = new Netfront.PagesHandler()
+    {
+        public void onFrame(final long base, final int[] offsets, final int[] lengths, final int pieces,
+            final int length)
+        {
+            toTap(base, offsets, lengths, pieces);
+        }
+
+        public void beforePagesReturn()
+        {
+            flushWrites();
+        }
+    };
+    /**
+     * The writes waiting for one submission: each frame's iovecs (its virtio-net header, then its pieces in the
+     * guest's RX pages) and, for a frame with offloads, its own header.
+     */
+    private final UnsafeBuffer outIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(WRITE_IOVECS * 16, 8));
+    private final UnsafeBuffer outHeaders;
     private final UnsafeBuffer firstPiece = new UnsafeBuffer(0, 0);
+    /** Null where io_uring is missing or disabled: one readv or writev per frame. */
+    private final IoUring ring;
+    private final IoUring.Completion written = this::written;
+    private final IoUring.Completion read = (index, result) -> this.readResults[(int)index] = result;
+    /** Each read of a batch: its virtio-net header, then the run of TX pages it may fill. */
+    private final UnsafeBuffer readIovecs =
+        new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BATCH * (MAX_PAGES + 1) * 16, 8));
+    private final UnsafeBuffer readHeaders =
+        new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BATCH * TapDevice.VNET_HDR_LENGTH, 8));
+    private final int[] readResults = new int[READ_BATCH];
+    /** Off when the TAP cannot say "nothing to read" to io_uring (RWF_NOWAIT): one readv per frame. */
+    private boolean batchedReads;
+    private int iovecsUsed;
+    private int headersUsed;
+    private int writeFailure;
     private boolean roomWanted;
     private long dropped;
     private boolean failed;
@@ -84,8 +128,43 @@ final class TapShim
                     name + ": the guest's interface keeps segmenting itself: " + ex.getMessage());
             }
         }
+        this.ring = openRing(name);
+        this.batchedReads = ring != null;
+        for (int i = 0; i < READ_BATCH; i++)
+        {
+            final int read = i * (MAX_PAGES + 1) * 16;
+            readIovecs.putLong(read, readHeaders.addressOffset() + (long)i * TapDevice.VNET_HDR_LENGTH);
+            readIovecs.putLong(read + 8, TapDevice.VNET_HDR_LENGTH);
+            for (int k = 0; k < MAX_PAGES; k++)
+            {
+                readIovecs.putLong(read + (k + 1) * 16 + 8, 4096);
+            }
+        }
+        this.outHeaders = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+            (ring == null ? 1 : ring.capacity()) * TapDevice.VNET_HDR_LENGTH, 8));
         this.registration = readiness.register(tap.fd(), wakeGuest::run);
     }
+
+    private static IoUring openRing(final String name)
+    {
+        if (!BATCHED_IO)
+        {
+            return null;
+        }
+        try
+        {
+            return IoUring.open(WRITE_BATCH);
+        }
+        catch (final NativeException | RuntimeException ex)
+        {
+            System.getLogger(TapShim.class.getName()).log(System.Logger.Level.INFO,
+                name + ": no io_uring (" + ex.getMessage() + "): a system call per frame to and from the guest");
+            return null;
+        }
+    }
+
+    /** Off with {@code -Dxbow.tap.batched=false}: for comparison, and for kernels whose io_uring misbehaves. */
+    static final boolean BATCHED_IO = Boolean.parseBoolean(System.getProperty("xbow.tap.batched", "true"));
 
     /**
      * Show the guest its link's state as the carrier of its interface. Guest thread.
@@ -134,8 +213,109 @@ final class TapShim
 
     private int toRings() throws NativeException
     {
-        int moved = 0;
         roomWanted = false;
+        return batchedReads ? toRingsBatched() : toRingsOneByOne();
+    }
+
+    /**
+     * Up to {@link #READ_BATCH} reads in one submission, each into its own run of TX pages; the frames go on the ring
+     * in the order they were read.
+     */
+    private int toRingsBatched() throws NativeException
+    {
+        int moved = 0;
+        while (moved < BUDGET && registration.isReadable())
+        {
+            int reads = READ_BATCH;
+            while (reads > 0 && !netfront.canSendInPages(reads * (MAX_PAGES + 1)))
+            {
+                reads--;
+            }
+            if (reads == 0)
+            {
+                roomWanted = true; // the ring is full: read again once the backend has answered
+                break;
+            }
+            for (int i = 0; i < reads; i++)
+            {
+                final int iovecs = i * (MAX_PAGES + 1) * 16;
+                for (int k = 0; k < MAX_PAGES; k++)
+                {
+                    readIovecs.putLong(iovecs + (k + 1) * 16, netfront.nextTxPageAddress(i * MAX_PAGES + k));
+                }
+                readResults[i] = -Native.EAGAIN;
+                ring.readv(tap.fd(), readIovecs.addressOffset() + iovecs, MAX_PAGES + 1, i);
+            }
+            ring.submit(read);
+            boolean empty = false;
+            int consumed = 0; // TX pages the frames sent so far took: the next run starts that much nearer
+            for (int i = 0; i < reads; i++)
+            {
+                final int n = readResults[i];
+                if (n == -Native.EAGAIN)
+                {
+                    empty = true;
+                }
+                else if (n == -EOPNOTSUPP)
+                {
+                    batchedReads = false; // this TAP cannot answer "nothing" to io_uring: a readv per frame
+                    return moved + toRingsOneByOne();
+                }
+                else if (n < 0)
+                {
+                    throw new NativeException("read from " + tap.name() + ": errno " + -n, -n);
+                }
+                else if (send(readHeaders, i * TapDevice.VNET_HDR_LENGTH, n, i * MAX_PAGES - consumed))
+                {
+                    consumed += Math.max(1, (n - TapDevice.VNET_HDR_LENGTH + 4095) / 4096);
+                    moved++;
+                }
+            }
+            if (empty)
+            {
+                registration.drained();
+                break;
+            }
+        }
+        return moved;
+    }
+
+    /**
+     * Put a frame read into TX pages on the ring, with the offloads its virtio-net header names.
+     *
+     * @param header  the virtio-net header read with it.
+     * @param at      where in {@code header}.
+     * @param n       bytes read, the header's included.
+     * @param skipped free TX pages before the frame's own run.
+     * @return false if it was dropped (counted).
+     */
+    private boolean send(final UnsafeBuffer header, final int at, final int n, final int skipped)
+    {
+        final int length = n - TapDevice.VNET_HDR_LENGTH;
+        final int flags = header.getByte(at) & 0xFF;
+        final int gsoType = xenGsoType(header.getByte(at + 1) & 0xFF);
+        final boolean partial = (flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0;
+        if (length < 14 || header.getByte(at + 1) != TapDevice.VNET_HDR_GSO_NONE &&
+            (gsoType == XEN_NETIF_GSO_TYPE_NONE || !partial))
+        {
+            dropped++; // a runt, or a super-frame of a kind not asked for
+            return false;
+        }
+        // A partial checksum goes over the ring blank, as netfront sends it: netback or the switch finishes it where
+        // the receiver needs it.
+        if (!netfront.sendInPagesAfter(skipped, length, partial ? NETTXF_CSUM_BLANK : 0, gsoType,
+            header.getShort(at + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF))
+        {
+            dropped++;
+            return false;
+        }
+        return true;
+    }
+
+    /** One readv per frame, where io_uring is missing. */
+    private int toRingsOneByOne() throws NativeException
+    {
+        int moved = 0;
         while (moved < BUDGET && registration.isReadable())
         {
             if (!netfront.canSendInPages(MAX_PAGES))
@@ -154,21 +334,10 @@ final class TapShim
                 registration.drained();
                 break;
             }
-            final int length = n - TapDevice.VNET_HDR_LENGTH;
-            final int flags = vnetHeader.getByte(0) & 0xFF;
-            final int gsoType = xenGsoType(vnetHeader.getByte(1) & 0xFF);
-            final boolean partial = (flags & TapDevice.VNET_HDR_F_NEEDS_CSUM) != 0;
-            if (length < 14 || vnetHeader.getByte(1) != TapDevice.VNET_HDR_GSO_NONE &&
-                (gsoType == XEN_NETIF_GSO_TYPE_NONE || !partial))
+            if (send(vnetHeader, 0, n, 0))
             {
-                dropped++; // a runt, or a super-frame of a kind not asked for
-                continue;
+                moved++;
             }
-            // A partial checksum goes over the ring blank, as netfront sends it: netback or the switch finishes it
-            // where the receiver needs it.
-            netfront.sendInPages(length, partial ? NETTXF_CSUM_BLANK : 0, gsoType,
-                vnetHeader.getShort(2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF);
-            moved++;
         }
         return moved;
     }
@@ -230,12 +399,16 @@ final class TapShim
         return true;
     }
 
-    private void toTap(final long base, final int[] offsets, final int[] lengths, final int pieces, final int length)
+    private void toTap(final long base, final int[] offsets, final int[] lengths, final int pieces)
     {
         if (pieces > MAX_PAGES + 3)
         {
             dropped++; // more pieces than any frame the backend sends has
             return;
+        }
+        if (ring != null && (ring.prepared() == ring.capacity() || iovecsUsed + pieces + 1 > WRITE_IOVECS))
+        {
+            flushWrites();
         }
         long header = plainHeader.addressOffset();
         if ((netfront.rxFlags() & NETRXF_CSUM_BLANK) != 0 || netfront.rxGsoType() != XEN_NETIF_GSO_TYPE_NONE)
@@ -248,17 +421,31 @@ final class TapShim
                 return;
             }
             header = offloadHeader.addressOffset();
+            if (ring != null)
+            {
+                // This frame's own header: the next frame's is written before this one goes.
+                final int at = headersUsed++ * TapDevice.VNET_HDR_LENGTH;
+                outHeaders.putBytes(at, offloadHeader, 0, TapDevice.VNET_HDR_LENGTH);
+                header = outHeaders.addressOffset() + at;
+            }
         }
-        outIovecs.putLong(0, header);
-        outIovecs.putLong(8, TapDevice.VNET_HDR_LENGTH);
+        final int first = ring != null ? iovecsUsed : 0;
+        outIovecs.putLong(first * 16, header);
+        outIovecs.putLong(first * 16 + 8, TapDevice.VNET_HDR_LENGTH);
         for (int p = 0; p < pieces; p++)
         {
-            outIovecs.putLong((p + 1) * 16, base + offsets[p]);
-            outIovecs.putLong((p + 1) * 16 + 8, lengths[p]);
+            outIovecs.putLong((first + p + 1) * 16, base + offsets[p]);
+            outIovecs.putLong((first + p + 1) * 16 + 8, lengths[p]);
+        }
+        if (ring != null)
+        {
+            // Straight out of the guest's RX pages, which stay until the poll's writes are submitted.
+            ring.writev(tap.fd(), outIovecs.addressOffset() + first * 16L, pieces + 1, 0);
+            iovecsUsed += pieces + 1;
+            return;
         }
         try
         {
-            // Straight out of the guest's RX pages: no copy in between.
             if (!tap.writev(outIovecs.addressOffset(), pieces + 1))
             {
                 dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
@@ -267,6 +454,51 @@ final class TapShim
         catch (final NativeException ex)
         {
             throw new java.io.UncheckedIOException(ex);
+        }
+    }
+
+    /** The frames prepared for the TAP go to the kernel, in one system call. */
+    private void flushWrites()
+    {
+        if (ring == null || ring.prepared() == 0)
+        {
+            return;
+        }
+        try
+        {
+            ring.submit(written);
+        }
+        catch (final NativeException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        finally
+        {
+            iovecsUsed = 0;
+            headersUsed = 0;
+        }
+        if (writeFailure != 0)
+        {
+            final int errno = writeFailure;
+            writeFailure = 0;
+            throw new java.io.UncheckedIOException(new NativeException("write to " + tap.name() + ": errno " + errno,
+                errno));
+        }
+    }
+
+    private void written(final long userData, final int result)
+    {
+        if (result < 0)
+        {
+            final int outcome = tap.writeOutcome(-result);
+            if (outcome == 0)
+            {
+                dropped++; // the guest's stack is not taking frames, or refused this one: dropped
+            }
+            else if (outcome < 0)
+            {
+                writeFailure = -result;
+            }
         }
     }
 
@@ -295,6 +527,10 @@ final class TapShim
     void close()
     {
         registration.cancel();
+        if (ring != null)
+        {
+            ring.close();
+        }
         tap.close();
     }
 }

@@ -61,6 +61,14 @@ public final class Netfront
          * @param length  the frame's length, their sum.
          */
         void onFrame(long base, int[] offsets, int[] lengths, int pieces, int length);
+
+        /**
+         * After the last frame of a poll, before its RX pages go back to the backend: a handler that kept frames
+         * in the pages to write them out together must have written them when this returns.
+         */
+        default void beforePagesReturn()
+        {
+        }
     }
 
     private final GuestMemory memory;
@@ -69,6 +77,8 @@ public final class Netfront
     private final SharedRing rx;
     private final EventChannel event;
     private final int[] freeTxPages = new int[TX_RING_SIZE];
+    /** Scratch for {@link #sendInPagesAfter}: the pages a frame skips over. */
+    private final int[] rotation = new int[TX_RING_SIZE];
     private final boolean[] txInFlight = new boolean[TX_RING_SIZE];
     private int freeTxCount;
     /** Direct, so that a guest can hand an assembled frame to a native call (a TAP's writev) as it is. */
@@ -251,6 +261,33 @@ public final class Netfront
             event.notifyPeer();
         }
         return true;
+    }
+
+    /**
+     * Send the frame written over the pages that follow the next {@code skipped} ones (from
+     * {@link #nextTxPageAddress}{@code (skipped)} on), without copying it; the skipped pages stay free, in their
+     * order, for the frames written over them. For a guest that reads several frames at once, each into its own run
+     * of pages.
+     *
+     * @return false if there was no room after all (nothing sent).
+     */
+    public boolean sendInPagesAfter(final int skipped, final int length, final int flags, final int gsoType,
+        final int gsoSize)
+    {
+        final int needed = Math.max(1, (length + PAGE - 1) / PAGE);
+        if (skipped < 0 || skipped + needed > freeTxCount)
+        {
+            return false;
+        }
+        if (skipped > 0)
+        {
+            // The free pages are a stack, its top at the end: bring the frame's run to the top, the skipped below it.
+            final int top = freeTxCount;
+            System.arraycopy(freeTxPages, top - skipped, rotation, 0, skipped);
+            System.arraycopy(freeTxPages, top - skipped - needed, freeTxPages, top - needed, needed);
+            System.arraycopy(rotation, 0, freeTxPages, top - skipped - needed, skipped);
+        }
+        return sendInPages(length, flags, gsoType, gsoSize);
     }
 
     private void request(final int page, final int size, final int flags)
@@ -444,6 +481,10 @@ public final class Netfront
             postRxBuffer(id < RX_RING_SIZE ? id : postedAt[index & (RX_RING_SIZE - 1)]);
         }
         rx.consumeResponses(n);
+        if (n > 0 && pages != null)
+        {
+            pages.beforePagesReturn();
+        }
         if (n > 0 && rx.pushRequests())
         {
             event.notifyPeer();
