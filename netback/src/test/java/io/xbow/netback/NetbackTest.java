@@ -226,6 +226,51 @@ class NetbackTest
     }
 
     @Test
+    void shouldSendFramesWrittenAheadEachInItsOwnRunOfPages() throws Exception
+    {
+        // As a batch of TAP reads fills them: read i into the 17 pages from nextTxPageAddress(17 i) on, whatever its
+        // size; then the frames go in order, each skipping the pages the reads before it did not fill.
+        try (TwoGuests g = new TwoGuests(dir, true))
+        {
+            final java.util.Random random = new java.util.Random(14);
+            int expected = 0;
+            for (int round = 0; round < 60; round++) // past the ring's 256 pages: pages come back, reordered
+            {
+                final int reads = 1 + random.nextInt(13);
+                assertTrue(g.front[0].canSendInPages(reads * 18));
+                final byte[][] frames = new byte[reads][];
+                for (int i = 0; i < reads; i++)
+                {
+                    final int size = random.nextInt(4) == 0 ? 4000 + random.nextInt(4900) : // up to three pages, within 9000
+                        60 + random.nextInt(1400);
+                    frames[i] = new FrameBuilder().ethernet(B, A).raw(0x88B5, size).payloadFill(round * 16 + i)
+                        .toBytes();
+                    for (int k = 0, at = 0; at < frames[i].length; k++, at += 4096)
+                    {
+                        new UnsafeBuffer(g.front[0].nextTxPageAddress(i * 17 + k), 4096)
+                            .putBytes(0, frames[i], at, Math.min(4096, frames[i].length - at));
+                    }
+                }
+                int consumed = 0;
+                for (int i = 0; i < reads; i++)
+                {
+                    assertTrue(g.front[0].sendInPagesAfter(i * 17 - consumed, frames[i].length, 0,
+                        XEN_NETIF_GSO_TYPE_NONE, 0));
+                    consumed += (frames[i].length + 4095) / 4096;
+                }
+                g.run();
+                for (int i = 0; i < reads; i++)
+                {
+                    assertArrayEquals(frames[i], g.received.get(1).get(expected++), "round " + round + " frame " + i);
+                }
+            }
+            assertEquals(expected, g.received.get(1).size());
+            assertEquals(0, g.front[0].txErrors());
+            assertEquals(0, g.pool.outstanding());
+        }
+    }
+
+    @Test
     void shouldHandAFrameOverInItsPagesWithoutAssemblingIt() throws Exception
     {
         try (TwoGuests g = new TwoGuests(dir, true))
