@@ -23,6 +23,10 @@ final class IoUringDescriptor
 {
     static final int SYS_IO_URING_SETUP = 425;
     static final int SYS_IO_URING_ENTER = 426;
+    static final int SYS_IO_URING_REGISTER = 427;
+    static final int IORING_REGISTER_FILES = 2;
+    /** An SQE flag: fd is an index into the registered files (no file lookup per operation). */
+    static final byte IOSQE_FIXED_FILE = 1;
     /**
      * mmap and munmap as system calls: JNR-FFI passed a bad argument to libc's {@code mmap} declared with its mixed
      * int and long parameters (EINVAL even for an anonymous map), while its all-long {@code syscall} is exact.

@@ -114,4 +114,18 @@ class IoUringTest
         }
         assertEquals(0, submit(), "nothing prepared: nothing to wait for");
     }
+
+    @Test
+    void shouldNameARegisteredDescriptorByItsIndex() throws NativeException
+    {
+        ring.register(eventFd);
+        memory.putLong(1024, 3, ByteOrder.nativeOrder());
+        assertTrue(ring.writev(IoUring.registered(0), iovec(0, 1024), 1, 1));
+        assertTrue(ring.readv(IoUring.registered(0), iovec(16, 2048), 1, 2));
+        assertTrue(ring.readv(IoUring.registered(1), iovec(32, 2048), 1, 3));
+        assertEquals(3, submit());
+        assertEquals(List.of(8L, 8L, (long)-EBADF), completions.stream().map(c -> c[1]).toList(),
+            "index 1 names nothing");
+        assertEquals(3, memory.getLong(2048, ByteOrder.nativeOrder()));
+    }
 }
