@@ -43,8 +43,6 @@ final class TapShim
      */
     private static final int READ_BATCH = 14;
     private static final int EOPNOTSUPP = 95;
-    /** Iovecs for the writes of one submission: most frames take two or three. */
-    private static final int WRITE_IOVECS = 1024;
     /**
      * Whether the guest's interface does TSO and checksum offload: its kernel hands us TCP super-frames and partial
      * checksums, which cross the netif rings whole (GSO extra-info slots both ways, as Linux's netfront and netback
@@ -73,19 +71,13 @@ final class TapShim
 
         public void beforePagesReturn()
         {
-            flushWrites();
+            writes.flush();
         }
     };
-    /**
-     * The writes waiting for one submission: each frame's iovecs (its virtio-net header, then its pieces in the
-     * guest's RX pages) and, for a frame with offloads, its own header.
-     */
-    private final UnsafeBuffer outIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(WRITE_IOVECS * 16, 8));
-    private final UnsafeBuffer outHeaders;
+    private final TapWrites writes;
     private final UnsafeBuffer firstPiece = new UnsafeBuffer(0, 0);
     /** Null where io_uring is missing or disabled: one readv or writev per frame. */
     private final IoUring ring;
-    private final IoUring.Completion written = this::written;
     private final IoUring.Completion read = (index, result) -> this.readResults[(int)index] = result;
     /** Each read of a batch: its virtio-net header, then the run of TX pages it may fill. */
     private final UnsafeBuffer readIovecs =
@@ -101,9 +93,6 @@ final class TapShim
      * some found nothing, so that a TAP read as fast as it fills is not asked 14 times for one frame.
      */
     private int readsWanted = 2;
-    private int iovecsUsed;
-    private int headersUsed;
-    private int writeFailure;
     private boolean roomWanted;
     private long dropped;
     private boolean failed;
@@ -147,8 +136,7 @@ final class TapShim
                 readIovecs.putLong(read + (k + 1) * 16 + 8, 4096);
             }
         }
-        this.outHeaders = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            (ring == null ? 1 : ring.capacity()) * TapDevice.VNET_HDR_LENGTH, 8));
+        this.writes = new TapWrites(tap, ring, ringFd);
         this.registration = readiness.register(tap.fd(), wakeGuest::run);
     }
 
@@ -437,11 +425,7 @@ final class TapShim
             dropped++; // more pieces than any frame the backend sends has
             return;
         }
-        if (ring != null && (ring.prepared() == ring.capacity() || iovecsUsed + pieces + 1 > WRITE_IOVECS))
-        {
-            flushWrites();
-        }
-        long header = plainHeader.addressOffset();
+        final UnsafeBuffer header;
         if ((netfront.rxFlags() & NETRXF_CSUM_BLANK) != 0 || netfront.rxGsoType() != XEN_NETIF_GSO_TYPE_NONE)
         {
             // The headers are in the first piece: a page, or the whole frame.
@@ -451,86 +435,14 @@ final class TapShim
                 dropped++;
                 return;
             }
-            header = offloadHeader.addressOffset();
-            if (ring != null)
-            {
-                // This frame's own header: the next frame's is written before this one goes.
-                final int at = headersUsed++ * TapDevice.VNET_HDR_LENGTH;
-                outHeaders.putBytes(at, offloadHeader, 0, TapDevice.VNET_HDR_LENGTH);
-                header = outHeaders.addressOffset() + at;
-            }
+            header = offloadHeader;
         }
-        final int first = ring != null ? iovecsUsed : 0;
-        outIovecs.putLong(first * 16, header);
-        outIovecs.putLong(first * 16 + 8, TapDevice.VNET_HDR_LENGTH);
-        for (int p = 0; p < pieces; p++)
+        else
         {
-            outIovecs.putLong((first + p + 1) * 16, base + offsets[p]);
-            outIovecs.putLong((first + p + 1) * 16 + 8, lengths[p]);
+            header = plainHeader;
         }
-        if (ring != null)
-        {
-            // Straight out of the guest's RX pages, which stay until the poll's writes are submitted.
-            ring.writev(ringFd, outIovecs.addressOffset() + first * 16L, pieces + 1, 0);
-            iovecsUsed += pieces + 1;
-            return;
-        }
-        try
-        {
-            if (!tap.writev(outIovecs.addressOffset(), pieces + 1))
-            {
-                dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
-            }
-        }
-        catch (final NativeException ex)
-        {
-            throw new java.io.UncheckedIOException(ex);
-        }
-    }
-
-    /** The frames prepared for the TAP go to the kernel, in one system call. */
-    private void flushWrites()
-    {
-        if (ring == null || ring.prepared() == 0)
-        {
-            return;
-        }
-        try
-        {
-            ring.submit(written);
-        }
-        catch (final NativeException ex)
-        {
-            throw new java.io.UncheckedIOException(ex);
-        }
-        finally
-        {
-            iovecsUsed = 0;
-            headersUsed = 0;
-        }
-        if (writeFailure != 0)
-        {
-            final int errno = writeFailure;
-            writeFailure = 0;
-            throw new java.io.UncheckedIOException(new NativeException("write to " + tap.name() + ": errno " + errno,
-                errno));
-        }
-    }
-
-    private void written(final long userData, final int result)
-    {
-        if (result < 0)
-        {
-            final int outcome = tap.writeOutcome(-result);
-            if (outcome == 0)
-            {
-                dropped++; // the guest's stack is not taking frames, or refused this one: dropped
-            }
-            else if (outcome < 0)
-            {
-                writeFailure = -result;
-            }
-        }
+        // Straight out of the guest's RX pages, which stay until the poll's writes are flushed.
+        writes.write(header, base, offsets, lengths, pieces);
     }
 
     /**
@@ -549,7 +461,7 @@ final class TapShim
 
     long dropped()
     {
-        return dropped;
+        return dropped + writes.dropped();
     }
 
     /**

@@ -1,0 +1,144 @@
+package io.xbow.hypervisor.guest;
+
+import io.xbow.hostif.sys.NativeException;
+import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.uring.IoUring;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.UncheckedIOException;
+
+/**
+ * Frames on their way to a guest's TAP, written from where they lie (the guest's RX pages) behind a virtio-net
+ * header: gathered and handed to the kernel in one io_uring submission by {@link #flush}, which the shim calls
+ * before the pages go back to the backend; or one {@code writev} each where there is no ring. Guest thread.
+ */
+final class TapWrites
+{
+    /** Iovecs for the writes of one submission: most frames take two or three. */
+    private static final int IOVECS = 1024;
+
+    private final TapDevice tap;
+    private final IoUring ring;
+    private final int ringFd;
+    /** Each frame's iovecs: its virtio-net header, then its pieces. */
+    private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(IOVECS * 16, 8));
+    /** Each gathered frame's own virtio-net header (the next frame's is written before this one goes). */
+    private final UnsafeBuffer headers;
+    private final IoUring.Completion written = this::written;
+    private int iovecsUsed;
+    private int headersUsed;
+    private int failure;
+    private long dropped;
+
+    /**
+     * @param ring   the shim's ring, or null: a writev per frame.
+     * @param ringFd the TAP as the ring names it.
+     */
+    TapWrites(final TapDevice tap, final IoUring ring, final int ringFd)
+    {
+        this.tap = tap;
+        this.ring = ring;
+        this.ringFd = ringFd;
+        this.headers = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+            (ring == null ? 1 : ring.capacity()) * TapDevice.VNET_HDR_LENGTH, 8));
+    }
+
+    /**
+     * Write a frame, or gather it for {@link #flush}: its pieces must stay as they are until then.
+     *
+     * @param header its virtio-net header ({@link TapDevice#VNET_HDR_LENGTH} bytes at index 0; copied).
+     * @param base   the address the offsets count from.
+     */
+    void write(final DirectBuffer header, final long base, final int[] offsets, final int[] lengths, final int pieces)
+    {
+        if (ring != null && (ring.prepared() == ring.capacity() || iovecsUsed + pieces + 1 > IOVECS))
+        {
+            flush();
+        }
+        final int first = ring != null ? iovecsUsed : 0;
+        final int at = ring != null ? headersUsed++ * TapDevice.VNET_HDR_LENGTH : 0;
+        headers.putBytes(at, header, 0, TapDevice.VNET_HDR_LENGTH);
+        iovecs.putLong(first * 16, headers.addressOffset() + at);
+        iovecs.putLong(first * 16 + 8, TapDevice.VNET_HDR_LENGTH);
+        for (int p = 0; p < pieces; p++)
+        {
+            iovecs.putLong((first + p + 1) * 16, base + offsets[p]);
+            iovecs.putLong((first + p + 1) * 16 + 8, lengths[p]);
+        }
+        if (ring != null)
+        {
+            ring.writev(ringFd, iovecs.addressOffset() + first * 16L, pieces + 1, 0);
+            iovecsUsed += pieces + 1;
+            return;
+        }
+        try
+        {
+            if (!tap.writev(iovecs.addressOffset(), pieces + 1))
+            {
+                dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
+            }
+        }
+        catch (final NativeException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * The gathered frames go to the kernel, in one system call; when this returns their pages are free.
+     *
+     * @throws UncheckedIOException if the TAP failed (not for a frame it refused: that is a counted drop).
+     */
+    void flush()
+    {
+        if (ring == null || ring.prepared() == 0)
+        {
+            return;
+        }
+        try
+        {
+            ring.submit(written);
+        }
+        catch (final NativeException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        finally
+        {
+            iovecsUsed = 0;
+            headersUsed = 0;
+        }
+        if (failure != 0)
+        {
+            final int errno = failure;
+            failure = 0;
+            throw new UncheckedIOException(new NativeException("write to " + tap.name() + ": errno " + errno, errno));
+        }
+    }
+
+    private void written(final long userData, final int result)
+    {
+        if (result < 0)
+        {
+            final int outcome = tap.writeOutcome(-result);
+            if (outcome == 0)
+            {
+                dropped++; // the guest's stack is not taking frames, or refused this one: dropped
+            }
+            else if (outcome < 0)
+            {
+                failure = -result;
+            }
+        }
+    }
+
+    /**
+     * @return frames the TAP refused.
+     */
+    long dropped()
+    {
+        return dropped;
+    }
+}
