@@ -268,6 +268,7 @@ public final class IoUring implements AutoCloseable
         }
         sqRing.putIntOrdered(sqTail, tail); // the entries before the tail that publishes them
         int completed = 0;
+        int refusals = 0;
         while (prepared > 0 || inFlight > 0)
         {
             final long n = libc.syscall(SYS_IO_URING_ENTER, fd, prepared, prepared + inFlight,
@@ -275,7 +276,9 @@ public final class IoUring implements AutoCloseable
             if (n < 0)
             {
                 final int errno = Native.errno();
-                if (errno != Native.EINTR && errno != Native.EAGAIN && errno != EBUSY)
+                // EAGAIN and EBUSY: the kernel is short of memory, or of room for completions (reaped below);
+                // passing, but not to be waited out forever on the datapath.
+                if (errno != Native.EINTR && errno != Native.EAGAIN && errno != EBUSY || ++refusals > MAX_REFUSALS)
                 {
                     throw Native.failure("io_uring_enter");
                 }
@@ -291,6 +294,7 @@ public final class IoUring implements AutoCloseable
     }
 
     private static final int EBUSY = 16;
+    private static final int MAX_REFUSALS = 1000;
 
     private int reap(final Completion handler)
     {
