@@ -71,7 +71,6 @@ public final class TapPort implements PortDevice
     private Readiness.Registration registration;
     /** Null where io_uring is missing or disabled: a write per frame. */
     private IoUring ring;
-    private int ringFd;
     private final UnsafeBuffer txIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TX_BATCH * 16, 64));
     private final IoUring.Completion written = this::written;
     private int refused;
@@ -109,9 +108,9 @@ public final class TapPort implements PortDevice
         {
             try
             {
+                // Not registered with the ring: a registered file would keep the TAP (and its interface) alive
+                // after its owner closes it, until the port is detached.
                 ring = IoUring.open(TX_BATCH);
-                ring.register(tap.fd());
-                ringFd = IoUring.registered(0);
             }
             catch (final NativeException | RuntimeException ex)
             {
@@ -290,7 +289,7 @@ public final class TapPort implements PortDevice
                 Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
                 txIovecs.putLong(i * 16, base + header, NATIVE);
                 txIovecs.putLong(i * 16 + 8, TapDevice.VNET_HDR_LENGTH + pool.length(frame), NATIVE);
-                ring.writev(ringFd, txIovecs.addressOffset() + i * 16L, 1, 0);
+                ring.writev(tap.fd(), txIovecs.addressOffset() + i * 16L, 1, 0);
             }
             try
             {
