@@ -77,4 +77,62 @@ class DatapathReadinessTest
             sw.onClose();
         }
     }
+
+    /**
+     * Read dry, drained, something new: the owner hears of it at its next look, every time, including when it came
+     * between the read that found nothing and {@code drained()} (no frame is left waiting for the next one).
+     */
+    @Test
+    void shouldReportEveryArrivalAfterADrainIncludingOneJustBeforeTheDrainIsSaid() throws Exception
+    {
+        final LibC libc = Native.libc();
+        final Readiness readiness = Readiness.ownedByCaller();
+        final int fd = libc.eventfd(0, EFD_NONBLOCK);
+        assertTrue(fd >= 0);
+        final UnsafeBuffer word = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
+        final int[] heard = {0};
+        try
+        {
+            final Readiness.Registration registration = readiness.register(fd, () -> heard[0]++);
+            for (int round = 0; round < 50; round++)
+            {
+                while (libc.read(fd, word.addressOffset(), 8) == 8)
+                {
+                    // read it dry
+                }
+                final boolean late = round % 2 == 1;
+                word.putLong(0, 1, ByteOrder.nativeOrder());
+                if (late)
+                {
+                    assertEquals(8, libc.write(fd, word.addressOffset(), 8)); // after the empty read, before drained
+                    registration.drained();
+                }
+                else
+                {
+                    registration.drained();
+                    assertEquals(8, libc.write(fd, word.addressOffset(), 8));
+                }
+                final int before = heard[0];
+                readiness.prepareToSleep();
+                readiness.await(2_000_000_000L);
+                assertTrue(registration.isReadable(), "round " + round + (late ? " (late)" : "") + ": not told");
+                assertEquals(before + 1, heard[0], "round " + round + ": the listener ran once");
+            }
+            while (libc.read(fd, word.addressOffset(), 8) == 8)
+            {
+                // dry again
+            }
+            registration.drained();
+            final long start = System.nanoTime();
+            readiness.prepareToSleep();
+            readiness.await(50_000_000L);
+            assertFalse(registration.isReadable(), "nothing new: nothing reported");
+            assertTrue(System.nanoTime() - start >= 40_000_000L, "it slept its timeout");
+        }
+        finally
+        {
+            libc.close(fd);
+            readiness.close();
+        }
+    }
 }
