@@ -71,10 +71,7 @@ public final class TapPort implements PortDevice
     private Readiness.Registration registration;
     /** Null where io_uring is missing or disabled: a write per frame. */
     private IoUring ring;
-    private final UnsafeBuffer txIovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(TX_BATCH * 16, 64));
-    private final IoUring.Completion written = this::written;
-    private int refused;
-    private int failure;
+    private TapWriteBatch writes;
 
     /**
      * @param tap             the device; the port does not close it.
@@ -111,6 +108,7 @@ public final class TapPort implements PortDevice
                 // Not registered with the ring: a registered file would keep the TAP (and its interface) alive
                 // after its owner closes it, until the port is detached.
                 ring = IoUring.open(TX_BATCH);
+                writes = new TapWriteBatch(tap, ring, tap.fd());
             }
             catch (final NativeException | RuntimeException ex)
             {
@@ -119,6 +117,7 @@ public final class TapPort implements PortDevice
                     ring.close();
                     ring = null;
                 }
+                writes = null;
             }
         }
     }
@@ -278,59 +277,27 @@ public final class TapPort implements PortDevice
     private int transmitBatched(final FrameBatch batch)
     {
         final int count = batch.count();
-        refused = 0;
-        for (int at = 0; at < count; at += TX_BATCH)
+        final long refusedBefore = writes.refused();
+        for (int i = 0; i < count; i++)
         {
-            final int chunk = Math.min(TX_BATCH, count - at);
-            for (int i = 0; i < chunk; i++)
-            {
-                final int frame = batch.handle(at + i);
-                final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
-                Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
-                txIovecs.putLong(i * 16, base + header, NATIVE);
-                txIovecs.putLong(i * 16 + 8, TapDevice.VNET_HDR_LENGTH + pool.length(frame), NATIVE);
-                ring.writev(tap.fd(), txIovecs.addressOffset() + i * 16L, 1, 0);
-            }
-            try
-            {
-                ring.submit(written);
-            }
-            catch (final NativeException ex)
-            {
-                throw new UncheckedIOException(ex); // the switch frees the batch and takes the port out of service
-            }
-            if (failure != 0)
-            {
-                final int errno = failure;
-                failure = 0;
-                throw new UncheckedIOException(new NativeException("write to " + tap.name() + ": errno " + errno,
-                    errno));
-            }
+            final int frame = batch.handle(i);
+            final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
+            Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
+            writes.write(base + header, TapDevice.VNET_HDR_LENGTH + pool.length(frame));
         }
+        writes.flush(); // a failed TAP throws: the switch frees the batch and takes the port out of service
         pool.free(batch, 0, count);
+        final int refused = (int)(writes.refused() - refusedBefore);
+        for (int i = 0; i < refused; i++)
+        {
+            context.dropped(DropReason.QUEUE_FULL);
+        }
         counters.addAndGet(TX_FRAMES, count - refused);
         if (refused > 0)
         {
             counters.addAndGet(TX_QUEUE_FULL, refused);
         }
         return count;
-    }
-
-    private void written(final long userData, final int result)
-    {
-        if (result < 0)
-        {
-            final int outcome = tap.writeOutcome(-result);
-            if (outcome == 0)
-            {
-                refused++;
-                context.dropped(DropReason.QUEUE_FULL);
-            }
-            else if (outcome < 0)
-            {
-                failure = -result;
-            }
-        }
     }
 
     @Override
@@ -340,6 +307,7 @@ public final class TapPort implements PortDevice
         {
             ring.close();
             ring = null;
+            writes = null;
         }
         intake.clear(); // what never reached the switch
         if (registration != null)

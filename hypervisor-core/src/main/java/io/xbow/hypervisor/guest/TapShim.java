@@ -4,6 +4,7 @@ import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.tap.TapWriteBatch;
 import io.xbow.hostif.uring.IoUring;
 import io.xbow.netback.frontend.Netfront;
 import org.agrona.BufferUtil;
@@ -56,9 +57,6 @@ final class TapShim
     private final TapDevice tap;
     private final Netfront netfront;
     private final Readiness.Registration registration;
-    /** The virtio-net header of a frame read from the TAP, and the iovecs that put its frame in the TX pages. */
-    private final UnsafeBuffer vnetHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
-    private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned((MAX_PAGES + 1) * 16, 8));
     private final UnsafeBuffer plainHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final UnsafeBuffer offloadHeader = new UnsafeBuffer(BufferUtil.allocateDirectAligned(16, 8));
     private final Netfront.PagesHandler toTap = new Netfront.PagesHandler()
@@ -74,12 +72,12 @@ final class TapShim
             writes.flush();
         }
     };
-    private final TapWrites writes;
+    private final TapWriteBatch writes;
     private final UnsafeBuffer firstPiece = new UnsafeBuffer(0, 0);
     /** Null where io_uring is missing or disabled: one readv or writev per frame. */
     private final IoUring ring;
     private final IoUring.Completion read = (index, result) -> this.readResults[(int)index] = result;
-    /** Each read of a batch: its virtio-net header, then the run of TX pages it may fill. */
+    /** Each read of a batch (the first for a lone read): its virtio-net header, then the TX pages it may fill. */
     private final UnsafeBuffer readIovecs =
         new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BATCH * (MAX_PAGES + 1) * 16, 8));
     private final UnsafeBuffer readHeaders =
@@ -103,12 +101,6 @@ final class TapShim
         this.name = name;
         this.tap = tap;
         this.netfront = netfront;
-        iovecs.putLong(0, vnetHeader.addressOffset());
-        iovecs.putLong(8, TapDevice.VNET_HDR_LENGTH);
-        for (int k = 0; k < MAX_PAGES; k++)
-        {
-            iovecs.putLong((k + 1) * 16 + 8, 4096);
-        }
         netfront.onNotify(wakeGuest);
         if (SUPER_FRAMES)
         {
@@ -136,7 +128,7 @@ final class TapShim
                 readIovecs.putLong(read + (k + 1) * 16 + 8, 4096);
             }
         }
-        this.writes = new TapWrites(tap, ring, ringFd);
+        this.writes = new TapWriteBatch(tap, ring, ringFd);
         this.registration = readiness.register(tap.fd(), wakeGuest::run);
     }
 
@@ -251,13 +243,8 @@ final class TapShim
             }
             for (int i = 0; i < reads; i++)
             {
-                final int iovecs = i * (MAX_PAGES + 1) * 16;
-                for (int k = 0; k < MAX_PAGES; k++)
-                {
-                    readIovecs.putLong(iovecs + (k + 1) * 16, netfront.nextTxPageAddress(i * MAX_PAGES + k));
-                }
                 readResults[i] = -Native.EAGAIN;
-                ring.readv(ringFd, readIovecs.addressOffset() + iovecs, MAX_PAGES + 1, i);
+                ring.readv(ringFd, aimRead(i), MAX_PAGES + 1, i);
             }
             ring.submit(read);
             boolean empty = false;
@@ -331,6 +318,22 @@ final class TapShim
         return true;
     }
 
+    /**
+     * Aim read {@code i} of a batch at its run of TX pages (the i-th run of MAX_PAGES from the next free page on):
+     * straight into the guest's pages, its virtio-net header beside them, no copy in between.
+     *
+     * @return the address of its iovecs.
+     */
+    private long aimRead(final int i)
+    {
+        final int iovecs = i * (MAX_PAGES + 1) * 16;
+        for (int k = 0; k < MAX_PAGES; k++)
+        {
+            readIovecs.putLong(iovecs + (k + 1) * 16, netfront.nextTxPageAddress(i * MAX_PAGES + k));
+        }
+        return readIovecs.addressOffset() + iovecs;
+    }
+
     /** One readv per frame, where io_uring is missing. */
     private int toRingsOneByOne() throws NativeException
     {
@@ -342,18 +345,13 @@ final class TapShim
                 roomWanted = true; // the ring is full: read again once the backend has answered
                 break;
             }
-            // Read straight into the guest's TX pages, the virtio-net header beside them: no copy in between.
-            for (int k = 0; k < MAX_PAGES; k++)
-            {
-                iovecs.putLong((k + 1) * 16, netfront.nextTxPageAddress(k));
-            }
-            final int n = tap.readv(iovecs.addressOffset(), MAX_PAGES + 1);
+            final int n = tap.readv(aimRead(0), MAX_PAGES + 1);
             if (n < 0)
             {
                 registration.drained();
                 break;
             }
-            if (send(vnetHeader, 0, n, 0))
+            if (send(readHeaders, 0, n, 0))
             {
                 moved++;
             }
@@ -461,7 +459,7 @@ final class TapShim
 
     long dropped()
     {
-        return dropped + writes.dropped();
+        return dropped + writes.refused();
     }
 
     /**

@@ -1,7 +1,6 @@
-package io.xbow.hypervisor.guest;
+package io.xbow.hostif.tap;
 
 import io.xbow.hostif.sys.NativeException;
-import io.xbow.hostif.tap.TapDevice;
 import io.xbow.hostif.uring.IoUring;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -10,11 +9,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.UncheckedIOException;
 
 /**
- * Frames on their way to a guest's TAP, written from where they lie (the guest's RX pages) behind a virtio-net
- * header: gathered and handed to the kernel in one io_uring submission by {@link #flush}, which the shim calls
- * before the pages go back to the backend; or one {@code writev} each where there is no ring. Guest thread.
+ * Frames on their way to a TAP, written from where they lie (a guest's RX pages, pool slots) behind a virtio-net
+ * header: gathered and handed to the kernel in one io_uring submission by {@link #flush}, which the writer calls
+ * before it lets the frames' memory go; or one {@code writev} each where there is no ring. A frame the TAP refuses
+ * is counted ({@link #refused}), and the batch goes on; a TAP that failed fails the flush. One thread.
  */
-final class TapWrites
+public final class TapWriteBatch
 {
     /** Iovecs for the writes of one submission: most frames take two or three. */
     private static final int IOVECS = 1024;
@@ -30,13 +30,13 @@ final class TapWrites
     private int iovecsUsed;
     private int headersUsed;
     private int failure;
-    private long dropped;
+    private long refused;
 
     /**
-     * @param ring   the shim's ring, or null: a writev per frame.
-     * @param ringFd the TAP as the ring names it.
+     * @param ring   the writer's ring, or null: a writev per frame.
+     * @param ringFd the TAP as the ring names it (its descriptor, or a registered index).
      */
-    TapWrites(final TapDevice tap, final IoUring ring, final int ringFd)
+    public TapWriteBatch(final TapDevice tap, final IoUring ring, final int ringFd)
     {
         this.tap = tap;
         this.ring = ring;
@@ -51,12 +51,10 @@ final class TapWrites
      * @param header its virtio-net header ({@link TapDevice#VNET_HDR_LENGTH} bytes at index 0; copied).
      * @param base   the address the offsets count from.
      */
-    void write(final DirectBuffer header, final long base, final int[] offsets, final int[] lengths, final int pieces)
+    public void write(final DirectBuffer header, final long base, final int[] offsets, final int[] lengths,
+        final int pieces)
     {
-        if (ring != null && (ring.prepared() == ring.capacity() || iovecsUsed + pieces + 1 > IOVECS))
-        {
-            flush();
-        }
+        makeRoom(pieces + 1);
         final int first = ring != null ? iovecsUsed : 0;
         final int at = ring != null ? headersUsed++ * TapDevice.VNET_HDR_LENGTH : 0;
         headers.putBytes(at, header, 0, TapDevice.VNET_HDR_LENGTH);
@@ -67,17 +65,46 @@ final class TapWrites
             iovecs.putLong((first + p + 1) * 16, base + offsets[p]);
             iovecs.putLong((first + p + 1) * 16 + 8, lengths[p]);
         }
+        submitOrWrite(first, pieces + 1);
+    }
+
+    /**
+     * Write a frame whose virtio-net header lies just before it, or gather it for {@link #flush}: the memory must
+     * stay as it is until then.
+     *
+     * @param address its header's address.
+     * @param length  the header's length and the frame's.
+     */
+    public void write(final long address, final int length)
+    {
+        makeRoom(1);
+        final int first = ring != null ? iovecsUsed : 0;
+        iovecs.putLong(first * 16, address);
+        iovecs.putLong(first * 16 + 8, length);
+        submitOrWrite(first, 1);
+    }
+
+    private void makeRoom(final int count)
+    {
+        if (ring != null && (ring.prepared() == ring.capacity() || iovecsUsed + count > IOVECS))
+        {
+            flush();
+        }
+    }
+
+    private void submitOrWrite(final int first, final int count)
+    {
         if (ring != null)
         {
-            ring.writev(ringFd, iovecs.addressOffset() + first * 16L, pieces + 1, 0);
-            iovecsUsed += pieces + 1;
+            ring.writev(ringFd, iovecs.addressOffset() + first * 16L, count, 0);
+            iovecsUsed += count;
             return;
         }
         try
         {
-            if (!tap.writev(iovecs.addressOffset(), pieces + 1))
+            if (!tap.writev(iovecs.addressOffset(), count))
             {
-                dropped++; // the guest's stack is not taking frames: as a full receive queue, dropped
+                refused++; // the stack behind the TAP is not taking frames: as a full receive queue, dropped
             }
         }
         catch (final NativeException ex)
@@ -91,7 +118,7 @@ final class TapWrites
      *
      * @throws UncheckedIOException if the TAP failed (not for a frame it refused: that is a counted drop).
      */
-    void flush()
+    public void flush()
     {
         if (ring == null || ring.prepared() == 0)
         {
@@ -125,7 +152,7 @@ final class TapWrites
             final int outcome = tap.writeOutcome(-result);
             if (outcome == 0)
             {
-                dropped++; // the guest's stack is not taking frames, or refused this one: dropped
+                refused++; // the stack behind the TAP is not taking frames, or refused this one: dropped
             }
             else if (outcome < 0)
             {
@@ -135,10 +162,10 @@ final class TapWrites
     }
 
     /**
-     * @return frames the TAP refused.
+     * @return frames the TAP refused, so far.
      */
-    long dropped()
+    public long refused()
     {
-        return dropped;
+        return refused;
     }
 }
