@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * large slot ({@link SuperFrameIntake}); the switch finishes or cuts them only for a port that cannot take them.
  * One read carries what would be some forty MTU-sized frames.
  * <p>
- * A batch to send goes to the kernel in one {@link IoUring} submission (a {@code write} each where there is no
- * io_uring): on a virtual machine a system call costs more than the kernel's work for a small frame.
+ * Reads go to the kernel several at a time ({@link TapReadBatch}, each into its own slot and overflow area) and a
+ * batch to send in one {@link IoUring} submission (a {@code readv} or {@code write} each where there is no io_uring):
+ * on a virtual machine a system call costs more than the kernel's work for a small frame.
  */
 public final class TapPort implements PortDevice
 {
@@ -50,6 +51,8 @@ public final class TapPort implements PortDevice
     private static final int COUNTERS = 6;
     /** Writes one submission carries at most. */
     private static final int TX_BATCH = 256;
+    /** Reads one submission carries at most; each has an overflow area of its own for a super-frame's tail. */
+    private static final int READ_BATCH = 16;
     /** Off with {@code -Dxbow.tap.batched=false}, as for netns guests. */
     private static final boolean BATCHED = Boolean.parseBoolean(System.getProperty("xbow.tap.batched", "true"));
     private static final int MIN_FRAME = 14;
@@ -61,17 +64,19 @@ public final class TapPort implements PortDevice
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final int maxReadsPerPoll;
     private final SuperFrameIntake intake = new SuperFrameIntake(256);
-    private final UnsafeBuffer overflow = new UnsafeBuffer(BufferUtil.allocateDirectAligned(SuperFrameIntake.OVERFLOW,
-        64));
-    private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(32, 64));
+    private final int[] readFrames = new int[READ_BATCH];
     private PortContext context = PortContext.DETACHED;
     private FramePool pool;
     private MutableDirectBuffer frames;
     private long base;
     private Readiness.Registration registration;
-    /** Null where io_uring is missing or disabled: a write per frame. */
+    /** Null where io_uring is missing or disabled: a read and a write per frame. */
     private IoUring ring;
     private TapWriteBatch writes;
+    /** Each read's iovecs: its slot (behind the virtio-net header), then its part of {@link #overflow}. */
+    private TapReadBatch reads;
+    /** Where each read of a batch puts a super-frame's tail, {@link SuperFrameIntake#OVERFLOW} bytes apiece. */
+    private UnsafeBuffer overflow;
 
     /**
      * @param tap             the device; the port does not close it.
@@ -85,8 +90,6 @@ public final class TapPort implements PortDevice
         this.tap = tap;
         this.readiness = readiness;
         this.maxReadsPerPoll = maxReadsPerPoll;
-        iovecs.putLong(16, overflow.addressOffset(), NATIVE); // the second catches a super-frame's tail
-        iovecs.putLong(24, SuperFrameIntake.OVERFLOW, NATIVE);
     }
 
     @Override
@@ -120,6 +123,19 @@ public final class TapPort implements PortDevice
                 writes = null;
             }
         }
+        if (reads == null)
+        {
+            reads = new TapReadBatch(tap, ring, tap.fd(), ring != null ? READ_BATCH : 1, 2);
+            overflow = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+                reads.capacity() * SuperFrameIntake.OVERFLOW, 64));
+            final UnsafeBuffer iovecs = reads.iovecs();
+            for (int i = 0; i < reads.capacity(); i++)
+            {
+                final int read = reads.iovecsOffset(i);
+                iovecs.putLong(read + 16, overflow.addressOffset() + (long)i * SuperFrameIntake.OVERFLOW, NATIVE);
+                iovecs.putLong(read + 24, SuperFrameIntake.OVERFLOW, NATIVE);
+            }
+        }
     }
 
     @Override
@@ -133,43 +149,75 @@ public final class TapPort implements PortDevice
         }
         int received = 0;
         // Each read may be a super-frame that needs a place: read no more than there are places for.
-        final int reads = Math.min(maxReadsPerPoll, intake.room());
-        for (int i = 0; i < reads; i++)
+        int budget = Math.min(maxReadsPerPoll, intake.room());
+        final UnsafeBuffer iovecs = reads.iovecs();
+        while (budget > 0)
         {
-            final int frame = pool.allocate();
-            if (frame == FramePool.NO_FRAME)
+            final int count = Math.min(budget, reads.wanted());
+            int aimed = 0;
+            for (; aimed < count; aimed++)
             {
-                break; // the pool is dry: try again next cycle, leaving the frames in the kernel's queue
+                final int frame = pool.allocate();
+                if (frame == FramePool.NO_FRAME)
+                {
+                    break; // the pool is dry: try again next cycle, leaving the frames in the kernel's queue
+                }
+                readFrames[aimed] = frame;
+                final int read = reads.iovecsOffset(aimed);
+                iovecs.putLong(read, base + pool.offset(frame) - TapDevice.VNET_HDR_LENGTH, NATIVE);
+                iovecs.putLong(read + 8, TapDevice.VNET_HDR_LENGTH + pool.capacity(frame), NATIVE);
             }
-            final int offset = pool.offset(frame);
-            final int header = offset - TapDevice.VNET_HDR_LENGTH;
-            iovecs.putLong(0, base + header, NATIVE);
-            iovecs.putLong(8, TapDevice.VNET_HDR_LENGTH + pool.capacity(frame), NATIVE);
-            final int n;
+            if (aimed == 0)
+            {
+                break;
+            }
             try
             {
-                n = tap.readv(iovecs.addressOffset(), 2);
+                reads.read(aimed);
             }
             catch (final NativeException ex)
             {
-                pool.free(frame);
+                for (int i = 0; i < aimed; i++)
+                {
+                    pool.free(readFrames[i]);
+                }
                 throw new UncheckedIOException(ex); // the switch takes the port out of service
             }
-            if (n < 0)
+            for (int i = 0; i < aimed; i++)
             {
-                pool.free(frame);
+                final int frame = readFrames[i];
+                final int n = reads.result(i);
+                if (n < 0)
+                {
+                    pool.free(frame);
+                    continue;
+                }
+                final int length = n - TapDevice.VNET_HDR_LENGTH;
+                final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
+                final DropReason refused = length < MIN_FRAME ? DropReason.MALFORMED :
+                    accept(frame, header, length, i * SuperFrameIntake.OVERFLOW, batch);
+                if (refused != null)
+                {
+                    if (length < MIN_FRAME)
+                    {
+                        pool.free(frame);
+                    }
+                    counters.incrementAndGet(RX_DROPPED);
+                    context.dropped(refused);
+                    continue;
+                }
+                received++;
+            }
+            budget -= aimed;
+            if (reads.drained())
+            {
                 registration.drained();
                 break;
             }
-            final int length = n - TapDevice.VNET_HDR_LENGTH;
-            final DropReason refused = length < MIN_FRAME ? DropReason.MALFORMED : accept(frame, header, length, batch);
-            if (refused != null)
+            if (aimed < count)
             {
-                counters.incrementAndGet(RX_DROPPED);
-                context.dropped(refused);
-                continue;
+                break;
             }
-            received++;
         }
         if (received > 0)
         {
@@ -185,11 +233,12 @@ public final class TapPort implements PortDevice
      *
      * @return null if it was taken, or why it was dropped (the slot freed).
      */
-    private DropReason accept(final int frame, final int header, final int length, final FrameBatch batch)
+    private DropReason accept(final int frame, final int header, final int length, final int overflowOffset,
+        final FrameBatch batch)
     {
         if (Offloads.gsoType(frames, header) != Offloads.GSO_NONE)
         {
-            final DropReason refused = intake.take(frame, length, header, overflow, 0, NO_TAG);
+            final DropReason refused = intake.take(frame, length, header, overflow, overflowOffset, NO_TAG);
             if (refused == null)
             {
                 counters.incrementAndGet(SUPER_FRAMES);
@@ -308,6 +357,7 @@ public final class TapPort implements PortDevice
             ring.close();
             ring = null;
             writes = null;
+            reads = null;
         }
         intake.clear(); // what never reached the switch
         if (registration != null)

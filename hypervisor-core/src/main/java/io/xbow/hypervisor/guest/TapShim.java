@@ -1,9 +1,9 @@
 package io.xbow.hypervisor.guest;
 
 import io.xbow.hostif.io.Readiness;
-import io.xbow.hostif.sys.Native;
 import io.xbow.hostif.sys.NativeException;
 import io.xbow.hostif.tap.TapDevice;
+import io.xbow.hostif.tap.TapReadBatch;
 import io.xbow.hostif.tap.TapWriteBatch;
 import io.xbow.hostif.uring.IoUring;
 import io.xbow.netback.frontend.Netfront;
@@ -43,7 +43,6 @@ final class TapShim
      * and as many ring slots: a ring of 256 has room for 14.
      */
     private static final int READ_BATCH = 14;
-    private static final int EOPNOTSUPP = 95;
     /**
      * Whether the guest's interface does TSO and checksum offload: its kernel hands us TCP super-frames and partial
      * checksums, which cross the netif rings whole (GSO extra-info slots both ways, as Linux's netfront and netback
@@ -76,21 +75,11 @@ final class TapShim
     private final UnsafeBuffer firstPiece = new UnsafeBuffer(0, 0);
     /** Null where io_uring is missing or disabled: one readv or writev per frame. */
     private final IoUring ring;
-    private final IoUring.Completion read = (index, result) -> this.readResults[(int)index] = result;
-    /** Each read of a batch (the first for a lone read): its virtio-net header, then the TX pages it may fill. */
-    private final UnsafeBuffer readIovecs =
-        new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BATCH * (MAX_PAGES + 1) * 16, 8));
+    /** Each read of a batch: its virtio-net header (here), then the TX pages it may fill. */
+    private final TapReadBatch reads;
     private final UnsafeBuffer readHeaders =
         new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BATCH * TapDevice.VNET_HDR_LENGTH, 8));
-    private final int[] readResults = new int[READ_BATCH];
-    /** Off when the TAP cannot say "nothing to read" to io_uring (RWF_NOWAIT): one readv per frame. */
-    private boolean batchedReads;
     private final int ringFd;
-    /**
-     * Reads the next batch posts: doubled while every read brings a frame, back to one more than brought one when
-     * some found nothing, so that a TAP read as fast as it fills is not asked 14 times for one frame.
-     */
-    private int readsWanted = 2;
     private boolean roomWanted;
     private long dropped;
     private boolean failed;
@@ -116,11 +105,12 @@ final class TapShim
             }
         }
         this.ring = openRing(name);
-        this.batchedReads = ring != null;
         this.ringFd = registered(ring, tap);
-        for (int i = 0; i < READ_BATCH; i++)
+        this.reads = new TapReadBatch(tap, ring, ringFd, ring != null ? READ_BATCH : 1, MAX_PAGES + 1);
+        final UnsafeBuffer readIovecs = reads.iovecs();
+        for (int i = 0; i < reads.capacity(); i++)
         {
-            final int read = i * (MAX_PAGES + 1) * 16;
+            final int read = reads.iovecsOffset(i);
             readIovecs.putLong(read, readHeaders.addressOffset() + (long)i * TapDevice.VNET_HDR_LENGTH);
             readIovecs.putLong(read + 8, TapDevice.VNET_HDR_LENGTH);
             for (int k = 0; k < MAX_PAGES; k++)
@@ -216,68 +206,42 @@ final class TapShim
         return work;
     }
 
+    /**
+     * Read what the TAP holds onto the TX ring: up to {@link #READ_BATCH} reads at a time, each into its own run of
+     * TX pages; the frames go on the ring in the order they were read.
+     */
     private int toRings() throws NativeException
     {
         roomWanted = false;
-        return batchedReads ? toRingsBatched() : toRingsOneByOne();
-    }
-
-    /**
-     * Up to {@link #READ_BATCH} reads in one submission, each into its own run of TX pages; the frames go on the ring
-     * in the order they were read.
-     */
-    private int toRingsBatched() throws NativeException
-    {
         int moved = 0;
         while (moved < BUDGET && registration.isReadable())
         {
-            int reads = readsWanted;
-            while (reads > 0 && !netfront.canSendInPages(reads * (MAX_PAGES + 1)))
+            int count = reads.wanted();
+            while (count > 0 && !netfront.canSendInPages(count * (MAX_PAGES + 1)))
             {
-                reads--;
+                count--;
             }
-            if (reads == 0)
+            if (count == 0)
             {
                 roomWanted = true; // the ring is full: read again once the backend has answered
                 break;
             }
-            for (int i = 0; i < reads; i++)
+            for (int i = 0; i < count; i++)
             {
-                readResults[i] = -Native.EAGAIN;
-                ring.readv(ringFd, aimRead(i), MAX_PAGES + 1, i);
+                aimRead(i);
             }
-            ring.submit(read);
-            boolean empty = false;
-            int frames = 0;
+            reads.read(count);
             int consumed = 0; // TX pages the frames sent so far took: the next run starts that much nearer
-            for (int i = 0; i < reads; i++)
+            for (int i = 0; i < count; i++)
             {
-                final int n = readResults[i];
-                if (n >= 0)
-                {
-                    frames++;
-                }
-                if (n == -Native.EAGAIN)
-                {
-                    empty = true;
-                }
-                else if (n == -EOPNOTSUPP)
-                {
-                    batchedReads = false; // this TAP cannot answer "nothing" to io_uring: a readv per frame
-                    return moved + toRingsOneByOne();
-                }
-                else if (n < 0)
-                {
-                    throw new NativeException("read from " + tap.name() + ": errno " + -n, -n);
-                }
-                else if (send(readHeaders, i * TapDevice.VNET_HDR_LENGTH, n, i * MAX_PAGES - consumed))
+                final int n = reads.result(i);
+                if (n >= 0 && send(readHeaders, i * TapDevice.VNET_HDR_LENGTH, n, i * MAX_PAGES - consumed))
                 {
                     consumed += Math.max(1, (n - TapDevice.VNET_HDR_LENGTH + 4095) / 4096);
                     moved++;
                 }
             }
-            readsWanted = empty ? Math.max(2, frames + 1) : Math.min(READ_BATCH, reads * 2);
-            if (empty)
+            if (reads.drained())
             {
                 registration.drained();
                 break;
@@ -321,42 +285,15 @@ final class TapShim
     /**
      * Aim read {@code i} of a batch at its run of TX pages (the i-th run of MAX_PAGES from the next free page on):
      * straight into the guest's pages, its virtio-net header beside them, no copy in between.
-     *
-     * @return the address of its iovecs.
      */
-    private long aimRead(final int i)
+    private void aimRead(final int i)
     {
-        final int iovecs = i * (MAX_PAGES + 1) * 16;
+        final UnsafeBuffer iovecs = reads.iovecs();
+        final int read = reads.iovecsOffset(i);
         for (int k = 0; k < MAX_PAGES; k++)
         {
-            readIovecs.putLong(iovecs + (k + 1) * 16, netfront.nextTxPageAddress(i * MAX_PAGES + k));
+            iovecs.putLong(read + (k + 1) * 16, netfront.nextTxPageAddress(i * MAX_PAGES + k));
         }
-        return readIovecs.addressOffset() + iovecs;
-    }
-
-    /** One readv per frame, where io_uring is missing. */
-    private int toRingsOneByOne() throws NativeException
-    {
-        int moved = 0;
-        while (moved < BUDGET && registration.isReadable())
-        {
-            if (!netfront.canSendInPages(MAX_PAGES))
-            {
-                roomWanted = true; // the ring is full: read again once the backend has answered
-                break;
-            }
-            final int n = tap.readv(aimRead(0), MAX_PAGES + 1);
-            if (n < 0)
-            {
-                registration.drained();
-                break;
-            }
-            if (send(readHeaders, 0, n, 0))
-            {
-                moved++;
-            }
-        }
-        return moved;
     }
 
     /** The netif GSO type of a virtio-net one; NONE for a frame that is not a super-frame. */
