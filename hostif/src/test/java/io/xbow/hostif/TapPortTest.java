@@ -4,12 +4,17 @@ import io.xbow.hostif.io.Readiness;
 import io.xbow.hostif.netns.NetworkNamespace;
 import io.xbow.hostif.tap.TapDevice;
 import io.xbow.hostif.tap.TapPort;
+import io.xbow.packet.DropReason;
+import io.xbow.packet.frame.FrameBatch;
+import io.xbow.packet.frame.FrameOffload;
 import io.xbow.packet.frame.FramePool;
 import io.xbow.vlan.VlanPolicy;
 import io.xbow.vswitch.SwitchConfig;
 import io.xbow.vswitch.SwitchPort;
 import io.xbow.vswitch.VirtualSwitch;
+import io.xbow.vswitch.port.PortContext;
 import io.xbow.vswitch.thread.DatapathThread;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -228,6 +233,73 @@ class TapPortTest
             server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
         assertEquals(0, datapath.errors());
+    }
+
+    /**
+     * A frame the TAP refuses (here a virtio-net header whose checksum starts past the frame: EINVAL) goes back to the
+     * switch behind the frames that went, to be dropped as queue-full and not counted as sent; the others go on.
+     */
+    @Test
+    void aFrameTheTapRefusesShouldGoBackToTheSwitchBehindTheOthers() throws Exception
+    {
+        final Readiness readiness = new Readiness("xbow-test-refusals");
+        cleanup.add(readiness);
+        final TapDevice tap = TapDevice.create("xbt" + ProcessHandle.current().pid() % 10_000_000 + "r");
+        cleanup.add(0, tap);
+        a.adopt(tap.name());
+        a.ip("link", "set", "dev", tap.name(), "up"); // a TAP that is down takes everything, as a cable unplugged
+        final FramePool pool = new FramePool(64, 1522, 64);
+        final TapPort port = new TapPort(tap, readiness, 64);
+        port.attached(new PortContext()
+        {
+            public FramePool pool()
+            {
+                return pool;
+            }
+
+            public NanoClock clock()
+            {
+                return SystemNanoClock.INSTANCE;
+            }
+
+            public void wakeup()
+            {
+            }
+
+            public void dropped(final DropReason reason)
+            {
+            }
+        });
+        final FrameBatch batch = new FrameBatch(4);
+        final int first = frame(pool);
+        final int refused = frame(pool);
+        pool.offload(refused, FrameOffload.of(FrameOffload.CSUM_PARTIAL, FrameOffload.GSO_NONE, 0));
+        pool.csum(refused, 1000, 16);
+        final int last = frame(pool);
+        batch.add(first);
+        batch.add(refused);
+        batch.add(last);
+        final int free = pool.available();
+
+        assertEquals(2, port.transmit(batch), "frames the TAP took");
+        assertEquals(refused, batch.handle(2), "the refused frame, behind the others, is the switch's to drop");
+        assertEquals(free + 2, pool.available(), "the port freed the two that went, and only them");
+        assertEquals(2, port.counter(TapPort.TX_FRAMES));
+        assertEquals(1, port.counter(TapPort.TX_QUEUE_FULL));
+        port.onDetach();
+    }
+
+    /** A 60-byte IPv4 frame, broadcast. */
+    private static int frame(final FramePool pool)
+    {
+        final int frame = pool.allocate();
+        final int at = pool.offset(frame);
+        pool.buffer().setMemory(at, 60, (byte)0);
+        pool.buffer().setMemory(at, 6, (byte)0xFF);
+        pool.buffer().putBytes(at + 6, new byte[] {2, 0, 0, 0, 0, 1, 8, 0, 0x45});
+        pool.length(frame, 60);
+        pool.offload(frame, FrameOffload.NONE);
+        return frame;
     }
 
     @Test

@@ -42,7 +42,10 @@ public final class TapPort implements PortDevice
     public static final int TX_FRAMES = 1;
     /** Counter: frames read that were dropped (runts, super-frames that are not, no room, bad checksum offsets). */
     public static final int RX_DROPPED = 2;
-    /** Counter: writes the TAP refused with a full queue (the frames go back to the switch, counted there). */
+    /**
+     * Counter: writes the TAP refused (a full queue, a header the kernel will not take); the frames go back to the
+     * switch, counted there as queue-full drops.
+     */
     public static final int TX_QUEUE_FULL = 3;
     /** Counter: partial checksums passed on, for the switch to finish where a port needs it. */
     public static final int PARTIAL_CHECKSUMS = 4;
@@ -73,6 +76,15 @@ public final class TapPort implements PortDevice
     /** Null where io_uring is missing or disabled: a read and a write per frame. */
     private IoUring ring;
     private TapWriteBatch writes;
+    /** The frames of the batch being sent that the TAP refused, by index, and a place to hold them meanwhile. */
+    private final boolean[] refusedAt = new boolean[FrameBatch.MAX_CAPACITY];
+    private final int[] held = new int[FrameBatch.MAX_CAPACITY];
+    private int refusedCount;
+    private final TapWriteBatch.Refusals refusals = index ->
+    {
+        refusedAt[index] = true;
+        refusedCount++;
+    };
     /** Each read's iovecs: its slot (behind the virtio-net header), then its part of {@link #overflow}. */
     private TapReadBatch reads;
     /** Where each read of a batch puts a super-frame's tail, {@link SuperFrameIntake#OVERFLOW} bytes apiece. */
@@ -111,17 +123,15 @@ public final class TapPort implements PortDevice
                 // Not registered with the ring: a registered file would keep the TAP (and its interface) alive
                 // after its owner closes it, until the port is detached.
                 ring = IoUring.open(TX_BATCH);
-                writes = new TapWriteBatch(tap, ring, tap.fd());
             }
             catch (final NativeException | RuntimeException ex)
             {
-                if (ring != null)
-                {
-                    ring.close();
-                    ring = null;
-                }
-                writes = null;
+                ring = null; // a read and a write per frame
             }
+        }
+        if (writes == null)
+        {
+            writes = new TapWriteBatch(tap, ring, tap.fd(), refusals);
         }
         if (reads == null)
         {
@@ -282,71 +292,57 @@ public final class TapPort implements PortDevice
         return FrameOffload.CAN_CSUM | FrameOffload.CAN_TSO4 | FrameOffload.CAN_TSO6;
     }
 
+    /**
+     * Every frame of the batch in one submission (a write each where there is no io_uring). The frames the TAP
+     * refused go behind the others and back to the switch, which drops them counted as queue-full, not as sent.
+     */
     @Override
     public int transmit(final FrameBatch batch)
     {
-        if (ring != null)
-        {
-            return transmitBatched(batch);
-        }
         final int count = batch.count();
-        int sent = 0;
-        for (; sent < count; sent++)
-        {
-            final int frame = batch.handle(sent);
-            final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
-            Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
-            final boolean written;
-            try
-            {
-                written = tap.write(base + header, TapDevice.VNET_HDR_LENGTH + pool.length(frame));
-            }
-            catch (final NativeException ex)
-            {
-                throw new UncheckedIOException(ex); // the switch frees the batch and takes the port out of service
-            }
-            if (!written)
-            {
-                counters.incrementAndGet(TX_QUEUE_FULL);
-                break;
-            }
-        }
-        pool.free(batch, 0, sent);
-        if (sent > 0)
-        {
-            counters.addAndGet(TX_FRAMES, sent);
-        }
-        return sent;
-    }
-
-    /**
-     * Every frame of the batch in one submission. A frame the TAP refuses (a full queue, a header it will not take)
-     * is counted here, among the port's drops, since the batch was taken whole.
-     */
-    private int transmitBatched(final FrameBatch batch)
-    {
-        final int count = batch.count();
-        final long refusedBefore = writes.refused();
+        refusedCount = 0;
         for (int i = 0; i < count; i++)
         {
             final int frame = batch.handle(i);
             final int header = pool.offset(frame) - TapDevice.VNET_HDR_LENGTH;
             Offloads.writeHeader(pool, frame, header); // a partial checksum or a super-frame for the host's stack
-            writes.write(base + header, TapDevice.VNET_HDR_LENGTH + pool.length(frame));
+            writes.write(base + header, TapDevice.VNET_HDR_LENGTH + pool.length(frame), i);
         }
         writes.flush(); // a failed TAP throws: the switch frees the batch and takes the port out of service
-        pool.free(batch, 0, count);
-        final int refused = (int)(writes.refused() - refusedBefore);
-        for (int i = 0; i < refused; i++)
+        final int sent = count - refusedCount;
+        if (refusedCount > 0)
         {
-            context.dropped(DropReason.QUEUE_FULL);
+            refusedToTheBack(batch);
+            counters.addAndGet(TX_QUEUE_FULL, refusedCount);
         }
-        counters.addAndGet(TX_FRAMES, count - refused);
-        if (refused > 0)
+        pool.free(batch, 0, sent);
+        counters.addAndGet(TX_FRAMES, sent);
+        return sent;
+    }
+
+    /** Keeps the order of each kind: the sent frames first, then the refused ones. */
+    private void refusedToTheBack(final FrameBatch batch)
+    {
+        final int count = batch.count();
+        int sent = 0;
+        int kept = 0;
+        for (int i = 0; i < count; i++)
         {
-            counters.addAndGet(TX_QUEUE_FULL, refused);
+            final int frame = batch.handle(i);
+            if (refusedAt[i])
+            {
+                refusedAt[i] = false;
+                held[kept++] = frame;
+            }
+            else
+            {
+                batch.set(sent++, frame);
+            }
         }
-        return count;
+        for (int k = 0; k < kept; k++)
+        {
+            batch.set(sent + k, held[k]);
+        }
     }
 
     @Override
@@ -356,9 +352,9 @@ public final class TapPort implements PortDevice
         {
             ring.close();
             ring = null;
-            writes = null;
-            reads = null;
         }
+        writes = null;
+        reads = null;
         intake.clear(); // what never reached the switch
         if (registration != null)
         {

@@ -12,10 +12,23 @@ import java.io.UncheckedIOException;
  * Frames on their way to a TAP, written from where they lie (a guest's RX pages, pool slots) behind a virtio-net
  * header: gathered and handed to the kernel in one io_uring submission by {@link #flush}, which the writer calls
  * before it lets the frames' memory go; or one {@code writev} each where there is no ring. A frame the TAP refuses
- * is counted ({@link #refused}), and the batch goes on; a TAP that failed fails the flush. One thread.
+ * is counted ({@link #refused}) and named to the writer's {@link Refusals}, and the batch goes on; a TAP that failed
+ * fails the flush. One thread.
  */
 public final class TapWriteBatch
 {
+    /**
+     * Hears of each frame the TAP refused (a full queue, a virtio-net header the kernel will not take).
+     */
+    @FunctionalInterface
+    public interface Refusals
+    {
+        /**
+         * @param tag what the frame was written with.
+         */
+        void refused(int tag);
+    }
+
     /** Iovecs for the writes of one submission: most frames take two or three. */
     private static final int IOVECS = 1024;
 
@@ -27,20 +40,24 @@ public final class TapWriteBatch
     /** Each gathered frame's own virtio-net header (the next frame's is written before this one goes). */
     private final UnsafeBuffer headers;
     private final IoUring.Completion written = this::written;
+    /** Null: refusals are only counted. */
+    private final Refusals refusals;
     private int iovecsUsed;
     private int headersUsed;
     private int failure;
     private long refused;
 
     /**
-     * @param ring   the writer's ring, or null: a writev per frame.
-     * @param ringFd the TAP as the ring names it (its descriptor, or a registered index).
+     * @param ring     the writer's ring, or null: a writev per frame.
+     * @param ringFd   the TAP as the ring names it (its descriptor, or a registered index).
+     * @param refusals hears which frames the TAP refused, or null: they are only counted.
      */
-    public TapWriteBatch(final TapDevice tap, final IoUring ring, final int ringFd)
+    public TapWriteBatch(final TapDevice tap, final IoUring ring, final int ringFd, final Refusals refusals)
     {
         this.tap = tap;
         this.ring = ring;
         this.ringFd = ringFd;
+        this.refusals = refusals;
         this.headers = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             (ring == null ? 1 : ring.capacity()) * TapDevice.VNET_HDR_LENGTH, 8));
     }
@@ -65,7 +82,7 @@ public final class TapWriteBatch
             iovecs.putLong((first + p + 1) * 16, base + offsets[p]);
             iovecs.putLong((first + p + 1) * 16 + 8, lengths[p]);
         }
-        submitOrWrite(first, pieces + 1);
+        submitOrWrite(first, pieces + 1, 0);
     }
 
     /**
@@ -74,14 +91,15 @@ public final class TapWriteBatch
      *
      * @param address its header's address.
      * @param length  the header's length and the frame's.
+     * @param tag     names the frame to {@link Refusals} if the TAP refuses it.
      */
-    public void write(final long address, final int length)
+    public void write(final long address, final int length, final int tag)
     {
         makeRoom(1);
         final int first = ring != null ? iovecsUsed : 0;
         iovecs.putLong(first * 16, address);
         iovecs.putLong(first * 16 + 8, length);
-        submitOrWrite(first, 1);
+        submitOrWrite(first, 1, tag);
     }
 
     private void makeRoom(final int count)
@@ -92,11 +110,11 @@ public final class TapWriteBatch
         }
     }
 
-    private void submitOrWrite(final int first, final int count)
+    private void submitOrWrite(final int first, final int count, final int tag)
     {
         if (ring != null)
         {
-            ring.writev(ringFd, iovecs.addressOffset() + first * 16L, count, 0);
+            ring.writev(ringFd, iovecs.addressOffset() + first * 16L, count, tag);
             iovecsUsed += count;
             return;
         }
@@ -104,7 +122,7 @@ public final class TapWriteBatch
         {
             if (!tap.writev(iovecs.addressOffset(), count))
             {
-                refused++; // the stack behind the TAP is not taking frames: as a full receive queue, dropped
+                refused(tag); // the stack behind the TAP is not taking frames: as a full receive queue, dropped
             }
         }
         catch (final NativeException ex)
@@ -152,12 +170,21 @@ public final class TapWriteBatch
             final int outcome = tap.writeOutcome(-result);
             if (outcome == 0)
             {
-                refused++; // the stack behind the TAP is not taking frames, or refused this one: dropped
+                refused((int)userData); // the stack behind the TAP is not taking frames, or refused this one
             }
             else if (outcome < 0)
             {
                 failure = -result;
             }
+        }
+    }
+
+    private void refused(final int tag)
+    {
+        refused++;
+        if (refusals != null)
+        {
+            refusals.refused(tag);
         }
     }
 

@@ -124,7 +124,7 @@ final class TapShim
                 readIovecs.putLong(read + (k + 1) * 16 + 8, 4096);
             }
         }
-        this.writes = new TapWriteBatch(tap, ring, ringFd);
+        this.writes = new TapWriteBatch(tap, ring, ringFd, null);
         this.registration = readiness.register(tap.fd(), wakeGuest::run);
     }
 
