@@ -12,8 +12,10 @@ public final class Native
     public static final int EIO = 5;
     public static final int EAGAIN = 11;
     public static final int ENODEV = 19;
+    public static final int EBUSY = 16;
     public static final int EINVAL = 22;
     public static final int EMSGSIZE = 90;
+    public static final int EOPNOTSUPP = 95;
     public static final int EPERM = 1;
     public static final int EBADFD = 77;
     public static final int ENETDOWN = 100;

@@ -19,7 +19,6 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class TapReadBatch
 {
-    private static final int EOPNOTSUPP = 95;
     private static final int IOVEC = 16;
 
     private final TapDevice tap;
@@ -130,7 +129,7 @@ public final class TapReadBatch
             {
                 empty = true;
             }
-            else if (n == -EOPNOTSUPP)
+            else if (n == -Native.EOPNOTSUPP)
             {
                 batched = false; // this TAP cannot say "none" to io_uring: a readv at a time from now on
                 results[i] = -Native.EAGAIN;

@@ -278,7 +278,8 @@ public final class IoUring implements AutoCloseable
                 final int errno = Native.errno();
                 // EAGAIN and EBUSY: the kernel is short of memory, or of room for completions (reaped below);
                 // passing, but not to be waited out forever on the datapath.
-                if (errno != Native.EINTR && errno != Native.EAGAIN && errno != EBUSY || ++refusals > MAX_REFUSALS)
+                if (errno != Native.EINTR && errno != Native.EAGAIN && errno != Native.EBUSY
+                    || ++refusals > MAX_REFUSALS)
                 {
                     throw Native.failure("io_uring_enter");
                 }
@@ -293,7 +294,6 @@ public final class IoUring implements AutoCloseable
         return completed;
     }
 
-    private static final int EBUSY = 16;
     private static final int MAX_REFUSALS = 1000;
 
     private int reap(final Completion handler)
